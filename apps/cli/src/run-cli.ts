@@ -1,0 +1,49 @@
+import { ExitCode, UsageError, type CommandContext } from './command.js';
+import { commands } from './commands/index.js';
+
+function topLevelHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  return [
+    'lostromos: render Custom Resources through templates and keep the objects in sync',
+    '',
+    'Usage: lostromos <command> [flags]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `lostromos <command> --help` for the flags of one command.',
+    '',
+  ].join('\n');
+}
+
+/** Dispatches argv to a sub-command; never throws, always resolves to an exit code. */
+export async function runCli(ctx: CommandContext): Promise<number> {
+  const [name, ...rest] = ctx.argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    ctx.stdout.write(topLevelHelp());
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === '-v') return runCli({ ...ctx, argv: ['version'] });
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    ctx.stderr.write(`lostromos: unknown command "${name}"\n\n${topLevelHelp()}`);
+    return ExitCode.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.stdout.write(`${command.usage.trimEnd()}\n`);
+    return ExitCode.ok;
+  }
+  try {
+    return await command.run({ ...ctx, argv: rest });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      ctx.stderr.write(`lostromos ${command.name}: ${err.message}\n\n${command.usage.trimEnd()}\n`);
+      return ExitCode.usage;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    ctx.stderr.write(`lostromos ${command.name}: ${e.message}\n`);
+    if (e.cause !== undefined)
+      ctx.stderr.write(`  caused by: ${String((e.cause as Error)?.message ?? e.cause)}\n`);
+    return ExitCode.failure;
+  }
+}
