@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { LOG_LEVELS, ROLES } from './types.js';
+
+// Kubernetes name rules (RFC 1123), so a typo is caught at load time instead of as an API error later.
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const VERSION = /^v[0-9]+((alpha|beta)[0-9]+)?$/;
+const KIND = /^[A-Z][A-Za-z0-9]*$/;
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$/;
+const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+const label = (what: string): z.ZodString =>
+  z
+    .string()
+    .max(63, `must be at most 63 characters (${what})`)
+    .regex(DNS_LABEL, `must be a DNS label: lower-case letters, digits and '-' (${what})`);
+
+const hostPort = z
+  .string()
+  .regex(HOST_PORT, 'must be host:port, e.g. 0.0.0.0:8080')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+
+const urlPath = z.string().regex(/^\/[^\s?#]*$/, 'must be a URL path starting with "/", e.g. /metrics');
+const seconds = (min: number): z.ZodNumber => z.number().int('must be a whole number').min(min);
+const values = z.record(z.string(), z.unknown());
+
+const redisUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+
+const helmSource = z.strictObject({
+  chart: z.string().min(1, 'required (a chart directory, a .tgz, repo/name or oci://…)'),
+  version: z.string().min(1).optional(),
+  releaseName: z
+    .string()
+    .max(53, 'must be at most 53 characters (a Helm release name)')
+    .regex(DNS_LABEL, 'must be a DNS label (a Helm release name)')
+    .optional(),
+  releasePrefix: z
+    .string()
+    .max(30, 'must be at most 30 characters')
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits and "-"')
+    .optional(),
+  values: values.default({}),
+  valuesFrom: z.array(z.string().min(1)).optional(),
+});
+
+export const resourceSchema = z.strictObject({
+  name: label('the resource name is a queue name and a metrics label, e.g. characters'),
+  group: z
+    .string()
+    .regex(DNS_SUBDOMAIN, 'must be a DNS subdomain, e.g. stable.example.io')
+    .refine((s) => s.includes('.'), 'must contain a dot (a CRD group is a domain, e.g. stable.example.io)'),
+  version: z.string().regex(VERSION, 'must be a Kubernetes API version, e.g. v1 or v1alpha1'),
+  plural: label('the plural of the CRD, e.g. characters'),
+  kind: z.string().regex(KIND, 'must be a Kind in PascalCase, e.g. Character').optional(),
+  namespace: z.union([z.literal(''), label('a namespace')]).default(''),
+  labelSelector: z
+    .string()
+    .regex(/^[A-Za-z0-9_.\-/=!,() ]*$/, 'must be a Kubernetes label selector, e.g. team=a,tier!=db')
+    .default(''),
+  filterAnnotation: z
+    .union([
+      z.literal(''),
+      z.string().regex(QUALIFIED_NAME, 'must be an annotation key, e.g. example.io/managed'),
+    ])
+    .default(''),
+  templates: z.string().min(1, 'must be a folder of templates').optional(),
+  helm: helmSource.optional(),
+  values: values.default({}),
+  resyncSeconds: seconds(0).default(600),
+  concurrency: seconds(1).max(256, 'must be at most 256').default(8),
+  allow: z
+    .strictObject({
+      namespaces: z.array(z.union([z.literal('*'), label('a namespace')])).default([]),
+      clusterScoped: z.boolean().default(false),
+      kinds: z
+        .array(z.string().regex(/^([a-z0-9.-]+\/)?[A-Z][A-Za-z0-9]*$/, 'must be Kind or group/Kind'))
+        .default([]),
+    })
+    .prefault({}),
+});
+
+export const configSchema = z.strictObject({
+  role: z.enum(ROLES).default('all'),
+  redis: z
+    .strictObject({
+      url: redisUrl.default('redis://127.0.0.1:6379'),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"')
+        .default('lostromos'),
+      tls: z.boolean().optional(),
+      passwordFile: z.string().min(1).optional(),
+      username: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  kubernetes: z
+    .strictObject({ kubeconfig: z.string().default(''), context: z.string().default('') })
+    .prefault({}),
+  leaderElection: z
+    .strictObject({
+      namespace: label('a namespace').default('default'),
+      leaseName: z.string().regex(DNS_SUBDOMAIN, 'must be a DNS subdomain').default('lostromos-watcher'),
+      identity: z.string().default(''),
+      leaseDurationSeconds: seconds(1).default(15),
+      renewDeadlineSeconds: seconds(1).default(10),
+      retryPeriodSeconds: seconds(1).default(2),
+    })
+    .prefault({}),
+  server: z
+    .strictObject({
+      address: hostPort.default('0.0.0.0:8080'),
+      metricsPath: urlPath.default('/metrics'),
+      statusPath: urlPath.default('/status'),
+    })
+    .prefault({}),
+  dashboard: z
+    .strictObject({
+      address: hostPort.default('0.0.0.0:3000'),
+      basePath: urlPath.default('/'),
+      readOnly: z.boolean().default(true),
+      auth: z
+        .strictObject({
+          mode: z.enum(['basic', 'none']).default('basic'),
+          username: z.string().min(1).default('admin'),
+          passwordFile: z.string().min(1).optional(),
+          password: z.string().min(1).optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default('info'),
+      format: z.enum(['json', 'pretty']).default('json'),
+    })
+    .prefault({}),
+  worker: z
+    .strictObject({
+      resources: z.array(z.string()).default([]),
+      shutdownGraceSeconds: seconds(0).default(30),
+      lockDurationMs: seconds(1000).default(30_000),
+    })
+    .prefault({}),
+  helm: z
+    .strictObject({
+      binary: z.string().default(''),
+      timeoutSeconds: seconds(1).default(30),
+      maxConcurrent: seconds(1).max(64, 'must be at most 64').default(4),
+    })
+    .prefault({}),
+  resources: z.array(resourceSchema).default([]),
+});
+
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** Hints appended to "required": what the field is, with an example. Keyed by path with [] for indices. */
+export const REQUIRED_HINTS: Record<string, string> = {
+  'resources[].name': 'a short name for this resource, used for its queue and metrics, e.g. characters',
+  'resources[].group': 'the API group of the CRD, e.g. stable.example.io',
+  'resources[].version': 'the served version of the CRD, e.g. v1',
+  'resources[].plural': 'the plural resource name of the CRD, e.g. characters',
+  'resources[].helm.chart': 'a chart directory, a .tgz, repo/name or oci://…',
+};

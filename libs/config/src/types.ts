@@ -1,0 +1,67 @@
+/** The validated, defaulted and deep-frozen Lostrómos configuration. */
+export interface LostromosConfig {
+  /** Which processes `lostromos start` runs in this process. */
+  role: Role;
+  redis: { url: string; prefix: string; tls: boolean; passwordFile?: string; username?: string };
+  /** kubeconfig "" = KUBECONFIG env, ~/.kube/config, in-cluster (client-node's default order). */
+  kubernetes: { kubeconfig: string; context: string };
+  leaderElection: {
+    namespace: string;
+    leaseName: string;
+    identity: string;
+    leaseDurationSeconds: number;
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
+  };
+  server: { address: string; metricsPath: string; statusPath: string };
+  dashboard: {
+    address: string;
+    basePath: string;
+    readOnly: boolean;
+    auth: { mode: 'basic' | 'none'; username: string; passwordFile?: string; password?: string };
+  };
+  log: { level: LogLevel; format: 'json' | 'pretty' };
+  worker: { resources: string[]; shutdownGraceSeconds: number; lockDurationMs: number };
+  helm: { binary: string; timeoutSeconds: number; maxConcurrent: number };
+  resources: ResourceConfig[];
+  /** Absolute path of the config file, or "" when built from flags/env only. */
+  configFile: string;
+}
+
+export const ROLES = ['all', 'watcher', 'worker', 'dashboard'] as const;
+export type Role = (typeof ROLES)[number];
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface HelmSourceConfig {
+  /** Absolute path of a chart directory or .tgz, or a remote reference (`repo/name`, `oci://…`). */
+  chart: string;
+  version?: string;
+  /** A fixed release name for every CR; default `<releasePrefix>-<cr name>`. */
+  releaseName?: string;
+  /** Default "lostromos" (the original tool's default). */
+  releasePrefix?: string;
+  values: Record<string, unknown>;
+  /** Absolute paths of values files, merged in order before `values`. */
+  valuesFrom?: string[];
+}
+
+export interface ResourceConfig {
+  name: string;
+  group: string;
+  version: string;
+  plural: string;
+  kind?: string;
+  /** "" = all namespaces. */
+  namespace: string;
+  labelSelector: string;
+  filterAnnotation: string;
+  /** Absolute path, resolved relative to the config file. */
+  templates?: string;
+  helm?: HelmSourceConfig;
+  values: Record<string, unknown>;
+  resyncSeconds: number;
+  concurrency: number;
+  /** namespaces [] = only the CR's own namespace; kinds [] = any kind. */
+  allow: { namespaces: string[]; clusterScoped: boolean; kinds: string[] };
+}
