@@ -336,7 +336,7 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
-  return `${typeof v} ${String(v)}`;
+  return `${typeof v} ${JSON.stringify(v) ?? String(typeof v)}`;
 }
 
 function toIssues(issue: z.core.$ZodIssue, raw: Raw, sources: Sources): ConfigIssue[] {
