@@ -1,0 +1,148 @@
+import type { ObjectRef } from './kube-object.js';
+
+/**
+ * Every error code this library raises, with whether a retry can help. Codes are stable: they are matched
+ * after an error has crossed the queue (instanceof does not survive Redis) and are listed in
+ * docs/reconcile.md (a test keeps the two in sync).
+ */
+export const ReconcileErrorCodes = {
+  LOSTROMOS_RENDER_FAILED: {
+    retryable: false,
+    reason: 'RenderFailed',
+    summary: 'The templates/chart failed to render for this CR.',
+  },
+  LOSTROMOS_INVALID_OBJECT: {
+    retryable: false,
+    reason: 'InvalidObject',
+    summary:
+      'A rendered object is unusable (no apiVersion/kind/name, duplicate, a namespaced object without a namespace under a cluster-scoped CR, or a foreign controller owner reference).',
+  },
+  LOSTROMOS_POLICY_VIOLATION: {
+    retryable: false,
+    reason: 'PolicyViolation',
+    summary: "A rendered object is outside the resource's `allow` policy (namespace, cluster scope or kind).",
+  },
+  LOSTROMOS_UNKNOWN_KIND: {
+    retryable: false,
+    reason: 'UnknownKind',
+    summary: 'The API server does not serve a rendered kind (missing CRD or wrong apiVersion).',
+  },
+  LOSTROMOS_OWNERSHIP_CONFLICT: {
+    retryable: false,
+    reason: 'OwnershipConflict',
+    summary:
+      'An object with the rendered name already exists and is not labelled as owned by this CR; it is never adopted or overwritten.',
+  },
+  LOSTROMOS_APPLY_REJECTED: {
+    retryable: false,
+    reason: 'ApplyRejected',
+    summary: 'The API server rejected an object permanently (e.g. 422 Invalid, 403 Forbidden).',
+  },
+} as const;
+
+export type ReconcileErrorCode = keyof typeof ReconcileErrorCodes;
+
+/** Base class: a stable `code`, a Kubernetes-style `reason` for conditions/Events, and `retryable`. */
+export class ReconcileError extends Error {
+  readonly code: ReconcileErrorCode;
+  readonly reason: string;
+  readonly retryable: boolean;
+
+  constructor(code: ReconcileErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReconcileError';
+    this.code = code;
+    this.reason = ReconcileErrorCodes[code].reason;
+    this.retryable = ReconcileErrorCodes[code].retryable;
+  }
+}
+
+export class RenderFailedError extends ReconcileError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOSTROMOS_RENDER_FAILED', message, options);
+    this.name = 'RenderFailedError';
+  }
+}
+
+export class InvalidObjectError extends ReconcileError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOSTROMOS_INVALID_OBJECT', message, options);
+    this.name = 'InvalidObjectError';
+  }
+}
+
+export class PolicyViolationError extends ReconcileError {
+  readonly violations: readonly string[];
+
+  constructor(violations: readonly string[]) {
+    super('LOSTROMOS_POLICY_VIOLATION', violations.join('; '));
+    this.name = 'PolicyViolationError';
+    this.violations = violations;
+  }
+}
+
+/** Thrown by `ClusterReader.isNamespaced` (and any port) when the API server does not serve a kind. */
+export class UnknownKindError extends ReconcileError {
+  readonly apiVersion: string;
+  readonly kind: string;
+
+  constructor(apiVersion: string, kind: string, options?: { cause?: unknown }) {
+    super(
+      'LOSTROMOS_UNKNOWN_KIND',
+      `the API server does not serve kind ${kind} in ${apiVersion}: install its CRD or fix the apiVersion in the template`,
+      options,
+    );
+    this.name = 'UnknownKindError';
+    this.apiVersion = apiVersion;
+    this.kind = kind;
+  }
+}
+
+export class OwnershipConflictError extends ReconcileError {
+  readonly ref: ObjectRef;
+
+  constructor(ref: ObjectRef, message: string) {
+    super('LOSTROMOS_OWNERSHIP_CONFLICT', message);
+    this.name = 'OwnershipConflictError';
+    this.ref = ref;
+  }
+}
+
+export class ApplyRejectedError extends ReconcileError {
+  readonly ref: ObjectRef;
+
+  constructor(ref: ObjectRef, message: string, options?: { cause?: unknown }) {
+    super('LOSTROMOS_APPLY_REJECTED', message, options);
+    this.name = 'ApplyRejectedError';
+    this.ref = ref;
+  }
+}
+
+function field(err: unknown, name: string): unknown {
+  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[name] : undefined;
+}
+
+/** True for errors that declare `retryable: true` (port implementations mark 429/5xx/timeouts/conflicts so). */
+export function isRetryableError(err: unknown): boolean {
+  return field(err, 'retryable') === true;
+}
+
+/** True for errors that declare `retryable: false`: retrying cannot help until the CR or templates change. */
+export function isPermanentError(err: unknown): boolean {
+  return field(err, 'retryable') === false;
+}
+
+/** The `retryAfterMs` a port attached (from a Retry-After header), if any. */
+export function retryAfterMsOf(err: unknown): number | undefined {
+  const value = field(err, 'retryAfterMs');
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+export function errorCodeOf(err: unknown): string | undefined {
+  const code = field(err, 'code');
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function errorMessageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

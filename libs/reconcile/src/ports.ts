@@ -1,0 +1,99 @@
+import type { CrStatus } from './cr-status.js';
+import type { CrKey, KubeObject, ObjectRef } from './kube-object.js';
+import type { ReconcileResource } from './reconcile-resource.js';
+
+/** Group/version/kind of a type, as the reader needs it. */
+export interface KindRef {
+  apiVersion: string;
+  kind: string;
+}
+
+/** Reads of the cluster the reconcile needs. All reads are fresh GETs/LISTs (no cache) unless noted. */
+export interface ClusterReader {
+  /** The CR, or undefined on 404. */
+  getCr(key: CrKey, gvk: { apiVersion: string; kind?: string }): Promise<KubeObject | undefined>;
+  /** The live object, or undefined on 404. */
+  getObject(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /** Objects of one kind labelled lostromos.io/owner-uid=<ownerUid> (namespace undefined = all namespaces). */
+  listOwned(kind: KindRef, ownerUid: string, namespace?: string): Promise<KubeObject[]>;
+  /** Discovery: true/false, or throws UnknownKindError (permanent) when the API server does not serve the kind. */
+  isNamespaced(apiVersion: string, kind: string): Promise<boolean>;
+}
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface ClusterWriter {
+  /** Server-side apply, fieldManager "lostromos", force=true (we only send fields we render). Returns the live object. */
+  apply(obj: KubeObject): Promise<KubeObject>;
+  /** Delete with a uid precondition (never delete a same-named replacement); resolves 'gone' on 404/409-precondition. */
+  deleteObject(
+    ref: ObjectRef,
+    opts?: { uid?: string; propagationPolicy?: PropagationPolicy },
+  ): Promise<'deleted' | 'gone'>;
+  /** JSON patch of metadata.finalizers with a `test` op on resourceVersion (optimistic concurrency). Returns the updated CR. */
+  setFinalizers(cr: KubeObject, finalizers: string[]): Promise<KubeObject>;
+  /** Writes status through the status subresource (merge patch of `status`). */
+  writeStatus(cr: KubeObject, status: CrStatus): Promise<KubeObject>;
+}
+
+export interface CrEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  action?: string;
+}
+
+export interface EventRecorder {
+  /** Kubernetes Event (events.k8s.io/v1 or core/v1) on the CR; implementations rate-limit and aggregate. */
+  record(cr: KubeObject, e: CrEvent): Promise<void>;
+}
+
+export interface CrRenderer {
+  /** Throws a permanent error (`retryable` not true) on template/render failures. */
+  render(cr: KubeObject): Promise<KubeObject[]>;
+  /** Changes when the templates change. */
+  readonly revision: string;
+}
+
+/** pino-compatible. */
+export interface ReconcileLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Metric hooks, called once per object acted on. */
+export interface ReconcileHooks {
+  onApply?(ref: ObjectRef): void;
+  onPrune?(ref: ObjectRef): void;
+  onDelete?(ref: ObjectRef): void;
+}
+
+export interface ReconcileDeps {
+  reader: ClusterReader;
+  writer: ClusterWriter;
+  events: EventRecorder;
+  renderer: CrRenderer;
+  /** `@lostromos/config`'s ResourceConfig fits this structurally. */
+  resource: ReconcileResource;
+  now?: () => Date;
+  logger?: ReconcileLogger;
+  hooks?: ReconcileHooks;
+  /** Requeue delay while children are still becoming ready (default 10 000 ms). */
+  readinessPollMs?: number;
+}
+
+export type ReconcileOutcome = 'applied' | 'unchanged' | 'deleted' | 'gone' | 'paused' | 'failed-permanent';
+
+export interface ReconcileResult {
+  outcome: ReconcileOutcome;
+  /** e.g. children not ready yet → poll. */
+  requeueAfterMs?: number;
+  applied: ObjectRef[];
+  pruned: ObjectRef[];
+  deleted: ObjectRef[];
+  /** ClusterWriter calls performed (0 on a no-op resync). Events are not counted. */
+  writes: number;
+  error?: { code: string; message: string; retryable: boolean };
+}
