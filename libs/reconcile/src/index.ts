@@ -6,3 +6,6 @@ export * from './cr-status.js';
 export * from './reconcile-resource.js';
 export * from './ports.js';
 export * from './errors.js';
+export * from './object-ref.js';
+export * from './cluster-scoped-kinds.js';
+export * from './desired-objects.js';
