@@ -1,0 +1,296 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+// controller-runtime's reconcile_time buckets (sigs.k8s.io/controller-runtime/pkg/internal/controller/metrics).
+export const RECONCILE_TIME_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25,
+  1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+] as const;
+// client-go workqueue buckets: ExponentialBuckets(10e-9, 10, 12) → 1e-8 … 1e3 seconds.
+export const WORKQUEUE_BUCKETS = Array.from({ length: 12 }, (_, i) =>
+  Number((1e-8 * 10 ** i).toPrecision(1)),
+);
+// client-go rest_client_request_duration_seconds buckets.
+export const REST_CLIENT_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60] as const;
+export const RENDER_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+/** `result` label values of controller_runtime_reconcile_total. */
+export const RECONCILE_RESULTS = ['success', 'error', 'requeue', 'requeue_after'] as const;
+export type ReconcileResultLabel = (typeof RECONCILE_RESULTS)[number];
+
+/** Labels of the workqueue_* series: `name` (client-go) and `controller` (controller-runtime ≥ 0.19), both = resource. */
+type WorkqueueLabels = 'name' | 'controller';
+
+export interface OperatorMetrics {
+  readonly registry: Registry;
+  // controller-runtime compatible
+  readonly reconcileTotal: Counter<'controller' | 'result'>;
+  readonly reconcileErrors: Counter<'controller'>;
+  readonly terminalReconcileErrors: Counter<'controller'>;
+  readonly reconcileTime: Histogram<'controller'>;
+  readonly activeWorkers: Gauge<'controller'>;
+  readonly maxConcurrentReconciles: Gauge<'controller'>;
+  readonly workqueueDepth: Gauge<WorkqueueLabels>;
+  readonly workqueueAdds: Counter<WorkqueueLabels>;
+  readonly workqueueQueueDuration: Histogram<WorkqueueLabels>;
+  readonly workqueueWorkDuration: Histogram<WorkqueueLabels>;
+  readonly workqueueRetries: Counter<WorkqueueLabels>;
+  readonly workqueueUnfinishedWork: Gauge<WorkqueueLabels>;
+  readonly workqueueLongestRunningProcessor: Gauge<WorkqueueLabels>;
+  readonly leaderElectionMasterStatus: Gauge<'name'>;
+  readonly restClientRequests: Counter<'method' | 'code'>;
+  readonly restClientLatency: Histogram<'verb'>;
+  // Lostrómos
+  readonly watchRestarts: Counter<'controller'>;
+  readonly watchRelists: Counter<'controller'>;
+  readonly objectsApplied: Counter<'controller' | 'kind'>;
+  readonly objectsPruned: Counter<'controller' | 'kind'>;
+  readonly objectsDeleted: Counter<'controller' | 'kind'>;
+  readonly renderSeconds: Histogram<'controller'>;
+  readonly renderErrors: Counter<'controller' | 'reason'>;
+  readonly managedCrs: Gauge<'controller' | 'ready'>;
+  readonly redisUp: Gauge;
+  readonly info: Gauge<'role' | 'version'>;
+  // the original tool (no labels, same names and meaning)
+  readonly releasesCreate: Counter;
+  readonly releasesCreateError: Counter;
+  readonly releasesUpdate: Counter;
+  readonly releasesUpdateError: Counter;
+  readonly releasesDelete: Counter;
+  readonly releasesDeleteError: Counter;
+  readonly releasesTotal: Gauge;
+  readonly releasesEvents: Counter;
+  readonly releasesLastCreate: Gauge;
+  readonly releasesLastUpdate: Gauge;
+  readonly releasesLastDelete: Gauge;
+  /**
+   * Records one finished reconcile in the controller-runtime series: total by result, errors, duration.
+   * `result` is `error` for failures, `requeue`/`requeue_after` when the reconcile asked to run again.
+   */
+  observeReconcile(controller: string, result: ReconcileResultLabel, seconds: number): void;
+  /** Records one original-tool release operation: the counter (or its `_error_` twin) and the last timestamp. */
+  observeRelease(op: 'create' | 'update' | 'delete', ok: boolean, at?: Date): void;
+}
+
+export interface CreateOperatorMetricsOptions {
+  /** One registry per process; a fresh one by default (never the prom-client global). */
+  registry?: Registry;
+  /** Node/process default metrics (process_cpu_seconds_total, nodejs_heap_*, …). Default true. */
+  collectDefault?: boolean;
+  /** Sets lostromos_info{role,version} = 1, so dashboards can count processes per role. */
+  info?: { role: string; version: string };
+}
+
+// Gauges whose value is computed at scrape time by other modules (queue metrics) register a hook here;
+// keyed by the gauge instance, so there is no process-wide state.
+const collectHooks = new WeakMap<object, Set<() => Promise<void>>>();
+
+/** Lets another collector (e.g. {@link registerQueueMetrics}) refresh `gauge` before each scrape. */
+export function addCollectHook(gauge: object, hook: () => Promise<void>): () => void {
+  const hooks = collectHooks.get(gauge);
+  if (!hooks) throw new Error('addCollectHook: this gauge was not created by createOperatorMetrics');
+  hooks.add(hook);
+  return () => hooks.delete(hook);
+}
+
+function hookedGaugeCollect(this: object): Promise<void> | undefined {
+  const hooks = collectHooks.get(this);
+  if (!hooks || hooks.size === 0) return undefined;
+  return Promise.all([...hooks].map((h) => h())).then(() => undefined);
+}
+
+/** Every metric of a Lostrómos process, registered on one registry and handed out as typed handles. */
+export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): OperatorMetrics {
+  const registry = opts.registry ?? new Registry();
+  const registers = [registry];
+  if (opts.collectDefault ?? true) collectDefaultMetrics({ register: registry });
+
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: readonly number[],
+  ): Histogram<L> => new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers });
+  const wq = ['name', 'controller'] as const;
+
+  const workqueueDepth = new Gauge<WorkqueueLabels>({
+    name: 'workqueue_depth',
+    help: 'Current depth of workqueue (jobs waiting to be processed, read from BullMQ)',
+    labelNames: wq,
+    registers,
+    collect: hookedGaugeCollect,
+  });
+  collectHooks.set(workqueueDepth, new Set());
+
+  const m = {
+    registry,
+    reconcileTotal: counter(
+      'controller_runtime_reconcile_total',
+      'Total number of reconciliations per controller',
+      ['controller', 'result'],
+    ),
+    reconcileErrors: counter(
+      'controller_runtime_reconcile_errors_total',
+      'Total number of reconciliation errors per controller',
+      ['controller'],
+    ),
+    terminalReconcileErrors: counter(
+      'controller_runtime_terminal_reconcile_errors_total',
+      'Total number of terminal reconciliation errors per controller (render/validation/policy: not retried)',
+      ['controller'],
+    ),
+    reconcileTime: histogram(
+      'controller_runtime_reconcile_time_seconds',
+      'Length of time per reconciliation per controller',
+      ['controller'],
+      RECONCILE_TIME_BUCKETS,
+    ),
+    activeWorkers: gauge(
+      'controller_runtime_active_workers',
+      'Number of currently used workers (reconciles in progress) per controller',
+      ['controller'],
+    ),
+    maxConcurrentReconciles: gauge(
+      'controller_runtime_max_concurrent_reconciles',
+      'Maximum number of concurrent reconciles per controller',
+      ['controller'],
+    ),
+    workqueueDepth,
+    workqueueAdds: counter('workqueue_adds_total', 'Total number of adds handled by workqueue', wq),
+    workqueueQueueDuration: histogram(
+      'workqueue_queue_duration_seconds',
+      'How long in seconds an item stays in workqueue before being requested',
+      wq,
+      WORKQUEUE_BUCKETS,
+    ),
+    workqueueWorkDuration: histogram(
+      'workqueue_work_duration_seconds',
+      'How long in seconds processing an item from workqueue takes',
+      wq,
+      WORKQUEUE_BUCKETS,
+    ),
+    workqueueRetries: counter('workqueue_retries_total', 'Total number of retries handled by workqueue', wq),
+    workqueueUnfinishedWork: gauge(
+      'workqueue_unfinished_work_seconds',
+      'How many seconds of work has been done that is in progress and has not been observed by work_duration',
+      wq,
+    ),
+    workqueueLongestRunningProcessor: gauge(
+      'workqueue_longest_running_processor_seconds',
+      'How many seconds has the longest running processor for workqueue been running',
+      wq,
+    ),
+    leaderElectionMasterStatus: gauge(
+      'leader_election_master_status',
+      'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master',
+      ['name'],
+    ),
+    restClientRequests: counter(
+      'rest_client_requests_total',
+      'Number of HTTP requests to the Kubernetes API, partitioned by status code and method',
+      ['method', 'code'],
+    ),
+    restClientLatency: histogram(
+      'rest_client_request_duration_seconds',
+      'Request latency in seconds to the Kubernetes API, broken down by verb',
+      ['verb'],
+      REST_CLIENT_BUCKETS,
+    ),
+    watchRestarts: counter(
+      'lostromos_watch_restarts_total',
+      'Watches of a resource that ended or failed and were restarted',
+      ['controller'],
+    ),
+    watchRelists: counter(
+      'lostromos_watch_relists_total',
+      'Full relists of a resource (initial list, 410 Gone, resync after reconnect)',
+      ['controller'],
+    ),
+    objectsApplied: counter(
+      'lostromos_objects_applied_total',
+      'Objects server-side applied, by controller and kind',
+      ['controller', 'kind'],
+    ),
+    objectsPruned: counter(
+      'lostromos_objects_pruned_total',
+      'Objects deleted because the CR no longer renders them, by controller and kind',
+      ['controller', 'kind'],
+    ),
+    objectsDeleted: counter(
+      'lostromos_objects_deleted_total',
+      'Objects deleted because their CR was deleted, by controller and kind',
+      ['controller', 'kind'],
+    ),
+    renderSeconds: histogram(
+      'lostromos_render_duration_seconds',
+      'Time to render one CR through its templates or chart',
+      ['controller'],
+      RENDER_BUCKETS,
+    ),
+    renderErrors: counter('lostromos_render_errors_total', 'Render failures by controller and reason', [
+      'controller',
+      'reason',
+    ]),
+    managedCrs: gauge(
+      'lostromos_managed_crs',
+      'Custom resources managed per controller, by Ready condition',
+      ['controller', 'ready'],
+    ),
+    redisUp: gauge('lostromos_redis_up', 'Whether this process can reach Redis (1) or not (0)', []),
+    info: gauge('lostromos_info', 'Always 1; labels say which role and version this process runs', [
+      'role',
+      'version',
+    ]),
+    releasesCreate: counter('releases_create_total', 'The number of releases created', []),
+    releasesCreateError: counter('releases_create_error_total', 'The number of errors creating releases', []),
+    releasesUpdate: counter('releases_update_total', 'The number of releases updated', []),
+    releasesUpdateError: counter('releases_update_error_total', 'The number of errors updating releases', []),
+    releasesDelete: counter('releases_delete_total', 'The number of releases deleted', []),
+    releasesDeleteError: counter('releases_delete_error_total', 'The number of errors deleting releases', []),
+    releasesTotal: gauge('releases_total', 'The number of releases managed', []),
+    releasesEvents: counter('releases_events_total', 'The number of events seen by the controller', []),
+    releasesLastCreate: gauge(
+      'releases_last_create_timestamp_utc_seconds',
+      'The timestamp of the last release create, in UTC seconds',
+      [],
+    ),
+    releasesLastUpdate: gauge(
+      'releases_last_update_timestamp_utc_seconds',
+      'The timestamp of the last release update, in UTC seconds',
+      [],
+    ),
+    releasesLastDelete: gauge(
+      'releases_last_delete_timestamp_utc_seconds',
+      'The timestamp of the last release delete, in UTC seconds',
+      [],
+    ),
+  };
+
+  if (opts.info) m.info.set({ role: opts.info.role, version: opts.info.version }, 1);
+
+  const observeReconcile = (controller: string, result: ReconcileResultLabel, seconds: number): void => {
+    m.reconcileTotal.inc({ controller, result });
+    if (result === 'error') m.reconcileErrors.inc({ controller });
+    m.reconcileTime.observe({ controller }, seconds);
+  };
+  const observeRelease = (op: 'create' | 'update' | 'delete', ok: boolean, at: Date = new Date()): void => {
+    const pick = {
+      create: [m.releasesCreate, m.releasesCreateError, m.releasesLastCreate],
+      update: [m.releasesUpdate, m.releasesUpdateError, m.releasesLastUpdate],
+      delete: [m.releasesDelete, m.releasesDeleteError, m.releasesLastDelete],
+    } as const;
+    const [okCounter, errCounter, last] = pick[op];
+    if (ok) {
+      okCounter.inc();
+      last.set(at.getTime() / 1000);
+    } else {
+      errCounter.inc();
+    }
+  };
+  return { ...m, observeReconcile, observeRelease };
+}
