@@ -1,5 +1,7 @@
-import type { Condition } from './conditions.js';
-import type { ObjectRef } from './kube-object.js';
+import { jsonEqual } from './canonical-json.js';
+import { setCondition, type Condition, type ConditionStatus } from './conditions.js';
+import type { KubeObject, ObjectRef } from './kube-object.js';
+import type { ReadinessSummary } from './readiness.js';
 
 /** What the last successful apply was computed from; drives the skip rule. */
 export interface LastApplied {
@@ -16,4 +18,104 @@ export interface CrStatus {
   /** Inventory: every object applied for this CR, in stable order. */
   resources?: ObjectRef[];
   lastApplied?: LastApplied;
+}
+
+/** Reasons Lostrómos writes on its conditions besides the error reasons of the registry (errors.ts). */
+export const ConditionReasons = {
+  /** Reconciled=True: the rendered objects were applied and stale ones pruned. */
+  Applied: 'Applied',
+  /** Reconciled=False: the `lostromos.io/paused` annotation is "true". */
+  Paused: 'Paused',
+  /** Ready=True: every applied object is ready. */
+  Ready: 'Ready',
+  /** Ready=False: at least one object is still becoming ready. */
+  InProgress: 'InProgress',
+  /** Ready=False: at least one object failed (Job failed, deployment deadline exceeded, …). */
+  ChildFailed: 'ChildFailed',
+} as const;
+
+export interface ConditionValue {
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isCondition(value: unknown): value is Condition {
+  return isRecord(value) && typeof value.type === 'string' && typeof value.status === 'string';
+}
+
+function isRef(value: unknown): value is ObjectRef {
+  return (
+    isRecord(value) &&
+    typeof value.apiVersion === 'string' &&
+    typeof value.kind === 'string' &&
+    typeof value.name === 'string'
+  );
+}
+
+/** Our fields of a CR's status, tolerating anything malformed someone else wrote there (dropped). */
+export function statusOf(cr: KubeObject): CrStatus {
+  const raw = isRecord(cr.status) ? cr.status : {};
+  const status: CrStatus = {};
+  if (typeof raw.observedGeneration === 'number') status.observedGeneration = raw.observedGeneration;
+  if (Array.isArray(raw.conditions)) status.conditions = raw.conditions.filter(isCondition);
+  if (Array.isArray(raw.resources)) status.resources = raw.resources.filter(isRef);
+  const last = raw.lastApplied;
+  if (isRecord(last) && typeof last.renderHash === 'string' && typeof last.generation === 'number') {
+    status.lastApplied = { renderHash: last.renderHash, generation: last.generation };
+  }
+  return status;
+}
+
+export interface StatusUpdate {
+  previous: CrStatus;
+  /** The CR's metadata.generation. */
+  generation: number | undefined;
+  now: Date;
+  reconciled: ConditionValue;
+  /** Omitted: Ready is left as it was. */
+  ready?: ConditionValue;
+  /** Omitted: the inventory is left as it was. */
+  resources?: ObjectRef[];
+  /** Omitted: left as it was. */
+  lastApplied?: LastApplied;
+  /** false leaves observedGeneration as it was (paused: the spec was not acted upon). Default true. */
+  observe?: boolean;
+}
+
+/** The next status: previous fields carried over, conditions set with transition-time semantics. */
+export function computeStatus(update: StatusUpdate): CrStatus {
+  const { previous, generation, now } = update;
+  const next: CrStatus = { ...previous };
+  if (update.observe !== false && generation !== undefined) next.observedGeneration = generation;
+  const withGeneration = generation === undefined ? {} : { observedGeneration: generation };
+  let conditions = setCondition(
+    previous.conditions,
+    { type: 'Reconciled', ...update.reconciled, ...withGeneration },
+    now,
+  );
+  if (update.ready)
+    conditions = setCondition(conditions, { type: 'Ready', ...update.ready, ...withGeneration }, now);
+  next.conditions = conditions;
+  if (update.resources) next.resources = update.resources;
+  if (update.lastApplied) next.lastApplied = update.lastApplied;
+  return next;
+}
+
+/** True when writing `next` would change the status (only our fields are compared). */
+export function statusChanged(previous: CrStatus, next: CrStatus): boolean {
+  return !jsonEqual(previous, next);
+}
+
+/** The Ready condition for a readiness summary. */
+export function readyCondition(summary: ReadinessSummary): ConditionValue {
+  if (summary.state === 'ready')
+    return { status: 'True', reason: ConditionReasons.Ready, message: summary.message };
+  if (summary.state === 'failed')
+    return { status: 'False', reason: ConditionReasons.ChildFailed, message: summary.message };
+  return { status: 'False', reason: ConditionReasons.InProgress, message: summary.message };
 }

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { computePruneSet, inventoryOf, isOwnedBy, kindsOf } from './inventory.js';
+import type { KubeObject, ObjectRef } from './kube-object.js';
+
+const ref = (kind: string, name: string, apiVersion = 'v1', namespace = 'ns'): ObjectRef => ({
+  apiVersion,
+  kind,
+  namespace,
+  name,
+});
+const live = (r: ObjectRef, ownerUid?: string): KubeObject => ({
+  apiVersion: r.apiVersion,
+  kind: r.kind,
+  metadata: {
+    name: r.name,
+    namespace: r.namespace,
+    labels: ownerUid ? { 'lostromos.io/owner-uid': ownerUid } : {},
+  },
+});
+
+describe('inventory', () => {
+  it('records refs in a stable order regardless of apply order, without duplicates', () => {
+    const a = inventoryOf([
+      live(ref('Service', 'b')),
+      live(ref('ConfigMap', 'a')),
+      live(ref('Service', 'b')),
+    ]);
+    const b = inventoryOf([live(ref('ConfigMap', 'a')), live(ref('Service', 'b'))]);
+    expect(a).toEqual(b);
+    expect(a).toEqual([ref('ConfigMap', 'a'), ref('Service', 'b')]);
+  });
+
+  it('omits an empty namespace from refs', () => {
+    expect(inventoryOf([{ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: 'x' }])).toEqual([
+      { apiVersion: 'v1', kind: 'Namespace', name: 'x' },
+    ]);
+  });
+
+  it('lists distinct kinds', () => {
+    expect(
+      kindsOf([ref('ConfigMap', 'a'), ref('ConfigMap', 'b'), ref('Deployment', 'c', 'apps/v1')]),
+    ).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment' },
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+    ]);
+  });
+
+  it('treats only objects with our owner-uid label as owned', () => {
+    expect(isOwnedBy(live(ref('ConfigMap', 'a'), 'u1'), 'u1')).toBe(true);
+    expect(isOwnedBy(live(ref('ConfigMap', 'a'), 'u2'), 'u1')).toBe(false);
+    expect(isOwnedBy(live(ref('ConfigMap', 'a')), 'u1')).toBe(false);
+    expect(isOwnedBy(live(ref('ConfigMap', 'a')), '')).toBe(false);
+  });
+});
+
+describe('prune set', () => {
+  it('prunes what the previous inventory has and the desired set no longer has', () => {
+    const prune = computePruneSet({
+      previous: [ref('ConfigMap', 'keep'), ref('ConfigMap', 'gone')],
+      desired: [ref('ConfigMap', 'keep')],
+      owned: [],
+      ownerUid: 'u1',
+    });
+    expect(prune).toEqual([ref('ConfigMap', 'gone')]);
+  });
+
+  it('adds labelled orphans found by listing and never unlabelled or foreign ones', () => {
+    const prune = computePruneSet({
+      previous: [],
+      desired: [ref('ConfigMap', 'keep')],
+      owned: [
+        live(ref('ConfigMap', 'keep'), 'u1'),
+        live(ref('ConfigMap', 'orphan'), 'u1'),
+        live(ref('ConfigMap', 'foreign'), 'u2'),
+        live(ref('ConfigMap', 'unlabelled')),
+      ],
+      ownerUid: 'u1',
+    });
+    expect(prune).toEqual([ref('ConfigMap', 'orphan')]);
+  });
+
+  it('matches identities across apiVersion changes of the same group', () => {
+    const prune = computePruneSet({
+      previous: [ref('HorizontalPodAutoscaler', 'h', 'autoscaling/v1')],
+      desired: [ref('HorizontalPodAutoscaler', 'h', 'autoscaling/v2')],
+      owned: [],
+      ownerUid: 'u1',
+    });
+    expect(prune).toEqual([]);
+  });
+
+  it('returns candidates in deletion order (workloads before config before namespaces)', () => {
+    const prune = computePruneSet({
+      previous: [ref('Namespace', 'n', 'v1', ''), ref('ConfigMap', 'c'), ref('Deployment', 'd', 'apps/v1')],
+      desired: [],
+      owned: [],
+      ownerUid: 'u1',
+    });
+    expect(prune.map((r) => r.kind)).toEqual(['Deployment', 'ConfigMap', 'Namespace']);
+  });
+});
