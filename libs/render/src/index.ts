@@ -1,1 +1,24 @@
-export {};
+export type { KubeObject, ObjectMeta, OwnerReference } from './kube-object.js';
+export { RenderError, RENDER_ERROR_CODES, isRenderError, type RenderErrorCode } from './render-error.js';
+export { loadTemplateSet, compileTemplateSet, type TemplateSet, type TemplateFile } from './template-set.js';
+export { renderTemplateSet, type RenderInput } from './render-template-set.js';
+export { watchTemplateSet } from './watch-template-set.js';
+export { createResourceRenderer, type ResourceRendererOptions } from './resource-renderer.js';
+export type { ResourceRenderer, RenderLogger } from './renderer-types.js';
+export { buildTemplateContext, type TemplateContext } from './template-context.js';
+export { HELPER_NAMES, BUILTIN_HELPERS } from './helpers.js';
+export { LIMITS, validateObjects } from './validate-objects.js';
+export { parseRenderedYaml, type ParsedDocument } from './parse-output.js';
+export {
+  createHelmRenderer,
+  releaseNameFor,
+  helmValuesFor,
+  readValuesFiles,
+  DEFAULT_RELEASE_PREFIX,
+  type HelmChartRenderer,
+  type HelmChartRendererOptions,
+} from './helm/helm-renderer.js';
+export { checkHelmBinary, parseHelmVersion, MIN_HELM_VERSION, type HelmBinary } from './helm/helm-binary.js';
+export { resolveChart, defaultChartCacheDir, type ChartSource } from './helm/chart-source.js';
+export { ConcurrencyLimiter } from './helm/concurrency-limiter.js';
+export { mergeValues, runHelmTemplate, type HelmTemplateResult } from './helm/helm-template.js';

@@ -1,0 +1,16 @@
+import type { KubeObject } from './kube-object.js';
+
+/** Renders the CRs of one configured resource; the worker holds one per resource. */
+export interface ResourceRenderer {
+  render(cr: KubeObject): Promise<KubeObject[]>;
+  /** Changes when the templates (or chart) change: a new revision means every CR should re-render. */
+  readonly revision: string;
+  close(): Promise<void>;
+}
+
+/** pino-compatible subset. */
+export interface RenderLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

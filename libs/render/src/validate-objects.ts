@@ -1,0 +1,150 @@
+import type { KubeObject } from './kube-object.js';
+import type { ParsedDocument } from './parse-output.js';
+import { RenderError } from './render-error.js';
+
+export const LIMITS = {
+  /** Objects one CR may render to. */
+  maxObjects: 500,
+  /** JSON size of one object: etcd's default request limit is 1.5 MiB; keep clear of it. */
+  maxObjectBytes: 1024 * 1024,
+  /** Rendered text of one template file. */
+  maxRenderedBytes: 4 * 1024 * 1024,
+} as const;
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const API_VERSION =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?v[0-9]+((alpha|beta)[0-9]+)?$/;
+const KIND = /^[A-Z][A-Za-z0-9]*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const QUALIFIED_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+function q(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
+function checkStringMap(
+  what: string,
+  m: unknown,
+  validValue: RegExp | undefined,
+  fail: (msg: string) => never,
+): void {
+  if (m === undefined || m === null) return;
+  if (typeof m !== 'object' || Array.isArray(m)) fail(`metadata.${what} must be a mapping`);
+  for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+    const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
+    if (!QUALIFIED_KEY.test(k) || name.length > 63 || k.length > 317)
+      fail(`metadata.${what} key ${q(k)} is not a valid key (prefix/name, name ≤ 63 characters)`);
+    if (typeof v !== 'string')
+      fail(`metadata.${what}.${k} must be a string, got ${q(v)} (quote it: "${String(v)}")`);
+    if (validValue && (v.length > 63 || !validValue.test(v))) {
+      fail(
+        `metadata.${what}.${k} value ${q(v)} is not a valid label value (≤ 63 of A-Z a-z 0-9 - _ ., starting and ending alphanumeric)`,
+      );
+    }
+  }
+}
+
+/** Checks one rendered document is a Kubernetes object we can apply; throws RenderError with file:line. */
+export function validateObject(doc: ParsedDocument): KubeObject {
+  const fail = (
+    msg: string,
+    code:
+      | 'LZ_RENDER_INVALID_OBJECT'
+      | 'LZ_RENDER_NOT_OBJECT'
+      | 'LZ_RENDER_TOO_LARGE' = 'LZ_RENDER_INVALID_OBJECT',
+  ): never => {
+    throw new RenderError(code, msg, { file: doc.file, line: doc.line });
+  };
+  const o = doc.value;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    return fail(
+      `a document is ${Array.isArray(o) ? 'a list' : `the scalar ${q(o)}`}, not a Kubernetes object (apiVersion, kind, metadata)`,
+      'LZ_RENDER_NOT_OBJECT',
+    );
+  }
+  const obj = o as Record<string, unknown>;
+  if (typeof obj.apiVersion !== 'string' || !API_VERSION.test(obj.apiVersion)) {
+    fail(
+      obj.apiVersion === undefined
+        ? 'apiVersion: required (e.g. v1 or apps/v1)'
+        : `apiVersion ${q(obj.apiVersion)} is not valid (e.g. v1 or apps/v1)`,
+    );
+  }
+  if (typeof obj.kind !== 'string' || !KIND.test(obj.kind)) {
+    fail(
+      obj.kind === undefined
+        ? 'kind: required (e.g. ConfigMap)'
+        : `kind ${q(obj.kind)} is not valid (PascalCase, e.g. ConfigMap)`,
+    );
+  }
+  const meta = obj.metadata;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+    return fail('metadata: required (a mapping with at least name)');
+  const m = meta as Record<string, unknown>;
+  if (m.name === undefined || m.name === null || m.name === '') {
+    fail(
+      `metadata.name: required (${String(obj.kind)} objects are applied by name; generateName is not supported)`,
+    );
+  }
+  if (typeof m.name !== 'string' || m.name.length > 253 || !DNS_SUBDOMAIN.test(m.name)) {
+    fail(
+      `metadata.name ${q(m.name)} is not a valid name (lower-case letters, digits, '-' and '.', ≤ 253 characters)`,
+    );
+  }
+  if (
+    m.namespace !== undefined &&
+    m.namespace !== null &&
+    (typeof m.namespace !== 'string' || m.namespace.length > 63 || !DNS_LABEL.test(m.namespace))
+  ) {
+    fail(`metadata.namespace ${q(m.namespace)} is not a valid namespace`);
+  }
+  if (m.namespace === null) delete m.namespace;
+  checkStringMap('labels', m.labels, LABEL_VALUE, fail);
+  checkStringMap('annotations', m.annotations, undefined, fail);
+  const size = JSON.stringify(obj).length;
+  if (size > LIMITS.maxObjectBytes)
+    fail(
+      `${String(obj.kind)} ${String(m.name)} is ${size} bytes as JSON (limit ${LIMITS.maxObjectBytes})`,
+      'LZ_RENDER_TOO_LARGE',
+    );
+  return obj as KubeObject;
+}
+
+function identity(o: KubeObject): string {
+  const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : '';
+  return `${group}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+}
+
+/** Validates every document and rejects duplicates (same group, kind, namespace and name). */
+export function validateObjects(docs: readonly ParsedDocument[]): KubeObject[] {
+  if (docs.length > LIMITS.maxObjects) {
+    const last = docs[docs.length - 1]!;
+    throw new RenderError(
+      'LZ_RENDER_TOO_LARGE',
+      `rendered ${docs.length} objects (limit ${LIMITS.maxObjects})`,
+      { file: last.file, line: last.line },
+    );
+  }
+  const seen = new Map<string, ParsedDocument>();
+  return docs.map((doc) => {
+    const obj = validateObject(doc);
+    const id = identity(obj);
+    const prev = seen.get(id);
+    if (prev) {
+      const ns = obj.metadata.namespace ? ` in namespace ${obj.metadata.namespace}` : '';
+      throw new RenderError(
+        'LZ_RENDER_DUPLICATE_OBJECT',
+        `${obj.kind} ${obj.metadata.name ?? ''}${ns} is rendered twice (also at ${prev.file}:${prev.line})`,
+        {
+          file: doc.file,
+          line: doc.line,
+        },
+      );
+    }
+    seen.set(id, doc);
+    return obj;
+  });
+}
