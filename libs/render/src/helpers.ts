@@ -53,8 +53,8 @@ function str(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (isSafeString(v)) return v.toString();
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v as number | boolean | bigint);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
 }
 
 // JSON leaves U+0085/U+2028/U+2029 raw; YAML 1.1 readers treat them as line breaks, so escape them.
