@@ -36,7 +36,13 @@ export const ReconcileErrorCodes = {
   LOSTROMOS_APPLY_REJECTED: {
     retryable: false,
     reason: 'ApplyRejected',
-    summary: 'The API server rejected an object permanently (e.g. 422 Invalid, 403 Forbidden).',
+    summary: 'The API server rejected a rendered object permanently (e.g. 422 Invalid, 403 Forbidden).',
+  },
+  LOSTROMOS_API_REJECTED: {
+    retryable: false,
+    reason: 'APIRejected',
+    summary:
+      'Another request the reconcile needs (discovery, list, get, delete) was refused permanently (e.g. 403 Forbidden).',
   },
 } as const;
 
@@ -118,6 +124,13 @@ export class ApplyRejectedError extends ReconcileError {
   }
 }
 
+export class ApiRejectedError extends ReconcileError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOSTROMOS_API_REJECTED', message, options);
+    this.name = 'ApiRejectedError';
+  }
+}
+
 function field(err: unknown, name: string): unknown {
   return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[name] : undefined;
 }
@@ -145,4 +158,14 @@ export function errorCodeOf(err: unknown): string | undefined {
 
 export function errorMessageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The error as a permanent {@link ReconcileError}, or undefined when a retry may help (or it is unclassified:
+ * then the worker's backoff decides). Port errors marked `retryable: false` become `LOSTROMOS_API_REJECTED`.
+ */
+export function asPermanentError(err: unknown): ReconcileError | undefined {
+  if (err instanceof ReconcileError) return err.retryable ? undefined : err;
+  if (isPermanentError(err)) return new ApiRejectedError(errorMessageOf(err), { cause: err });
+  return undefined;
 }

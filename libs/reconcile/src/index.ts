@@ -16,3 +16,8 @@ export * from './render-hash.js';
 export * from './inventory.js';
 export * from './readiness.js';
 export * from './live-matches.js';
+export { scopeKey, type DesiredState } from './desired-state.js';
+export { matchesLastApply } from './skip-rule.js';
+export { claimedBy } from './apply-objects.js';
+export * from './reconcile.js';
+export { describeRefs } from './ref-list.js';

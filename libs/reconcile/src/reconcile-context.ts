@@ -1,0 +1,72 @@
+import { statusChanged, type CrStatus } from './cr-status.js';
+import { errorMessageOf } from './errors.js';
+import type { CrKey, KubeObject, ObjectRef } from './kube-object.js';
+import type { CrEvent, ReconcileDeps, ReconcileLogger, ReconcileOutcome, ReconcileResult } from './ports.js';
+import { formatCrKey } from './cr-key.js';
+
+const silentLogger: ReconcileLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Per-call state of one reconcile: the deps, a fixed clock reading, and what has been done so far. */
+export class ReconcileContext {
+  readonly deps: ReconcileDeps;
+  readonly key: CrKey;
+  readonly now: Date;
+  readonly log: ReconcileLogger;
+  readonly applied: ObjectRef[] = [];
+  readonly pruned: ObjectRef[] = [];
+  readonly deleted: ObjectRef[] = [];
+  writes = 0;
+
+  constructor(key: CrKey, deps: ReconcileDeps) {
+    this.deps = deps;
+    this.key = key;
+    this.now = (deps.now ?? ((): Date => new Date()))();
+    this.log = deps.logger ?? silentLogger;
+  }
+
+  get crApiVersion(): string {
+    return `${this.deps.resource.group}/${this.deps.resource.version}`;
+  }
+
+  get keyText(): string {
+    return formatCrKey(this.key);
+  }
+
+  /** Runs one ClusterWriter call and counts it (the count is what the skip rule keeps at zero). */
+  async write<T>(call: () => Promise<T>): Promise<T> {
+    this.writes += 1;
+    return call();
+  }
+
+  /** Writes status only when our fields changed; returns the CR as the API server now has it. */
+  async writeStatusIfChanged(cr: KubeObject, previous: CrStatus, next: CrStatus): Promise<KubeObject> {
+    if (!statusChanged(previous, next)) return cr;
+    return this.write(() => this.deps.writer.writeStatus(cr, next));
+  }
+
+  /**
+   * Records an Event on the CR. Events are informational: a failure to record one is logged and does not
+   * fail the reconcile (the status carries the same facts).
+   */
+  async event(cr: KubeObject, event: CrEvent): Promise<void> {
+    try {
+      await this.deps.events.record(cr, event);
+    } catch (err) {
+      this.log.warn(
+        { cr: this.keyText, reason: event.reason, err: errorMessageOf(err) },
+        'could not record event',
+      );
+    }
+  }
+
+  finish(outcome: ReconcileOutcome, extra: Partial<ReconcileResult> = {}): ReconcileResult {
+    return {
+      outcome,
+      applied: this.applied,
+      pruned: this.pruned,
+      deleted: this.deleted,
+      writes: this.writes,
+      ...extra,
+    };
+  }
+}

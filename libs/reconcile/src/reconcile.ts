@@ -1,0 +1,78 @@
+import { applyObjects, type ApplyReport } from './apply-objects.js';
+import { statusOf } from './cr-status.js';
+import { deleteOwned } from './delete-owned.js';
+import { prepareDesiredState } from './desired-state.js';
+import { asPermanentError } from './errors.js';
+import type { CrKey, KubeObject } from './kube-object.js';
+import { CLEANUP_FINALIZER, PAUSED_ANNOTATION } from './labels.js';
+import type { ReconcileDeps, ReconcileResult } from './ports.js';
+import { pruneStale } from './prune-stale.js';
+import { ReconcileContext } from './reconcile-context.js';
+import { reportPaused, reportPermanentFailure, reportReconciled, truncate } from './reconcile-report.js';
+import { describeRefs } from './ref-list.js';
+import { findUpToDateLive, matchesLastApply } from './skip-rule.js';
+
+/**
+ * Brings the cluster in line with one CR, level-triggered and idempotent: it reads the CR fresh and acts on
+ * its current state, so a duplicated, coalesced or replayed job is harmless. Permanent problems end in status
+ * + a Warning Event and outcome 'failed-permanent'; retryable port errors propagate for the worker to retry.
+ * See docs/reconcile.md for the algorithm.
+ */
+export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const ctx = new ReconcileContext(key, deps);
+  const cr = await deps.reader.getCr(key, { apiVersion: ctx.crApiVersion, kind: deps.resource.kind });
+  if (!cr) return ctx.finish('gone');
+  if (!cr.metadata.uid) throw new Error(`CR ${ctx.keyText} was returned without metadata.uid`);
+  if (cr.metadata.deletionTimestamp) return deleteOwned(ctx, cr);
+  if (cr.metadata.annotations?.[PAUSED_ANNOTATION] === 'true') return reportPaused(ctx, cr);
+  const current = await ensureFinalizer(ctx, cr);
+  try {
+    return await reconcileLive(ctx, current);
+  } catch (err) {
+    const permanent = asPermanentError(err);
+    if (!permanent) throw err;
+    return reportPermanentFailure(ctx, current, permanent);
+  }
+}
+
+async function ensureFinalizer(ctx: ReconcileContext, cr: KubeObject): Promise<KubeObject> {
+  const finalizers = cr.metadata.finalizers ?? [];
+  if (finalizers.includes(CLEANUP_FINALIZER)) return cr;
+  return ctx.write(() => ctx.deps.writer.setFinalizers(cr, [...finalizers, CLEANUP_FINALIZER]));
+}
+
+async function reconcileLive(ctx: ReconcileContext, cr: KubeObject): Promise<ReconcileResult> {
+  const desired = await prepareDesiredState(ctx, cr);
+  if (matchesLastApply(statusOf(cr), desired, cr.metadata.generation)) {
+    const live = await findUpToDateLive(ctx, cr, desired);
+    if (live) return reportReconciled(ctx, cr, desired, live, 'unchanged');
+  }
+  const report = await applyObjects(ctx, cr, desired.objects);
+  await pruneStale(ctx, cr, desired);
+  await recordChangeEvents(ctx, cr, report);
+  ctx.log.info(
+    {
+      cr: ctx.keyText,
+      applied: ctx.applied.length,
+      created: report.created.length,
+      updated: report.updated.length,
+      pruned: ctx.pruned.length,
+    },
+    'reconciled',
+  );
+  return reportReconciled(ctx, cr, desired, report.live, 'applied');
+}
+
+/** One Event per kind of change, and only for real changes (an unchanged re-apply emits nothing). */
+async function recordChangeEvents(ctx: ReconcileContext, cr: KubeObject, report: ApplyReport): Promise<void> {
+  const changes = [
+    { reason: 'Created', action: 'Apply', refs: report.created },
+    { reason: 'Updated', action: 'Apply', refs: report.updated },
+    { reason: 'Pruned', action: 'Prune', refs: ctx.pruned },
+  ];
+  for (const { reason, action, refs } of changes) {
+    if (refs.length === 0) continue;
+    const message = truncate(`${reason} ${refs.length} objects: ${describeRefs(refs)}`);
+    await ctx.event(cr, { type: 'Normal', reason, action, message });
+  }
+}
