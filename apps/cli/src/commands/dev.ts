@@ -1,0 +1,408 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { isConfigError, loadConfig, parseFlags, type FlagSpec } from '@lostromos/config';
+import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
+import { applyWithRetry } from '../dev/apply-manifests.js';
+import { buildDevConfig, resourceForExample, type DevResource } from '../dev/dev-config.js';
+import { findExampleSets, type CrdInfo, type ExampleSet, type Manifest } from '../dev/example-sets.js';
+import { DevRedisError, startDevRedis, type DevRedis } from '../dev/local-redis.js';
+import { startRole, type RoleProcess } from '../dev/role-process.js';
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'config', type: 'string', metavar: 'FILE', description: 'use the resources of this config file' },
+  { name: 'examples', type: 'string', metavar: 'DIR', description: 'example sets (default ./templates)' },
+  { name: 'workers', type: 'number', metavar: 'N', description: 'worker processes (default 2)' },
+  {
+    name: 'dashboard-port',
+    type: 'number',
+    metavar: 'N',
+    description: 'dashboard port (default 3000 if free)',
+  },
+  {
+    name: 'log-level',
+    type: 'string',
+    metavar: 'LEVEL',
+    description: 'log level of the roles (default info)',
+  },
+  { name: 'log-format', type: 'string', metavar: 'FMT', description: 'pretty (default) or json' },
+];
+
+const USAGE = `Usage: lostromos dev [--config FILE] [--examples DIR] [--workers N] [--dashboard-port N]
+
+Runs a complete local Lostrómos to try it out: the Kubernetes API simulator, a private redis-server
+(or the Redis at REDIS_URL), the example CRDs and sample CRs, then the watcher, N workers and the
+dashboard as child processes. Prints, one per line:
+  kubeconfig: PATH     dashboard: URL     metrics: URL
+Template edits under the example folders apply live. Ctrl-C stops everything and removes temp files.
+
+Flags:
+  --config FILE         manage the resources of FILE instead of every example set under --examples
+  --examples DIR        folder of example sets (CRD + templates + sample CRs), default ./templates
+  --workers N           worker processes (default 2)
+  --dashboard-port N    dashboard port on 127.0.0.1 (default 3000, or a free port if taken)
+  --log-level LEVEL     trace, debug, info (default), warn, error
+  --log-format FMT      pretty (default) or json
+
+Environment:
+  REDIS_URL             use this Redis instead of starting redis-server from PATH
+`;
+
+/** The simulator, as `@lostromos/kube-sim` returns it. */
+export interface DevSim {
+  url: string;
+  port: number;
+  writeKubeconfig(file: string): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface DevCommandOptions {
+  startSim?: (opts: { port?: number }) => Promise<DevSim>;
+  /** The CLI entry the role processes run (default: this package's dist/main.js). */
+  cliEntry?: string;
+  nodePath?: string;
+  /** Grace before SIGKILL when stopping a role (default 3 s: Ctrl-C must finish within a few seconds). */
+  stopGraceMs?: number;
+}
+
+const defaultStartSim = async (opts: { port?: number }): Promise<DevSim> => {
+  const mod = (await import('@lostromos/kube-sim')) as unknown as {
+    startKubeSim(o: { port?: number }): Promise<DevSim>;
+  };
+  return mod.startKubeSim(opts);
+};
+
+/** dist/main.js of this package, also when running from src/ under vitest. */
+function defaultCliEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  const pkg = path.resolve(path.dirname(here), '../..');
+  return path.join(pkg, 'dist', 'main.js');
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() =>
+        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port')),
+      );
+    });
+  });
+}
+
+async function waitHttpOk(url: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !signal.aborted) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+function positiveInt(v: unknown, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+    throw new UsageError(`--${flag}: expected a positive whole number, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** The example sets and resources to run: every example set, or the resources of --config. */
+async function planResources(
+  examplesDir: string,
+  configFile: string | undefined,
+  cwd: string,
+): Promise<{ resources: DevResource[]; sets: ExampleSet[]; warnings: string[] }> {
+  const exists = fs.existsSync(examplesDir);
+  const sets = exists ? await findExampleSets(examplesDir) : [];
+  if (!configFile) {
+    if (sets.length === 0) {
+      throw new UsageError(
+        `no example sets found under ${examplesDir} (sub-folders holding a CustomResourceDefinition): ` +
+          'run from the repository root, or pass --examples DIR or --config FILE',
+      );
+    }
+    return { resources: sets.map(resourceForExample), sets, warnings: [] };
+  }
+  const cfg = loadConfig({ configFile, env: {}, cwd });
+  const warnings: string[] = [];
+  const resources: DevResource[] = cfg.resources.map((r) => {
+    const { helm, templates, ...rest } = r;
+    return {
+      ...rest,
+      ...(templates ? { templates } : {}),
+      ...(helm ? { helm } : {}),
+    };
+  });
+  const used = sets.filter((s) =>
+    resources.some((r) => r.group === s.crd.group && r.plural === s.crd.plural),
+  );
+  for (const r of resources) {
+    if (!used.some((s) => r.group === s.crd.group && r.plural === s.crd.plural)) {
+      warnings.push(
+        `no CRD for ${r.plural}.${r.group} under ${examplesDir}: apply it yourself with kubectl --kubeconfig … apply -f`,
+      );
+    }
+  }
+  return { resources, sets: used, warnings };
+}
+
+export function createDevCommand(options: DevCommandOptions = {}): Command {
+  return {
+    name: 'dev',
+    summary: 'run the simulator, Redis and every role locally with the examples, to try Lostrómos',
+    usage: USAGE,
+    async run(ctx: CommandContext): Promise<number> {
+      let parsed;
+      try {
+        parsed = parseFlags(ctx.argv, FLAGS);
+      } catch (err) {
+        if (isConfigError(err)) throw new UsageError(err.message.replace(/^config: /, ''));
+        throw err;
+      }
+      const f = parsed.flags;
+      if (parsed.positionals.length > 0) {
+        throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+      }
+      const workers = positiveInt(f.workers, 'workers', 2);
+      const logFormat = (f['log-format'] as string | undefined) ?? 'pretty';
+      if (logFormat !== 'pretty' && logFormat !== 'json') {
+        throw new UsageError(`--log-format: expected pretty or json, got "${logFormat}"`);
+      }
+      const logLevel = (f['log-level'] as string | undefined) ?? 'info';
+      const examplesDir = path.resolve(ctx.cwd, (f.examples as string | undefined) ?? 'templates');
+      const configFile = f.config as string | undefined;
+
+      let plan;
+      try {
+        plan = await planResources(examplesDir, configFile, ctx.cwd);
+      } catch (err) {
+        if (isConfigError(err)) {
+          ctx.stderr.write(`lostromos dev: ${err.message}\n${err.details()}\n`);
+          return ExitCode.usage;
+        }
+        throw err;
+      }
+      return runDev(ctx, {
+        ...options,
+        plan,
+        workers,
+        logFormat,
+        logLevel,
+        dashboardPort: f['dashboard-port'],
+      });
+    },
+  };
+}
+
+interface RunDevInput extends DevCommandOptions {
+  plan: { resources: DevResource[]; sets: ExampleSet[]; warnings: string[] };
+  workers: number;
+  logFormat: 'pretty' | 'json';
+  logLevel: string;
+  dashboardPort: unknown;
+}
+
+async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> {
+  const out = (line: string): void => void ctx.stdout.write(`${line}\n`);
+  const err = (line: string): void => void ctx.stderr.write(`${line}\n`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lostromos-dev-'));
+  const roles: RoleProcess[] = [];
+  let sim: DevSim | undefined;
+  let redis: DevRedis | undefined;
+  let stopping = false;
+
+  // Last resort if this process is torn down without the graceful path (a second Ctrl-C exits at once):
+  // nothing may outlive `lostromos dev`.
+  const onExit = (): void => {
+    for (const r of roles) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGKILL');
+    if (redis?.proc && redis.proc.exitCode === null) redis.proc.kill('SIGKILL');
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  process.on('exit', onExit);
+
+  const shutdown = async (): Promise<void> => {
+    stopping = true;
+    const grace = input.stopGraceMs ?? 3_000;
+    await Promise.all(roles.map((r) => r.stop(grace)));
+    await redis?.stop();
+    await sim?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.off('exit', onExit);
+  };
+
+  try {
+    for (const w of input.plan.warnings) err(`warning: ${w}`);
+
+    // 1. The API simulator, in this process.
+    sim = await (input.startSim ?? defaultStartSim)({});
+    const kubeconfig = path.join(tmp, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig);
+    out(`kubeconfig: ${kubeconfig}`);
+
+    // 2. Redis.
+    try {
+      redis = await startDevRedis({ redisUrl: ctx.env.REDIS_URL, port: await freePort() });
+    } catch (e) {
+      if (e instanceof DevRedisError) {
+        err(`lostromos dev: ${e.message}`);
+        await shutdown();
+        return ExitCode.failure;
+      }
+      throw e;
+    }
+    out(`redis: ${redis.url}${redis.external ? ' (from REDIS_URL)' : ''}`);
+
+    // 3. Example CRDs, then the namespaces and sample CRs.
+    const crdInfos: CrdInfo[] = input.plan.sets.map((s) => s.crd);
+    const applyOpts = { server: sim.url, signal: ctx.signal };
+    for (const set of input.plan.sets) {
+      for (const crd of set.crds) await applyWithRetry(crd, crdInfos, applyOpts);
+    }
+    const samples: Manifest[] = input.plan.sets.flatMap((s) => s.samples);
+    const namespaces = [...new Set(samples.map((s) => s.metadata.namespace ?? 'default'))].filter(
+      (ns) => ns !== 'default',
+    );
+    for (const ns of namespaces) {
+      await applyWithRetry(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+        crdInfos,
+        applyOpts,
+      );
+    }
+    for (const cr of samples) await applyWithRetry(cr, crdInfos, applyOpts);
+    out(
+      `examples: ${input.plan.sets.map((s) => `${s.name} (${s.samples.length} sample CR${s.samples.length === 1 ? '' : 's'})`).join(', ') || 'none'}`,
+    );
+
+    // 4. The roles, as child processes of this CLI sharing one generated config.
+    const wanted = positiveInt(input.dashboardPort, 'dashboard-port', 3000);
+    const dashboardPort =
+      input.dashboardPort !== undefined || (await portIsFree(wanted)) ? wanted : await freePort();
+    const password = randomBytes(12).toString('base64url');
+    const configFile = path.join(tmp, 'config.yaml');
+    const config = buildDevConfig({
+      redisUrl: redis.url,
+      kubeconfig,
+      dashboardAddress: `127.0.0.1:${dashboardPort}`,
+      resources: input.plan.resources,
+      logLevel: input.logLevel,
+      logFormat: input.logFormat,
+    });
+    fs.writeFileSync(configFile, YAML.stringify(config), { mode: 0o600 });
+
+    const nodePath = input.nodePath ?? process.execPath;
+    const cliEntry = input.cliEntry ?? defaultCliEntry();
+    const specs: { label: string; role: string }[] = [
+      { label: 'watcher', role: 'watcher' },
+      ...Array.from({ length: input.workers }, (_, i) => ({ label: `worker-${i + 1}`, role: 'worker' })),
+      { label: 'dashboard', role: 'dashboard' },
+    ];
+    const ports = new Map<string, number>();
+    for (const s of specs) {
+      const port = await freePort();
+      ports.set(s.label, port);
+      const env: Record<string, string | undefined> = { ...ctx.env };
+      if (s.role === 'dashboard') env.LOSTROMOS_DASHBOARD_PASSWORD = password;
+      roles.push(
+        startRole({
+          label: s.label,
+          nodePath,
+          cliEntry,
+          args: ['start', '--config', configFile, '--role', s.role, '--server-address', `127.0.0.1:${port}`],
+          env,
+          cwd: ctx.cwd,
+          onLine: (l) => out(l),
+        }),
+      );
+    }
+
+    // A role that dies on its own takes the whole dev session down: better than a half-working playground.
+    const crashed = Promise.race(
+      roles.map((r) => r.exited.then(({ code, signal }) => ({ label: r.label, code, signal }))),
+    );
+
+    const healthy = await Promise.race([
+      Promise.all(
+        specs.map((s) => waitHttpOk(`http://127.0.0.1:${ports.get(s.label)}/healthz`, 60_000, ctx.signal)),
+      ).then((oks) => oks.every(Boolean)),
+      crashed.then(() => false),
+    ]);
+    if (!ctx.signal.aborted && !stopping) {
+      if (!healthy) err('warning: not every role answered /healthz yet; see the log lines above');
+      const k = `kubectl --kubeconfig ${kubeconfig}`;
+      const first = input.plan.sets[0];
+      const sample = first?.samples[0];
+      out(`dashboard: http://127.0.0.1:${dashboardPort}/`);
+      out(`dashboard login: admin / ${password}`);
+      out(`metrics: http://127.0.0.1:${ports.get('watcher')}/metrics`);
+      for (const s of specs) out(`  ${s.label.padEnd(10)} http://127.0.0.1:${ports.get(s.label)}/readyz`);
+      out('');
+      out('Tour (in another terminal):');
+      out(`  export KUBECONFIG=${kubeconfig}`);
+      if (first)
+        out(`  ${k} get ${first.crd.plural} -A                 # the sample CRs and their Ready condition`);
+      out(`  ${k} get configmaps,deployments -A -l app.kubernetes.io/managed-by=lostromos`);
+      if (first && sample) {
+        const ns = sample.metadata.namespace ?? 'default';
+        out(
+          `  ${k} -n ${ns} edit ${first.crd.kind.toLowerCase()} ${sample.metadata.name}   # change the spec…`,
+        );
+        out(`  ${k} get configmaps -A -w                         # …and watch the objects follow`);
+        out(
+          `  ${k} -n ${ns} delete ${first.crd.kind.toLowerCase()} ${sample.metadata.name}   # its objects go too`,
+        );
+      }
+      if (first)
+        out(
+          `  edit ${path.relative(ctx.cwd, first.templatesDir) || first.templatesDir}/*.yaml: every CR re-renders live`,
+        );
+      out('Press Ctrl-C to stop everything.');
+    }
+
+    const outcome = await Promise.race([
+      new Promise<'aborted'>((resolve) => {
+        if (ctx.signal.aborted) resolve('aborted');
+        else ctx.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+      }),
+      crashed,
+    ]);
+    // Ctrl-C signals the whole process group: a role may exit a moment before our own abort arrives.
+    if (outcome !== 'aborted') await new Promise((r) => setTimeout(r, 500));
+    if (outcome !== 'aborted' && !ctx.signal.aborted) {
+      err(
+        `lostromos dev: ${outcome.label} exited on its own (${outcome.signal ?? `code ${outcome.code}`}); stopping everything`,
+      );
+      await shutdown();
+      return ExitCode.failure;
+    }
+    out('stopping…');
+    await shutdown();
+    out('stopped');
+    return ExitCode.ok;
+  } catch (e) {
+    await shutdown();
+    throw e;
+  }
+}
+
+export const devCommand: Command = createDevCommand();

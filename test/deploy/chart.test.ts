@@ -1,0 +1,352 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- rendered manifests are untyped JSON */
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { parseConfig } from '@lostromos/config';
+import {
+  ALL_FEATURES,
+  CHART,
+  EXTERNAL_REDIS,
+  byKind,
+  find,
+  helm,
+  renderChart,
+  type K8sObject,
+} from './helm.js';
+
+const VARIANTS: Record<string, string[]> = {
+  defaults: [],
+  'every optional feature': ['-f', ALL_FEATURES],
+  'external Redis, HPA, namespaced RBAC': ['-f', EXTERNAL_REDIS],
+};
+
+function podSpecs(objs: K8sObject[]): { owner: string; spec: any }[] {
+  return objs
+    .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+    .map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec }));
+}
+
+function rbacRules(objs: K8sObject[]): any[] {
+  return objs.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((o) => o.rules ?? []);
+}
+
+function configOf(objs: K8sObject[]): Record<string, any> {
+  const cm = find(objs, 'ConfigMap', '-config');
+  return YAML.parse(cm.data['config.yaml'] as string) as Record<string, any>;
+}
+
+describe('deploy/helm/lostromos passes helm lint', () => {
+  for (const [name, flags] of Object.entries(VARIANTS)) {
+    it(`lints cleanly (--strict) with ${name}`, () => {
+      const r = helm(['lint', CHART, '--strict', ...flags]);
+      expect(r.stderr + r.stdout).toContain('0 chart(s) failed');
+      expect(r.status).toBe(0);
+    });
+  }
+});
+
+describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) => {
+  const objs = renderChart(flags);
+
+  it('renders YAML without duplicate keys, every object namespaced in the release namespace', () => {
+    expect(objs.length).toBeGreaterThan(10);
+    for (const o of objs) {
+      if (o.kind.startsWith('Cluster')) continue;
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBeTruthy();
+    }
+  });
+
+  it('runs every container with probes, requests/limits and a locked-down security context', () => {
+    for (const { owner, spec } of podSpecs(objs)) {
+      const psc = spec.securityContext ?? {};
+      expect(psc.runAsNonRoot, owner).toBe(true);
+      expect(psc.seccompProfile?.type, owner).toBe('RuntimeDefault');
+      for (const c of spec.containers) {
+        const where = `${owner} ${c.name}`;
+        expect(c.livenessProbe, where).toBeTruthy();
+        expect(c.readinessProbe, where).toBeTruthy();
+        expect(c.resources?.requests?.cpu && c.resources?.requests?.memory, where).toBeTruthy();
+        expect(c.resources?.limits?.memory, where).toBeTruthy();
+        expect(c.securityContext.allowPrivilegeEscalation, where).toBe(false);
+        expect(c.securityContext.readOnlyRootFilesystem, where).toBe(true);
+        expect(c.securityContext.runAsNonRoot, where).toBe(true);
+        expect(c.securityContext.capabilities.drop, where).toEqual(['ALL']);
+      }
+    }
+  });
+
+  it('probes the operator on /healthz (liveness, startup) and /readyz (readiness) of the metrics port', () => {
+    const deps = byKind(objs, 'Deployment');
+    expect(deps.map((d) => d.metadata.name).sort()).toEqual(
+      ['lz-lostromos-dashboard', 'lz-lostromos-watcher', 'lz-lostromos-worker'].sort(),
+    );
+    for (const d of deps) {
+      const c = d.spec.template.spec.containers[0];
+      expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+      expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+      expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+      expect(c.ports.find((p: any) => p.name === 'metrics').containerPort).toBe(8080);
+      const role = d.metadata.name.replace('lz-lostromos-', '');
+      expect(c.args).toEqual(['start', '--config', '/etc/lostromos/config/config.yaml', '--role', role]);
+      expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
+  it('runs a standby watcher and never lets a drain take the last watcher or more than one worker', () => {
+    expect(find(objs, 'Deployment', '-watcher').spec.replicas).toBe(2);
+    expect(find(objs, 'Deployment', '-watcher').spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(find(objs, 'PodDisruptionBudget', '-watcher').spec.minAvailable).toBe(1);
+    expect(find(objs, 'PodDisruptionBudget', '-worker').spec.maxUnavailable).toBe(1);
+    for (const pdb of byKind(objs, 'PodDisruptionBudget')) {
+      const role = pdb.metadata.name.replace('lz-lostromos-', '');
+      expect(pdb.spec.selector.matchLabels['app.kubernetes.io/component']).toBe(role);
+    }
+  });
+
+  it('grants RBAC without a single wildcard', () => {
+    const rules = rbacRules(objs);
+    expect(rules.length).toBeGreaterThan(5);
+    for (const r of rules) {
+      for (const field of ['verbs', 'resources', 'apiGroups', 'resourceNames']) {
+        expect(r[field] ?? [], JSON.stringify(r)).not.toContain('*');
+      }
+    }
+  });
+
+  it('lets only the watcher create and renew its one Lease, in the release namespace', () => {
+    const leaseRoles = byKind(objs, 'Role').filter((r) =>
+      r.rules.some((x: any) => x.resources.includes('leases')),
+    );
+    expect(leaseRoles.map((r) => r.metadata.name).sort()).toEqual([
+      'lz-lostromos-dashboard-lease',
+      'lz-lostromos-watcher-lease',
+    ]);
+    for (const role of leaseRoles) expect(role.metadata.namespace).toBe('lostromos-system');
+    const watcher = leaseRoles.find((r) => r.metadata.name === 'lz-lostromos-watcher-lease')!;
+    const named = watcher.rules.find((x: any) => x.resourceNames);
+    expect(named.resourceNames).toEqual([configOf(objs).leaderElection.leaseName]);
+    expect(named.verbs.sort()).toEqual(['get', 'patch', 'update']);
+    const dashboard = leaseRoles.find((r) => r.metadata.name === 'lz-lostromos-dashboard-lease')!;
+    expect(dashboard.rules.flatMap((x: any) => x.verbs)).toEqual(['get']);
+    const binding = byKind(objs, 'RoleBinding').find((b) => b.roleRef.name === watcher.metadata.name)!;
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'lz-lostromos-watcher', namespace: 'lostromos-system' },
+    ]);
+  });
+
+  it('writes an operator config that @lostromos/config accepts, pointing at the mounted templates', () => {
+    const cm = find(objs, 'ConfigMap', '-config');
+    const cfg = parseConfig(cm.data['config.yaml'] as string, { env: {}, cwd: '/' });
+    expect(cfg.server.address).toBe('0.0.0.0:8080');
+    expect(cfg.leaderElection.namespace).toBe('lostromos-system');
+    expect(cfg.kubernetes.kubeconfig).toBe('');
+    const watcher = find(objs, 'Deployment', '-watcher').spec.template.spec;
+    const mounts = watcher.containers[0].volumeMounts.map((m: any) => m.mountPath);
+    for (const r of cfg.resources) {
+      if (r.templates) expect(mounts).toContain(r.templates);
+    }
+  });
+
+  it('gives each role its own ServiceAccount', () => {
+    for (const d of byKind(objs, 'Deployment')) {
+      const role = d.metadata.name.replace('lz-lostromos-', '');
+      expect(d.spec.template.spec.serviceAccountName).toBe(`lz-lostromos-${role}`);
+    }
+    expect(byKind(objs, 'ServiceAccount')).toHaveLength(3);
+  });
+});
+
+describe('RBAC generated from the configured resources', () => {
+  const objs = renderChart(['-f', ALL_FEATURES]);
+  const role = (name: string): any[] => find(objs, 'ClusterRole', `-${name}`).rules;
+  const verbsFor = (rules: any[], group: string, resource: string): string[] =>
+    rules
+      .filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource))
+      .flatMap((r) => r.verbs)
+      .sort();
+
+  it('lets workers reconcile the CRs, their status and finalizers, and nothing more on them', () => {
+    const w = role('worker');
+    expect(verbsFor(w, 'stable.nicolerenee.io', 'characters')).toEqual([
+      'get',
+      'list',
+      'patch',
+      'update',
+      'watch',
+    ]);
+    expect(verbsFor(w, 'stable.nicolerenee.io', 'characters/status')).toEqual(['get', 'patch', 'update']);
+    expect(verbsFor(w, 'stable.nicolerenee.io', 'characters/finalizers')).toEqual(['update']);
+    expect(verbsFor(w, 'example.lostromos.io', 'websites/status')).toEqual(['get', 'patch', 'update']);
+    expect(verbsFor(w, 'stable.nicolerenee.io', 'characters')).not.toContain('delete');
+  });
+
+  it('lets workers manage exactly the kinds listed in renders, plus Events', () => {
+    const w = role('worker');
+    const all = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+    expect(verbsFor(w, '', 'configmaps')).toEqual(all);
+    expect(verbsFor(w, '', 'services')).toEqual(all);
+    expect(verbsFor(w, 'apps', 'deployments')).toEqual(all);
+    expect(verbsFor(w, 'networking.k8s.io', 'ingresses')).toEqual(all);
+    expect(verbsFor(w, '', 'events')).toEqual(['create', 'patch']);
+    expect(verbsFor(w, '', 'secrets')).toEqual([]);
+    const resources = w.flatMap((r) => r.resources).sort();
+    expect(resources).toEqual(
+      [
+        'characters',
+        'characters/finalizers',
+        'characters/status',
+        'configmaps',
+        'deployments',
+        'events',
+        'ingresses',
+        'services',
+        'websites',
+        'websites/finalizers',
+        'websites/status',
+      ].sort(),
+    );
+  });
+
+  it('gives the watcher read-only access to CRs and rendered kinds (drift), and the dashboard only the CRs', () => {
+    const w = role('watcher');
+    for (const r of w.filter((x) => !x.resources.includes('events'))) {
+      expect(r.verbs.sort()).toEqual(['get', 'list', 'watch']);
+    }
+    expect(verbsFor(w, 'apps', 'deployments')).toEqual(['get', 'list', 'watch']);
+    const d = role('dashboard');
+    expect(d.flatMap((r) => r.resources).sort()).toEqual(['characters', 'websites']);
+    expect(d.flatMap((r) => r.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
+  });
+
+  it('uses namespaced Roles in each listed namespace when rbac.scope=namespace', () => {
+    const ns = renderChart(['-f', EXTERNAL_REDIS]);
+    expect(byKind(ns, 'ClusterRole')).toHaveLength(0);
+    expect(byKind(ns, 'ClusterRoleBinding')).toHaveLength(0);
+    const workerRoles = byKind(ns, 'Role').filter((r) => r.metadata.name === 'lz-lostromos-worker');
+    expect(workerRoles.map((r) => r.metadata.namespace).sort()).toEqual(['default', 'web']);
+  });
+});
+
+describe('optional features', () => {
+  it('defaults: bundled Redis with persistence and noeviction, generated passwords, no optional kinds', () => {
+    const objs = renderChart();
+    const kinds = new Set(objs.map((o) => o.kind));
+    for (const k of [
+      'HorizontalPodAutoscaler',
+      'ScaledObject',
+      'Ingress',
+      'NetworkPolicy',
+      'ServiceMonitor',
+    ]) {
+      expect(kinds.has(k), k).toBe(false);
+    }
+    const redis = find(objs, 'StatefulSet', '-redis');
+    const args = redis.spec.template.spec.containers[0].args as string[];
+    expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+    expect(args).toContain('--requirepass');
+    expect(redis.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+    const cfg = configOf(objs);
+    expect(cfg.redis.url).toBe('redis://lz-lostromos-redis:6379');
+    expect(cfg.redis.passwordFile).toBe('/etc/lostromos/redis/password');
+    const dash = find(objs, 'Secret', '-dashboard');
+    expect(Buffer.from(dash.data.password as string, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+    // Only the dashboard pod mounts the dashboard password.
+    for (const d of byKind(objs, 'Deployment')) {
+      const vols = d.spec.template.spec.volumes.map((v: any) => v.name);
+      expect(vols.includes('dashboard-password'), d.metadata.name).toBe(
+        d.metadata.name.endsWith('-dashboard'),
+      );
+    }
+  });
+
+  it('every feature on: KEDA instead of a fixed worker count, Ingress, NetworkPolicies, ServiceMonitor, alerts', () => {
+    const objs = renderChart(['-f', ALL_FEATURES]);
+    const worker = find(objs, 'Deployment', '-worker');
+    expect(worker.spec.replicas).toBeUndefined();
+    const so = find(objs, 'ScaledObject', '-worker');
+    expect(so.spec.scaleTargetRef.name).toBe(worker.metadata.name);
+    expect(so.spec.triggers[0].metadata.query).toContain('workqueue_depth');
+    expect(find(objs, 'Ingress', '-dashboard').spec.rules[0].host).toBe('lostromos.example.com');
+    expect(find(objs, 'PodDisruptionBudget', '-dashboard').spec.minAvailable).toBe(1);
+    const sm = find(objs, 'ServiceMonitor', 'lz-lostromos');
+    const metricsSvc = find(objs, 'Service', '-metrics');
+    for (const [k, v] of Object.entries(sm.spec.selector.matchLabels))
+      expect(metricsSvc.metadata.labels?.[k]).toBe(v);
+    const rules = find(objs, 'PrometheusRule', 'lz-lostromos').spec.groups[0].rules.map((r: any) => r.alert);
+    expect(rules).toEqual(expect.arrayContaining(['LostromosNoLeader', 'LostromosReconcileErrors']));
+    const nps = byKind(objs, 'NetworkPolicy').map((n) => n.metadata.name);
+    expect(nps.sort()).toEqual(['lz-lostromos-dashboard', 'lz-lostromos-operator', 'lz-lostromos-redis']);
+    const redisNp = find(objs, 'NetworkPolicy', '-redis');
+    expect(redisNp.spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name']).toBe(
+      'lostromos',
+    );
+  });
+
+  it('external Redis: TLS, ACL user and a password file from the Secret, no bundled StatefulSet', () => {
+    const objs = renderChart(['-f', EXTERNAL_REDIS]);
+    expect(byKind(objs, 'StatefulSet')).toHaveLength(0);
+    const cfg = configOf(objs);
+    expect(cfg.redis).toMatchObject({
+      url: 'rediss://redis.example.com:6380/0',
+      tls: true,
+      username: 'lostromos',
+      passwordFile: '/etc/lostromos/redis/password',
+    });
+    const vol = find(objs, 'Deployment', '-worker').spec.template.spec.volumes.find(
+      (v: any) => v.name === 'redis-password',
+    );
+    expect(vol.secret.secretName).toBe('lostromos-redis');
+    expect(find(objs, 'HorizontalPodAutoscaler', '-worker').spec.maxReplicas).toBe(8);
+    expect(byKind(objs, 'Secret')).toHaveLength(0);
+  });
+
+  it('external Redis URL from a Secret reaches the pods as LOSTROMOS_REDIS_URL', () => {
+    const objs = renderChart([
+      '--set',
+      'redis.enabled=false',
+      '--set',
+      'redis.external.existingSecret=redis-conn',
+    ]);
+    const env = find(objs, 'Deployment', '-watcher').spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'LOSTROMOS_REDIS_URL').valueFrom.secretKeyRef).toEqual({
+      name: 'redis-conn',
+      key: 'url',
+    });
+  });
+});
+
+describe('bad values are refused with a message that says what to fix', () => {
+  const fails = (flags: string[]): string => {
+    const r = helm(['template', 'lz', CHART, ...flags]);
+    expect(r.status).not.toBe(0);
+    return r.stderr;
+  };
+
+  it('Redis eviction policies other than noeviction (BullMQ would lose locks)', () => {
+    expect(fails(['--set', 'redis.maxmemoryPolicy=allkeys-lru'])).toMatch(/maxmemoryPolicy.*noeviction/s);
+  });
+  it('misspelt keys', () => {
+    expect(fails(['--set', 'watcher.replicaz=2'])).toContain("'replicaz' not allowed");
+  });
+  it('HPA and KEDA together', () => {
+    expect(
+      fails(['--set', 'worker.autoscaling.enabled=true', '--set', 'worker.keda.enabled=true']),
+    ).toContain('mutually exclusive');
+  });
+  it('a resource whose templateSet does not exist', () => {
+    const bad =
+      'resources=[{"name":"x","group":"g.io","version":"v1","plural":"xs","templateSet":"nope",' +
+      '"renders":[{"apiGroup":"","resources":["configmaps"]}]}]';
+    expect(fails(['--set-json', bad])).toContain('templateSet "nope" is not a key of templateSets');
+  });
+  it('a resource without the kinds it renders (RBAC cannot be generated)', () => {
+    expect(
+      fails([
+        '--set-json',
+        'resources=[{"name":"x","group":"g.io","version":"v1","plural":"xs","templateSet":"characters"}]',
+      ]),
+    ).toMatch(/renders/);
+  });
+  it('no Redis at all', () => {
+    expect(fails(['--set', 'redis.enabled=false'])).toContain('redis.external.url');
+  });
+});
