@@ -1,3 +1,5 @@
+import { isConfigError } from '@lostromos/config';
+import { isRenderError } from '@lostromos/render';
 import { ExitCode, UsageError, type CommandContext } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -39,6 +41,17 @@ export async function runCli(ctx: CommandContext): Promise<number> {
     if (err instanceof UsageError) {
       ctx.stderr.write(`lostromos ${command.name}: ${err.message}\n\n${command.usage.trimEnd()}\n`);
       return ExitCode.usage;
+    }
+    if (isConfigError(err)) {
+      // First line: the first problem; then every problem with where it came from.
+      ctx.stderr.write(`lostromos ${command.name}: ${err.message}\n${err.details()}\n`);
+      return ExitCode.usage;
+    }
+    if (isRenderError(err)) {
+      ctx.stderr.write(
+        `lostromos ${command.name}: ${err.message}\n  (error code ${err.code}; see docs/templates.md)\n`,
+      );
+      return ExitCode.failure;
     }
     const e = err instanceof Error ? err : new Error(String(err));
     ctx.stderr.write(`lostromos ${command.name}: ${e.message}\n`);
