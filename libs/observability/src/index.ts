@@ -35,3 +35,11 @@ export { startHealthServer, type HealthServer, type HealthServerOptions } from '
 export { parseListenAddress, urlFor, type ListenAddress } from './listen-address.js';
 export { Registry } from 'prom-client';
 export { parseMetricsText, sumSeries } from './metrics-text.js';
+export {
+  startPresence,
+  readPresence,
+  presenceKey,
+  type PresenceRecord,
+  type PresenceRedis,
+  type PresenceOptions,
+} from './presence.js';

@@ -6,7 +6,7 @@ export interface JobCountSource {
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
   /** Optional: BullMQ `Queue.getJobs(types, start, end, asc)`; used for the age of the oldest waiting job. */
   getJobs?(
-    types: string[],
+    types: Array<'wait' | 'prioritized'>,
     start?: number,
     end?: number,
     asc?: boolean,
