@@ -1,7 +1,8 @@
 import type { Command } from '../command.js';
+import { devCommand } from './dev.js';
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
 /** Every sub-command, in the order `lostromos --help` lists them. */
-export const commands: readonly Command[] = [versionCommand, validateCommand, renderCommand];
+export const commands: readonly Command[] = [versionCommand, validateCommand, renderCommand, devCommand];
