@@ -364,6 +364,15 @@ function toIssues(issue: z.core.$ZodIssue, raw: Raw, sources: Sources): ConfigIs
   if (issue.code === 'invalid_type' && value === undefined) {
     const hint = REQUIRED_HINTS[shape];
     message = `required${hint ? ` (${hint})` : ''}`;
+  } else if (issue.code === 'invalid_type' && issue.expected === 'int') {
+    message = `must be a whole number; got ${describe(value)}`;
+  } else if (issue.code === 'too_small' && issue.message.startsWith('Too small')) {
+    message =
+      issue.origin === 'string'
+        ? 'must not be empty'
+        : `must be at least ${String(issue.minimum)}; got ${describe(value)}`;
+  } else if (issue.code === 'too_big' && issue.message.startsWith('Too big')) {
+    message = `must be at most ${String(issue.maximum)}; got ${describe(value)}`;
   } else if (issue.code === 'invalid_type') {
     message = `expected ${issue.expected}, got ${describe(value)}`;
   } else if (issue.code === 'invalid_value') {
