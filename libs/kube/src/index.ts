@@ -1,1 +1,12 @@
-export {};
+export * from './errors.js';
+export * from './backoff.js';
+export * from './token-bucket.js';
+export * from './rest-client.js';
+export * from './resource-path.js';
+export * from './discovery.js';
+export * from './kube-object.js';
+export * from './informer.js';
+export * from './lease-elector.js';
+export * from './cluster-ports.js';
+export * from './event-recorder.js';
+export * from './kube-client.js';

@@ -1,1 +1,4 @@
-export {};
+export * from './job-options.js';
+export * from './redis-connection.js';
+export * from './cr-queue.js';
+export * from './cr-worker.js';

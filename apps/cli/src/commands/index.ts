@@ -1,8 +1,9 @@
 import type { Command } from '../command.js';
 import { devCommand } from './dev.js';
 import { renderCommand } from './render.js';
+import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
 /** Every sub-command, in the order `lostromos --help` lists them. */
-export const commands: readonly Command[] = [versionCommand, validateCommand, renderCommand, devCommand];
+export const commands: readonly Command[] = [versionCommand, validateCommand, renderCommand, startCommand, devCommand];

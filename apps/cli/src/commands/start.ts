@@ -1,0 +1,273 @@
+import {
+  CONFIG_FLAGS,
+  formatFlagHelp,
+  loadConfig,
+  parseFlags,
+  type FlagSpec,
+  type LostromosConfig,
+} from '@lostromos/config';
+import { createDashboard, type Dashboard } from '@lostromos/dashboard';
+import { createKubeClient, restMetricsObserver, type KubeClient } from '@lostromos/kube';
+import {
+  createLogger,
+  createOperatorMetrics,
+  HealthRegistry,
+  registerQueueMetrics,
+  startHealthServer,
+  startPresence,
+  type Logger,
+} from '@lostromos/observability';
+import { createRedisConnection, CrQueueProducer } from '@lostromos/queue';
+import { buildWatcher, type WatcherApp } from '@lostromos/watcher';
+import { buildWorker, type WorkerApp } from '@lostromos/worker';
+import type { Redis } from 'ioredis';
+import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
+import { cliVersion } from './version.js';
+
+const EXTRA_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'trace-reconciles',
+    type: 'boolean',
+    description: 'debug: count concurrent reconciles per CR in Redis (<prefix>:trace:*)',
+  },
+];
+
+const SHOWN = [
+  'config',
+  'role',
+  'kubeconfig',
+  'context',
+  'redis',
+  'server-address',
+  'worker-resources',
+  'log-level',
+  'log-format',
+];
+
+const USAGE = `Usage: lostromos start --config FILE [--role watcher|worker|dashboard|all] [--kubeconfig FILE] [--redis URL]
+       lostromos start --crd-name NAME --crd-group GROUP --crd-version V --templates DIR [...]
+
+Runs Lostrómos roles in this process until SIGTERM/SIGINT:
+  watcher    leader-elected (Lease) informers that enqueue changed CRs into Redis
+  worker     renders, applies, prunes and reports the queued CRs
+  dashboard  Bull Board over the queues
+  all        everything in one process (default)
+Every process serves /metrics, /healthz, /readyz and /status on --server-address and logs JSON lines.
+Every config field can also be set with a flag or a LOSTROMOS_* variable (see docs/configuration.md).
+
+Flags:
+${formatFlagHelp([...CONFIG_FLAGS.filter((f) => SHOWN.includes(f.name)), ...EXTRA_FLAGS])}
+
+Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage or config error.`;
+
+interface Running {
+  stop(): Promise<void>;
+}
+
+/** Starts the roles of `config.role` in this process; resolves once they run. */
+export async function startRoles(
+  config: LostromosConfig,
+  deps: { logger: Logger; env: Readonly<Record<string, string | undefined>>; trace: boolean },
+): Promise<Running & { url: string }> {
+  const role = config.role;
+  const log = deps.logger;
+  const version = cliVersion();
+  const identity = config.leaderElection.identity;
+  const metrics = createOperatorMetrics({ info: { role, version } });
+  const health = new HealthRegistry();
+  const stopLoopWatch = health.watchEventLoop();
+  const runsWatcher = role === 'all' || role === 'watcher';
+  const runsWorker = role === 'all' || role === 'worker';
+  const runsDashboard = role === 'all' || role === 'dashboard';
+  const stops: Array<() => Promise<void>> = [];
+
+  let kube: KubeClient | undefined;
+  let producerRedis: Redis | undefined;
+  let workerRedis: Redis | undefined;
+  let producer: CrQueueProducer | undefined;
+  let watcher: WatcherApp | undefined;
+  let worker: WorkerApp | undefined;
+  let dashboard: Dashboard | undefined;
+
+  const cleanup = async (): Promise<void> => {
+    // Explicit order: stop producing (watcher releases the Lease), drain workers, then shared connections.
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'error while stopping');
+      }
+    }
+    stopLoopWatch();
+  };
+
+  try {
+    if (runsWatcher || runsWorker) {
+      if (config.resources.length === 0) {
+        throw new UsageError(
+          'no resources configured: add resources to the config file or pass --crd-name/--crd-group/--crd-version/--templates',
+        );
+      }
+      kube = createKubeClient({
+        kubeconfig: config.kubernetes.kubeconfig,
+        context: config.kubernetes.context,
+        env: deps.env,
+        onRequest: restMetricsObserver(metrics),
+      });
+      const k = kube;
+      stops.push(() => Promise.resolve(k.close()));
+      const pr = createRedisConnection(config.redis, 'producer');
+      producerRedis = pr;
+      stops.push(async () => {
+        await pr.quit().catch(() => pr.disconnect());
+      });
+      const redisState = (): void => {
+        const ok = pr.status === 'ready';
+        metrics.redisUp.set(ok ? 1 : 0);
+        health.setReady('redis', ok, ok ? 'connected' : `redis ${pr.status}`);
+      };
+      redisState();
+      for (const ev of ['ready', 'close', 'end', 'reconnecting'] as const) pr.on(ev, redisState);
+      pr.on('error', (err) => log.debug({ err }, 'redis connection error'));
+      producer = new CrQueueProducer({
+        connection: pr,
+        prefix: config.redis.prefix,
+        queues: config.resources.map((r) => r.name),
+      });
+      const p = producer;
+      stops.push(() => p.close());
+      const unhook = registerQueueMetrics(metrics.registry, {
+        queues: config.resources.map((r) => ({ resource: r.name, queue: p.queue(r.name) })),
+      });
+      stops.push(() => Promise.resolve(unhook()));
+    }
+    if (runsWorker && kube && producer) {
+      const wr = createRedisConnection(config.redis, 'worker');
+      workerRedis = wr;
+      wr.on('error', (err) => log.debug({ err }, 'redis connection error (worker)'));
+      stops.push(async () => {
+        await wr.quit().catch(() => wr.disconnect());
+      });
+      const w = buildWorker({
+        config,
+        logger: log,
+        metrics,
+        health,
+        kube,
+        redis: wr,
+        producer,
+        identity,
+        trace: deps.trace,
+      });
+      worker = w;
+      await w.start();
+      stops.push(() => w.stop());
+    }
+    if (runsWatcher && kube && producer && producerRedis) {
+      const w = buildWatcher({
+        config,
+        logger: log,
+        metrics,
+        health,
+        kube,
+        producer,
+        producerRedis,
+        identity,
+      });
+      watcher = w;
+      await w.start();
+      stops.push(() => w.stop());
+    }
+    if (producerRedis) {
+      const presence = startPresence({
+        redis: producerRedis,
+        prefix: config.redis.prefix,
+        role,
+        id: identity,
+        logger: log,
+        describe: () => ({
+          ...(watcher ? { leader: watcher.isLeader() } : {}),
+          ...(worker ? { queues: worker.resources.map((r) => r.name) } : {}),
+        }),
+      });
+      stops.push(() => presence.stop());
+    }
+    if (runsDashboard) {
+      const d = createDashboard({ config, logger: log, metrics, health, queueMetrics: !producer });
+      dashboard = d;
+      const { url } = await d.start();
+      log.info({ url }, 'dashboard listening');
+      stops.push(() => d.stop());
+    }
+    const server = await startHealthServer({
+      address: config.server.address,
+      metricsPath: config.server.metricsPath,
+      statusPath: config.server.statusPath,
+      registry: metrics.registry,
+      health,
+      logger: log,
+      status: () => ({
+        role,
+        identity,
+        version,
+        ...(watcher ? { watcher: watcher.status() } : {}),
+        ...(worker ? { worker: { resources: worker.resources.map((r) => r.name) } } : {}),
+        ...(dashboard ? { dashboard: true } : {}),
+        redis: producerRedis?.status ?? workerRedis?.status ?? 'unused',
+      }),
+    });
+    stops.unshift(() => server.close());
+    log.info(
+      { role, identity, server: server.url, resources: config.resources.map((r) => r.name) },
+      'lostromos started',
+    );
+    return { url: server.url, stop: cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run the operator: watcher, worker and/or dashboard roles',
+  usage: USAGE,
+  async run(ctx: CommandContext): Promise<number> {
+    const all = [...CONFIG_FLAGS, ...EXTRA_FLAGS];
+    const { flags, positionals } = parseFlags(ctx.argv, all);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    if (
+      flags.config === undefined &&
+      ctx.env.LOSTROMOS_CONFIG === undefined &&
+      flags['crd-name'] === undefined
+    ) {
+      throw new UsageError(
+        '--config FILE is required (or the single-CRD flags --crd-name, --crd-group, --crd-version, --templates)',
+      );
+    }
+    const config = loadConfig({ argv: ctx.argv, env: ctx.env, cwd: ctx.cwd, extraFlags: EXTRA_FLAGS });
+    const logger = createLogger({
+      level: config.log.level,
+      format: config.log.format,
+      base: { role: config.role },
+      destination: ctx.stdout,
+    });
+    let running: Running;
+    try {
+      running = await startRoles(config, { logger, env: ctx.env, trace: flags['trace-reconciles'] === true });
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      logger.fatal({ err }, 'could not start');
+      ctx.stderr.write(`lostromos start: ${(err as Error).message}\n`);
+      return ExitCode.failure;
+    }
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    logger.info('shutting down');
+    await running.stop();
+    logger.info('stopped');
+    return ExitCode.ok;
+  },
+};

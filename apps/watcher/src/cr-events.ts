@@ -1,0 +1,105 @@
+import type { KubeObject } from '@lostromos/kube';
+import { CLEANUP_FINALIZER, FIELD_MANAGER, formatCrKey, OWNER_UID_LABEL } from '@lostromos/reconcile';
+
+/** What an informer notification means for the queue. */
+export type CrAction = 'enqueue' | 'ignore';
+
+export interface FilterSettings {
+  /** The resource's opt-in annotation key ("" = every CR). */
+  filterAnnotation: string;
+}
+
+function hasAnnotation(obj: KubeObject, key: string): boolean {
+  return obj.metadata.annotations?.[key] !== undefined;
+}
+
+function ownedByUs(obj: KubeObject): boolean {
+  return (obj.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER);
+}
+
+/**
+ * The original tool's filter for a CR that appears (add, relist, resync): opted-in CRs are reconciled; a CR
+ * without the annotation is ignored unless we still hold its finalizer (it opted out while we were not
+ * watching), in which case the worker cleans it up.
+ */
+export function actionForPresent(obj: KubeObject, s: FilterSettings): CrAction {
+  if (!s.filterAnnotation) return 'enqueue';
+  return hasAnnotation(obj, s.filterAnnotation) || ownedByUs(obj) ? 'enqueue' : 'ignore';
+}
+
+/** metadata without the fields every write changes. */
+function essentialMeta(obj: KubeObject): string {
+  const m = { ...obj.metadata };
+  delete m.resourceVersion;
+  delete m.managedFields;
+  return JSON.stringify([m, obj.spec ?? null]);
+}
+
+/**
+ * An update: filter transitions (annotation added → like an add, removed → like a delete: both enqueue, the
+ * worker decides from the CR's current state; absent on both sides → ignored, unless we still hold the
+ * finalizer), and status-only updates (our own status writes) are ignored, like controller-runtime's
+ * GenerationChanged + metadata predicates.
+ */
+export function actionForUpdate(obj: KubeObject, old: KubeObject, s: FilterSettings): CrAction {
+  if (s.filterAnnotation) {
+    const before = hasAnnotation(old, s.filterAnnotation);
+    const after = hasAnnotation(obj, s.filterAnnotation);
+    if (before !== after) return 'enqueue';
+    if (!after && !ownedByUs(obj)) return 'ignore';
+  }
+  if (obj.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) return 'enqueue';
+  if (obj.metadata.generation !== old.metadata.generation) return 'enqueue';
+  return essentialMeta(obj) === essentialMeta(old) ? 'ignore' : 'enqueue';
+}
+
+/** The queue key of a CR of `resource`. */
+export function crKeyOf(resource: { group: string; plural: string }, obj: KubeObject): string {
+  return formatCrKey({
+    group: resource.group,
+    plural: resource.plural,
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name ?? '',
+  });
+}
+
+/** Distinct apiVersion/kind pairs in a CR's status inventory: the kinds to watch for drift. */
+export function inventoryKinds(cr: KubeObject): Array<{ apiVersion: string; kind: string }> {
+  const status = cr.status as { resources?: unknown } | undefined;
+  const refs = Array.isArray(status?.resources) ? (status.resources as unknown[]) : [];
+  const out = new Map<string, { apiVersion: string; kind: string }>();
+  for (const r of refs) {
+    if (typeof r !== 'object' || r === null) continue;
+    const { apiVersion, kind } = r as { apiVersion?: unknown; kind?: unknown };
+    if (typeof apiVersion === 'string' && typeof kind === 'string')
+      out.set(`${apiVersion}/${kind}`, { apiVersion, kind });
+  }
+  return [...out.values()];
+}
+
+/** The owning CR's uid of an object we applied (label first, then a controller owner reference). */
+export function ownerUidOf(obj: KubeObject): string | undefined {
+  return (
+    obj.metadata.labels?.[OWNER_UID_LABEL] ?? obj.metadata.ownerReferences?.find((r) => r.controller)?.uid
+  );
+}
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  time?: string;
+  subresource?: string;
+}
+
+/**
+ * False when the newest write to an owned object was our own apply (no need to reconcile the owner again);
+ * true for anyone else's change (drift), a status update by a controller (readiness), or when unknown.
+ */
+export function changedBySomeoneElse(obj: KubeObject, old: KubeObject): boolean {
+  if (JSON.stringify(obj.status ?? null) !== JSON.stringify(old.status ?? null)) return true;
+  const entries = (obj.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [];
+  if (entries.length === 0) return true;
+  let newest: ManagedFieldsEntry | undefined;
+  for (const e of entries) if (!newest || (e.time ?? '') > (newest.time ?? '')) newest = e;
+  return !(newest?.manager === FIELD_MANAGER && newest.operation === 'Apply');
+}

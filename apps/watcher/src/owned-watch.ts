@@ -1,0 +1,71 @@
+import { Informer, type KubeClient, type KubeObject } from '@lostromos/kube';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '@lostromos/reconcile';
+
+export interface OwnedWatchOptions {
+  kube: KubeClient;
+  /** "" = all namespaces. */
+  namespace: string;
+  /** A managed object was changed or deleted (not by our own apply): reconcile its owner. */
+  onChange(obj: KubeObject, old: KubeObject | undefined, type: 'update' | 'delete'): void;
+  onError(kind: string, err: Error): void;
+}
+
+/**
+ * Informers on the kinds our templates render (learnt from the CRs' status inventories), label-selected to
+ * objects Lostrómos manages, so a change or deletion by someone else re-enqueues the owning CR (drift repair
+ * and readiness updates, like controller-runtime's Owns()).
+ */
+export class OwnedWatch {
+  private readonly informers = new Map<string, Informer>();
+  private signal: AbortSignal | undefined;
+
+  constructor(private readonly opts: OwnedWatchOptions) {}
+
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+  }
+
+  kinds(): string[] {
+    return [...this.informers.keys()];
+  }
+
+  /** Starts an informer for `apiVersion/kind` unless one runs already. */
+  ensure(apiVersion: string, kind: string): void {
+    const id = `${apiVersion}/${kind}`;
+    if (!this.signal || this.signal.aborted || this.informers.has(id)) return;
+    const placeholder = new Informer({ client: this.opts.kube.rest, apiVersion, plural: '' });
+    this.informers.set(id, placeholder);
+    void this.startInformer(id, apiVersion, kind);
+  }
+
+  private async startInformer(id: string, apiVersion: string, kind: string): Promise<void> {
+    let plural: string;
+    try {
+      plural = (await this.opts.kube.discovery.resolveKind(apiVersion, kind)).plural;
+    } catch (err) {
+      this.informers.delete(id); // retried when the next CR inventory names it
+      this.opts.onError(id, err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    const signal = this.signal;
+    if (!signal || signal.aborted) return;
+    const informer = new Informer({
+      client: this.opts.kube.rest,
+      apiVersion,
+      plural,
+      ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
+      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+    });
+    this.informers.set(id, informer);
+    informer.on('update', (obj, old) => this.opts.onChange(obj, old, 'update'));
+    informer.on('delete', (obj) => this.opts.onChange(obj, undefined, 'delete'));
+    informer.on('error', (err) => this.opts.onError(id, err));
+    informer.start(signal);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    this.informers.clear();
+    this.signal = undefined;
+  }
+}

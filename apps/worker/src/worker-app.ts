@@ -1,0 +1,240 @@
+import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
+import { KubeClusterPorts, KubeEventRecorder, type KubeClient } from '@lostromos/kube';
+import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
+import { CrWorker, type CrJobInfo, type CrJobResult, type CrQueueProducer } from '@lostromos/queue';
+import {
+  errorCodeOf,
+  errorMessageOf,
+  isPermanentError,
+  parseCrKey,
+  reconcile,
+  type CrRenderer,
+  type EventRecorder,
+} from '@lostromos/reconcile';
+import type { Redis } from 'ioredis';
+import { releaseOp, resultLabel, toJobResult } from './job-result.js';
+import { optOutReader } from './opt-out-reader.js';
+import { ReconcileTracer } from './reconcile-tracer.js';
+import { ResilientRenderer } from './resource-renderer.js';
+
+export interface WorkerDeps {
+  config: LostromosConfig;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  health: HealthRegistry;
+  kube: KubeClient;
+  /** A worker connection (maxRetriesPerRequest: null); BullMQ duplicates it per queue. */
+  redis: Redis;
+  /** Adds RequeueAfter jobs. */
+  producer: CrQueueProducer;
+  /** Process identity (Event reportingInstance, BullMQ worker name). */
+  identity: string;
+  /** Count overlapping reconciles per key in Redis (debug; see ReconcileTracer). */
+  trace?: boolean;
+  /** Renderer per resource name; default: the resource's templates/chart, reloaded on change. */
+  renderers?: ReadonlyMap<string, CrRenderer & { close?(): Promise<void> }>;
+}
+
+export interface WorkerApp {
+  /** The resources this worker serves. */
+  readonly resources: readonly ResourceConfig[];
+  start(): Promise<void>;
+  /** Stops taking jobs, waits up to worker.shutdownGraceSeconds for in-flight reconciles, closes renderers. */
+  stop(): Promise<void>;
+}
+
+/** Picks `config.worker.resources` (names) or every resource; unknown names are a config error. */
+export function selectResources(config: LostromosConfig): ResourceConfig[] {
+  const wanted = config.worker.resources;
+  if (wanted.length === 0) return [...config.resources];
+  const known = new Set(config.resources.map((r) => r.name));
+  const unknown = wanted.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `worker.resources names unknown resources: ${unknown.join(', ')} (configured: ${[...known].join(', ') || 'none'}); fix --worker-resources / worker.resources`,
+    );
+  }
+  return config.resources.filter((r) => wanted.includes(r.name));
+}
+
+/**
+ * The worker role: one BullMQ consumer per served resource queue running `reconcile()` with the Kubernetes
+ * ports. Outcomes map to jobs as follows: permanent failures complete the job (the failure is in the CR status,
+ * an Event and the job's return value; no retries), retryable errors throw so BullMQ retries with backoff,
+ * `requeueAfterMs` adds a delayed job for the key once this one has finished.
+ */
+export function buildWorker(deps: WorkerDeps): WorkerApp {
+  const { config, metrics, health } = deps;
+  const log = deps.logger.child({ component: 'worker' });
+  const resources = selectResources(config);
+  const ports = new KubeClusterPorts({ client: deps.kube.rest, discovery: deps.kube.discovery });
+  const recorder = new KubeEventRecorder({ client: deps.kube.rest, instance: deps.identity, logger: log });
+  const tracer = deps.trace ? new ReconcileTracer(deps.redis, `${config.redis.prefix}`) : undefined;
+  const renderers = new Map<string, CrRenderer & { close?(): Promise<void> }>();
+  const workers: CrWorker[] = [];
+  let started = false;
+
+  const setRedisReady = (): void => {
+    const ok = deps.redis.status === 'ready';
+    health.setReady('worker-redis', ok, ok ? 'connected' : `redis connection ${deps.redis.status}`);
+  };
+
+  const processFor =
+    (resource: ResourceConfig, renderer: CrRenderer) =>
+    async (keyText: string, job: CrJobInfo): Promise<CrJobResult> => {
+      const controller = resource.name;
+      const reader = optOutReader(ports, resource.filterAnnotation);
+      const key = parseCrKey(keyText);
+      const jlog = log.child({
+        resource: controller,
+        namespace: key.namespace,
+        name: key.name,
+        jobId: job.id,
+      });
+      const reasons = new Set<string>();
+      const events: EventRecorder = {
+        record: async (cr, e) => {
+          reasons.add(e.reason);
+          await recorder.record(cr, e);
+        },
+      };
+      metrics.workqueueQueueDuration.observe(
+        { name: controller, controller },
+        Math.max(0, (Date.now() - job.timestamp) / 1000),
+      );
+      metrics.activeWorkers.inc({ controller });
+      const started = performance.now();
+      await tracer?.start(keyText);
+      try {
+        const result = await reconcile(key, {
+          reader,
+          writer: ports,
+          events,
+          renderer,
+          resource,
+          logger: jlog,
+          hooks: {
+            onApply: (ref) => metrics.objectsApplied.inc({ controller, kind: ref.kind }),
+            onPrune: (ref) => metrics.objectsPruned.inc({ controller, kind: ref.kind }),
+            onDelete: (ref) => metrics.objectsDeleted.inc({ controller, kind: ref.kind }),
+          },
+        });
+        const seconds = (performance.now() - started) / 1000;
+        metrics.observeReconcile(controller, resultLabel(result), seconds);
+        if (result.outcome === 'failed-permanent') {
+          metrics.terminalReconcileErrors.inc({ controller });
+          jlog.warn(
+            { error: result.error, durationMs: Math.round(seconds * 1000) },
+            'reconcile failed permanently; not retried until the CR or templates change',
+          );
+        } else {
+          jlog.debug(
+            { outcome: result.outcome, writes: result.writes, durationMs: Math.round(seconds * 1000) },
+            'reconcile finished',
+          );
+        }
+        const rel = releaseOp(result, reasons);
+        if (rel) metrics.observeRelease(rel.op, rel.ok);
+        return toJobResult(result);
+      } catch (err) {
+        const seconds = (performance.now() - started) / 1000;
+        metrics.observeReconcile(controller, 'error', seconds);
+        if (isPermanentError(err)) {
+          // reconcile() reports permanent errors itself; one escaping it (e.g. the CR kind vanished) is final too.
+          metrics.terminalReconcileErrors.inc({ controller });
+          jlog.error({ err, code: errorCodeOf(err) }, 'reconcile failed permanently');
+          return {
+            outcome: 'failed-permanent',
+            error: { code: errorCodeOf(err) ?? 'UNKNOWN', message: errorMessageOf(err), retryable: false },
+          };
+        }
+        jlog.warn(
+          { err, code: errorCodeOf(err), attempt: job.attemptsMade + 1 },
+          'reconcile failed; will retry with backoff',
+        );
+        throw err instanceof Error ? err : new Error(String(err));
+      } finally {
+        metrics.workqueueWorkDuration.observe(
+          { name: controller, controller },
+          (performance.now() - started) / 1000,
+        );
+        metrics.activeWorkers.dec({ controller });
+        await tracer?.end(keyText);
+      }
+    };
+
+  return {
+    resources,
+    async start() {
+      if (started) return;
+      started = true;
+      setRedisReady();
+      deps.redis.on('ready', setRedisReady);
+      deps.redis.on('close', setRedisReady);
+      deps.redis.on('end', setRedisReady);
+      for (const resource of resources) {
+        let renderer = deps.renderers?.get(resource.name);
+        if (!renderer) {
+          const r = new ResilientRenderer(resource, config.helm, log);
+          await r.load();
+          renderer = r;
+        }
+        renderers.set(resource.name, renderer);
+        metrics.maxConcurrentReconciles.set({ controller: resource.name }, resource.concurrency);
+        const worker = new CrWorker({
+          queueName: resource.name,
+          prefix: config.redis.prefix,
+          connection: deps.redis,
+          concurrency: resource.concurrency,
+          lockDurationMs: config.worker.lockDurationMs,
+          name: deps.identity,
+          process: processFor(resource, renderer),
+          onRequeue: async (key, delayMs) => {
+            try {
+              await deps.producer.enqueue(resource.name, key, 'requeue', { delayMs });
+            } catch (err) {
+              // The periodic resync brings the key back; say so instead of failing silently.
+              log.warn(
+                { err, resource: resource.name, key, delayMs },
+                'could not schedule a requeue; the next resync will cover it',
+              );
+            }
+          },
+          onFailed: (key, err, willRetry) => {
+            metrics.workqueueRetries.inc({ name: resource.name, controller: resource.name });
+            if (!willRetry)
+              log.error(
+                { err, resource: resource.name, key },
+                'job failed after its last attempt; left in the failed set for inspection',
+              );
+          },
+        });
+        worker.worker.on('error', (err) => log.error({ err, resource: resource.name }, 'queue worker error'));
+        workers.push(worker);
+        worker.start();
+      }
+      health.setReady('worker', true, `serving ${resources.map((r) => r.name).join(', ')}`);
+      log.info({ resources: resources.map((r) => r.name) }, 'worker started');
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      health.setReady('worker', false, 'stopping');
+      const graceMs = config.worker.shutdownGraceSeconds * 1000;
+      const results = await Promise.all(workers.map((w) => w.close(graceMs)));
+      if (results.includes('forced')) {
+        log.warn(
+          { graceMs },
+          'in-flight reconciles did not finish within the grace period; their jobs will be retried by another worker',
+        );
+      }
+      workers.length = 0;
+      await Promise.all([...renderers.values()].map((r) => (r.close ? r.close() : Promise.resolve())));
+      renderers.clear();
+      deps.redis.off('ready', setRedisReady);
+      deps.redis.off('close', setRedisReady);
+      deps.redis.off('end', setRedisReady);
+      log.info('worker stopped');
+    },
+  };
+}

@@ -1,0 +1,243 @@
+import {
+  FIELD_MANAGER,
+  OWNER_UID_LABEL,
+  UnknownKindError,
+  type ClusterReader,
+  type ClusterWriter,
+  type CrKey,
+  type CrStatus,
+  type KindRef,
+  type KubeObject,
+  type ObjectRef,
+  type PropagationPolicy,
+} from '@lostromos/reconcile';
+import type { Discovery } from './discovery.js';
+import { KubeApiError, ResourceNotServedError } from './errors.js';
+import { joinApiVersion, resourcePath } from './resource-path.js';
+import type { RestClient } from './rest-client.js';
+
+export interface ClusterPortsOptions {
+  client: RestClient;
+  discovery: Discovery;
+  /** Field manager of every server-side apply (default "lostromos"). */
+  fieldManager?: string;
+}
+
+async function orUndefinedOn404<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Lists omit apiVersion/kind on items; restore them. */
+function withKind(items: KubeObject[], kind: KindRef): KubeObject[] {
+  return items.map((i) => ({ ...i, apiVersion: i.apiVersion ?? kind.apiVersion, kind: i.kind ?? kind.kind }));
+}
+
+/**
+ * The reconcile ports over the Kubernetes REST API: fresh reads (no cache), server-side apply with a fixed
+ * field manager, uid-preconditioned deletes, finalizer JSON patches guarded by a resourceVersion `test`, and
+ * status merge patches on the status subresource guarded by the resourceVersion. Transient failures surface
+ * as KubeApiError with `retryable: true` (and `retryAfterMs` from Retry-After).
+ */
+export class KubeClusterPorts implements ClusterReader, ClusterWriter {
+  private readonly client: RestClient;
+  private readonly discovery: Discovery;
+  private readonly fieldManager: string;
+
+  constructor(opts: ClusterPortsOptions) {
+    this.client = opts.client;
+    this.discovery = opts.discovery;
+    this.fieldManager = opts.fieldManager ?? FIELD_MANAGER;
+  }
+
+  /** Path of an object; throws UnknownKindError when its kind is not served. */
+  private async objectPath(
+    ref: { apiVersion: string; kind: string; namespace?: string; name?: string },
+    sub?: string,
+  ): Promise<string> {
+    let info;
+    try {
+      info = await this.discovery.resolveKind(ref.apiVersion, ref.kind);
+    } catch (err) {
+      if (err instanceof ResourceNotServedError)
+        throw new UnknownKindError(ref.apiVersion, ref.kind, { cause: err });
+      throw err;
+    }
+    return resourcePath({
+      apiVersion: ref.apiVersion,
+      plural: info.plural,
+      ...(info.namespaced && ref.namespace ? { namespace: ref.namespace } : {}),
+      ...(ref.name !== undefined ? { name: ref.name } : {}),
+      ...(sub ? { subresource: sub } : {}),
+    });
+  }
+
+  private crPath(cr: KubeObject, sub?: string): Promise<string> {
+    return this.objectPath(
+      {
+        apiVersion: cr.apiVersion,
+        kind: cr.kind,
+        ...(cr.metadata.namespace ? { namespace: cr.metadata.namespace } : {}),
+        name: cr.metadata.name ?? '',
+      },
+      sub,
+    );
+  }
+
+  async getCr(key: CrKey, gvk: { apiVersion: string; kind?: string }): Promise<KubeObject | undefined> {
+    const version = gvk.apiVersion.includes('/')
+      ? gvk.apiVersion.slice(gvk.apiVersion.indexOf('/') + 1)
+      : gvk.apiVersion;
+    const path = resourcePath({
+      apiVersion: joinApiVersion(key.group, version),
+      plural: key.plural,
+      ...(key.namespace ? { namespace: key.namespace } : {}),
+      name: key.name,
+    });
+    const res = await orUndefinedOn404(this.client.request<KubeObject>({ method: 'GET', path }));
+    return res?.body;
+  }
+
+  async getObject(ref: ObjectRef): Promise<KubeObject | undefined> {
+    let path: string;
+    try {
+      path = await this.objectPath(ref);
+    } catch (err) {
+      // An object of a kind the server does not serve cannot exist.
+      if (err instanceof UnknownKindError) return undefined;
+      throw err;
+    }
+    const res = await orUndefinedOn404(this.client.request<KubeObject>({ method: 'GET', path }));
+    return res?.body;
+  }
+
+  async listOwned(kind: KindRef, ownerUid: string, namespace?: string): Promise<KubeObject[]> {
+    let path: string;
+    try {
+      path = await this.objectPath({ ...kind, ...(namespace ? { namespace } : {}) });
+    } catch (err) {
+      if (err instanceof UnknownKindError) return [];
+      throw err;
+    }
+    const items: KubeObject[] = [];
+    let cont: string | undefined;
+    do {
+      const res = await this.client.request<{ items?: KubeObject[]; metadata?: { continue?: string } }>({
+        method: 'GET',
+        path,
+        query: { labelSelector: `${OWNER_UID_LABEL}=${ownerUid}`, limit: 500, continue: cont },
+        verb: 'list',
+      });
+      items.push(...withKind(res.body.items ?? [], kind));
+      cont = res.body.metadata?.continue || undefined;
+    } while (cont);
+    return items;
+  }
+
+  async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
+    try {
+      return (await this.discovery.resolveKind(apiVersion, kind)).namespaced;
+    } catch (err) {
+      if (err instanceof ResourceNotServedError) throw new UnknownKindError(apiVersion, kind, { cause: err });
+      throw err;
+    }
+  }
+
+  async apply(obj: KubeObject): Promise<KubeObject> {
+    const path = await this.objectPath({
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+      name: obj.metadata.name ?? '',
+    });
+    // JSON is YAML: the apply content type is what makes this a server-side apply (CRs reject strategic merge).
+    const res = await this.client.request<KubeObject>({
+      method: 'PATCH',
+      path,
+      query: { fieldManager: this.fieldManager, force: true },
+      body: JSON.stringify(obj),
+      contentType: 'application/apply-patch+yaml',
+      verb: 'apply',
+    });
+    return res.body;
+  }
+
+  async deleteObject(
+    ref: ObjectRef,
+    opts: { uid?: string; propagationPolicy?: PropagationPolicy } = {},
+  ): Promise<'deleted' | 'gone'> {
+    let path: string;
+    try {
+      path = await this.objectPath(ref);
+    } catch (err) {
+      if (err instanceof UnknownKindError) return 'gone';
+      throw err;
+    }
+    try {
+      await this.client.request({
+        method: 'DELETE',
+        path,
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          propagationPolicy: opts.propagationPolicy ?? 'Background',
+          ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
+        },
+      });
+      return 'deleted';
+    } catch (err) {
+      // 409 on a uid precondition: the name now belongs to a different object, which is not ours to delete.
+      if (err instanceof KubeApiError && (err.status === 404 || (err.status === 409 && opts.uid)))
+        return 'gone';
+      throw err;
+    }
+  }
+
+  async setFinalizers(cr: KubeObject, finalizers: string[]): Promise<KubeObject> {
+    const path = await this.crPath(cr);
+    const patch = [
+      { op: 'test', path: '/metadata/resourceVersion', value: cr.metadata.resourceVersion ?? '' },
+      { op: 'add', path: '/metadata/finalizers', value: finalizers },
+    ];
+    try {
+      const res = await this.client.request<KubeObject>({
+        method: 'PATCH',
+        path,
+        body: patch,
+        contentType: 'application/json-patch+json',
+        verb: 'patch',
+      });
+      return res.body;
+    } catch (err) {
+      // A failed `test` op is answered 422 (or 409): the CR changed since we read it, so retry from a fresh read.
+      if (err instanceof KubeApiError && err.status === 422) {
+        throw new KubeApiError({
+          status: 409,
+          verb: 'PATCH',
+          path,
+          reason: 'Conflict',
+          message: `the CR changed since it was read (resourceVersion ${cr.metadata.resourceVersion ?? '?'}): ${err.message}`,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  async writeStatus(cr: KubeObject, status: CrStatus): Promise<KubeObject> {
+    const path = await this.crPath(cr, 'status');
+    const res = await this.client.request<KubeObject>({
+      method: 'PATCH',
+      path,
+      // The resourceVersion makes a stale status write fail with 409 instead of overwriting newer status.
+      body: { metadata: { resourceVersion: cr.metadata.resourceVersion }, status },
+      contentType: 'application/merge-patch+json',
+      verb: 'patch',
+    });
+    return res.body;
+  }
+}

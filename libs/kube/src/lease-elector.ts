@@ -1,0 +1,300 @@
+import { EventEmitter } from 'node:events';
+import { sleep } from './backoff.js';
+import { KubeApiError } from './errors.js';
+import { resourcePath } from './resource-path.js';
+import type { RestClient } from './rest-client.js';
+
+export interface LeaseSpec {
+  holderIdentity?: string | null;
+  leaseDurationSeconds?: number;
+  acquireTime?: string | null;
+  renewTime?: string | null;
+  leaseTransitions?: number;
+}
+
+interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec?: LeaseSpec;
+}
+
+export interface LeaseElectorEvents {
+  'started-leading': [];
+  /** Leadership lost (renew deadline passed, someone else took the lease) or released on stop. */
+  'stopped-leading': [reason: string];
+  /** The observed holder changed (may be us). */
+  'new-leader': [identity: string];
+  /** A failed Lease read/write; the elector keeps trying. */
+  error: [err: Error];
+}
+
+export interface LeaseElectorOptions {
+  client: RestClient;
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Kubernetes MicroTime (RFC 3339 with microseconds). */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** Validates durations like client-go: leaseDuration > renewDeadline > retryPeriod × 1.2. */
+export function validateLeaseDurations(
+  o: Pick<LeaseElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>,
+): void {
+  if (!(o.leaseDurationMs > o.renewDeadlineMs)) {
+    throw new Error(
+      `leaderElection: leaseDurationSeconds (${o.leaseDurationMs / 1000}) must be greater than renewDeadlineSeconds (${o.renewDeadlineMs / 1000})`,
+    );
+  }
+  if (!(o.renewDeadlineMs > o.retryPeriodMs * 1.2)) {
+    throw new Error(
+      `leaderElection: renewDeadlineSeconds (${o.renewDeadlineMs / 1000}) must be greater than 1.2 × retryPeriodSeconds (${o.retryPeriodMs / 1000})`,
+    );
+  }
+}
+
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, following client-go's algorithm: a candidate takes the
+ * Lease when it is free or when its record has not changed for leaseDuration (measured on the local clock
+ * since the record was last observed to change, so clock skew does not matter); every write carries the
+ * resourceVersion, so two candidates racing get one success and one 409. The leader renews every retryPeriod
+ * and stops leading at once (`stopped-leading`) when it has not renewed within renewDeadline — before anyone
+ * else can take over at leaseDuration. `stop()` releases the Lease so a standby takes over immediately.
+ */
+export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
+  private readonly o: LeaseElectorOptions;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private controller: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private leading = false;
+  private lastRenew = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private observed: { spec: LeaseSpec; rv: string; at: number } | undefined;
+  private observedHolder = '';
+
+  constructor(opts: LeaseElectorOptions) {
+    super();
+    validateLeaseDurations(opts);
+    this.o = opts;
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+  }
+
+  get identity(): string {
+    return this.o.identity;
+  }
+
+  /** True only while the last successful renew is younger than renewDeadline. */
+  isLeader(): boolean {
+    return this.leading && this.now() - this.lastRenew < this.o.renewDeadlineMs;
+  }
+
+  /** The holder we last observed ('' when unknown or free). */
+  leader(): string {
+    return this.observedHolder;
+  }
+
+  start(signal?: AbortSignal): void {
+    if (this.loop) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+    this.loop = this.run(controller.signal);
+  }
+
+  /** Stops campaigning; a leader releases the Lease (best effort) so a standby takes over at once. */
+  async stop(): Promise<void> {
+    this.controller?.abort(new Error('elector stopped'));
+    await this.loop;
+    this.loop = undefined;
+    if (this.leading) {
+      this.loseLeadership('stopping');
+      await this.release().catch((err: unknown) => this.emitError(err));
+    }
+  }
+
+  private path(name?: string): string {
+    return resourcePath({
+      apiVersion: 'coordination.k8s.io/v1',
+      plural: 'leases',
+      namespace: this.o.namespace,
+      ...(name !== undefined ? { name } : {}),
+    });
+  }
+
+  private emitError(err: unknown): void {
+    if (this.listenerCount('error') > 0)
+      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let ok = false;
+      try {
+        ok = await this.tryAcquireOrRenew(signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        this.emitError(err);
+      }
+      if (signal.aborted) break;
+      if (ok) {
+        this.lastRenew = this.now();
+        this.armWatchdog();
+        if (!this.leading) {
+          this.leading = true;
+          this.emit('started-leading');
+        }
+      } else if (this.leading && this.now() - this.lastRenew >= this.o.renewDeadlineMs) {
+        this.loseLeadership(`could not renew the lease within ${this.o.renewDeadlineMs}ms`);
+      }
+      // Leaders renew every retryPeriod; candidates retry with client-go's 1.2 jitter factor.
+      const wait = this.leading ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + this.random() * 1.2);
+      try {
+        await sleep(wait, signal);
+      } catch {
+        break;
+      }
+    }
+  }
+
+  private armWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    // Fires even if a renew request hangs: leadership must end at renewDeadline, never later.
+    this.watchdog = setTimeout(() => {
+      if (this.leading && this.now() - this.lastRenew >= this.o.renewDeadlineMs) {
+        this.loseLeadership(`lease not renewed within ${this.o.renewDeadlineMs}ms`);
+      }
+    }, this.o.renewDeadlineMs);
+    this.watchdog.unref();
+  }
+
+  private loseLeadership(reason: string): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    if (!this.leading) return;
+    this.leading = false;
+    this.emit('stopped-leading', reason);
+  }
+
+  private observe(spec: LeaseSpec, rv: string): void {
+    const prev = this.observed;
+    const changed =
+      !prev ||
+      prev.spec.holderIdentity !== spec.holderIdentity ||
+      prev.spec.renewTime !== spec.renewTime ||
+      prev.spec.leaseTransitions !== spec.leaseTransitions;
+    this.observed = { spec, rv, at: changed ? this.now() : prev.at };
+    const holder = spec.holderIdentity ?? '';
+    if (holder !== this.observedHolder) {
+      this.observedHolder = holder;
+      if (holder) this.emit('new-leader', holder);
+    }
+  }
+
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+    const now = this.now();
+    const timeoutMs = this.o.renewDeadlineMs;
+    const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
+    let lease: Lease | undefined;
+    try {
+      lease = (
+        await this.o.client.request<Lease>({ method: 'GET', path: this.path(this.o.name), signal, timeoutMs })
+      ).body;
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    }
+    if (!lease) {
+      const spec: LeaseSpec = {
+        holderIdentity: this.o.identity,
+        leaseDurationSeconds: durationSeconds,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: 0,
+      };
+      try {
+        const created = await this.o.client.request<Lease>({
+          method: 'POST',
+          path: this.path(),
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.o.name, namespace: this.o.namespace },
+            spec,
+          },
+          signal,
+          timeoutMs,
+        });
+        this.observe(created.body.spec ?? spec, created.body.metadata.resourceVersion ?? '');
+        return true;
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 409) return false;
+        throw err;
+      }
+    }
+    const spec = lease.spec ?? {};
+    this.observe(spec, lease.metadata.resourceVersion ?? '');
+    const holder = spec.holderIdentity ?? '';
+    const mine = holder === this.o.identity;
+    const observedAt = this.observed?.at ?? now;
+    const leaseMs = (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
+    if (holder !== '' && !mine && observedAt + leaseMs > now) return false;
+    const next: LeaseSpec = {
+      holderIdentity: this.o.identity,
+      leaseDurationSeconds: durationSeconds,
+      acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: mine ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
+    };
+    try {
+      const updated = await this.o.client.request<Lease>({
+        method: 'PUT',
+        path: this.path(this.o.name),
+        body: { ...lease, spec: next },
+        signal,
+        timeoutMs,
+      });
+      this.observe(updated.body.spec ?? next, updated.body.metadata.resourceVersion ?? '');
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 409) return false;
+      throw err;
+    }
+  }
+
+  /** Hands the Lease back (holder cleared, 1 s duration), like client-go's ReleaseOnCancel. */
+  private async release(): Promise<void> {
+    const res = await this.o.client.request<Lease>({
+      method: 'GET',
+      path: this.path(this.o.name),
+      timeoutMs: 2000,
+    });
+    const lease = res.body;
+    if ((lease.spec?.holderIdentity ?? '') !== this.o.identity) return;
+    const now = this.now();
+    await this.o.client.request<Lease>({
+      method: 'PUT',
+      path: this.path(this.o.name),
+      body: {
+        ...lease,
+        spec: {
+          holderIdentity: null,
+          leaseDurationSeconds: 1,
+          acquireTime: microTime(now),
+          renewTime: microTime(now),
+          leaseTransitions: lease.spec?.leaseTransitions ?? 0,
+        },
+      },
+      timeoutMs: 2000,
+    });
+  }
+}

@@ -1,0 +1,247 @@
+import http from 'node:http';
+import https from 'node:https';
+import { backoffDelay, parseRetryAfter, sleep } from './backoff.js';
+import { KubeApiError, isTransientStatus } from './errors.js';
+import { TokenBucket } from './token-bucket.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RestRequest {
+  method: HttpMethod;
+  /** Absolute API path, e.g. /api/v1/namespaces/default/configmaps/x */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Default application/json for bodies. */
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Whole-request timeout (default 30 s; watches pass their own). */
+  timeoutMs?: number;
+  /** Metrics verb (get, list, watch, apply, …); default from the method. */
+  verb?: string;
+}
+
+export interface RestResponse<T> {
+  status: number;
+  body: T;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** One finished request, for rest_client_requests_total / rest_client_request_duration_seconds. */
+export interface RequestRecord {
+  method: HttpMethod;
+  verb: string;
+  /** HTTP status as a string, or "<error>" when no response arrived. */
+  code: string;
+  seconds: number;
+}
+
+export interface RestClientOptions {
+  /** Base URL of the API server, e.g. https://10.0.0.1:443 */
+  server: string;
+  /** Adds TLS material and credentials to a request (KubeConfig.applyToHTTPSOptions). */
+  applyAuth?: (opts: https.RequestOptions) => Promise<void>;
+  /** Client-side limit (client-go defaults 5/10 are too low for a controller; ours default 50/100). */
+  qps?: number;
+  burst?: number;
+  /** In-client retries of 429 (any request) and 5xx/connection errors (idempotent requests). Default 3. */
+  maxRetries?: number;
+  /** Longest Retry-After honoured in-client; longer ones are surfaced to the caller (default 10 s). */
+  maxRetryAfterMs?: number;
+  onRequest?: (r: RequestRecord) => void;
+  now?: () => number;
+  random?: () => number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+function defaultVerb(method: HttpMethod): string {
+  return { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method];
+}
+
+function errorMessage(body: unknown, fallback: string): { message: string; reason?: string } {
+  if (typeof body === 'object' && body !== null) {
+    const b = body as { message?: unknown; reason?: unknown };
+    return {
+      message: typeof b.message === 'string' && b.message ? b.message : fallback,
+      ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
+    };
+  }
+  if (typeof body === 'string' && body.trim()) return { message: body.trim().slice(0, 500) };
+  return { message: fallback };
+}
+
+/**
+ * A small Kubernetes REST client over node:http(s): JSON in and out, a client-side QPS/burst limiter, in-client
+ * retries of 429 (honouring Retry-After) and of 5xx/connection errors for idempotent requests, a timeout, an
+ * AbortSignal and a per-request metrics callback. Errors are {@link KubeApiError}s marked retryable or not.
+ */
+export class RestClient {
+  readonly server: URL;
+  private readonly limiter: TokenBucket;
+  private readonly opts: Required<Pick<RestClientOptions, 'maxRetries' | 'maxRetryAfterMs'>> &
+    RestClientOptions;
+  private readonly agent: http.Agent;
+
+  constructor(opts: RestClientOptions) {
+    this.server = new URL(opts.server);
+    this.opts = { maxRetries: 3, maxRetryAfterMs: 10_000, ...opts };
+    this.limiter = new TokenBucket(opts.qps ?? 50, opts.burst ?? 100, opts.now ? { now: opts.now } : {});
+    const agentOpts = { keepAlive: true, maxSockets: 64 };
+    this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+  }
+
+  /** Sends a request and parses the JSON answer; throws KubeApiError for non-2xx answers and transport errors. */
+  async request<T = unknown>(req: RestRequest): Promise<RestResponse<T>> {
+    const idempotent = req.method !== 'POST';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.once(req);
+        const body = await readBody(res, req.signal);
+        if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
+          return { status: res.statusCode, body: body as T, headers: res.headers };
+        }
+        throw this.httpError(req, res, body);
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || req.signal?.aborted) throw err;
+        const retryable =
+          err.status === 429 || (idempotent && isTransientStatus(err.status) && err.status !== 409);
+        if (!retryable || attempt > this.opts.maxRetries) throw err;
+        if (err.retryAfterMs !== undefined && err.retryAfterMs > this.opts.maxRetryAfterMs) throw err;
+        const delay =
+          err.retryAfterMs ??
+          backoffDelay(attempt, { initialMs: 200, maxMs: 5000, random: this.opts.random });
+        await sleep(delay, req.signal);
+      }
+    }
+  }
+
+  /** Opens a streaming GET (watch); the caller consumes the body. Non-2xx answers throw KubeApiError. */
+  async stream(req: RestRequest): Promise<http.IncomingMessage> {
+    const res = await this.once({ ...req, timeoutMs: req.timeoutMs ?? 0 });
+    if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return res;
+    const body = await readBody(res, req.signal);
+    throw this.httpError(req, res, body);
+  }
+
+  private httpError(req: RestRequest, res: http.IncomingMessage, body: unknown): KubeApiError {
+    const status = res.statusCode ?? 0;
+    const { message, reason } = errorMessage(body, res.statusMessage ?? 'request failed');
+    const raw: unknown = res.headers['retry-after'];
+    const header = Array.isArray(raw) ? String(raw[0]) : typeof raw === 'string' ? raw : undefined;
+    const retryAfterMs = parseRetryAfter(header, (this.opts.now ?? Date.now)());
+    return new KubeApiError({
+      status,
+      verb: req.method,
+      path: req.path,
+      message,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+  }
+
+  private url(req: RestRequest): URL {
+    const url = new URL(req.path, this.server);
+    // Keep a path prefix of the server URL (e.g. a proxy mounting the API under /k8s).
+    if (this.server.pathname !== '/' && this.server.pathname !== '') {
+      url.pathname = `${this.server.pathname.replace(/\/$/, '')}${req.path}`;
+    }
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    }
+    return url;
+  }
+
+  private async once(req: RestRequest): Promise<http.IncomingMessage> {
+    const wait = this.limiter.reserve();
+    if (wait > 0) await sleep(wait, req.signal);
+    const url = this.url(req);
+    const options: https.RequestOptions = {
+      method: req.method,
+      headers: { accept: 'application/json' },
+      agent: this.agent,
+    };
+    await this.opts.applyAuth?.(options);
+    // applyAuth installs an https agent carrying the TLS material; plain-http servers (the sim) keep ours.
+    if (url.protocol !== 'https:') options.agent = this.agent;
+    let payload: Buffer | undefined;
+    if (req.body !== undefined) {
+      payload = Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+      options.headers = {
+        ...options.headers,
+        'content-type': req.contentType ?? 'application/json',
+        'content-length': String(payload.length),
+      };
+    }
+    const verb = req.verb ?? defaultVerb(req.method);
+    const started = performance.now();
+    const record = (code: string): void =>
+      this.opts.onRequest?.({
+        method: req.method,
+        verb,
+        code,
+        seconds: (performance.now() - started) / 1000,
+      });
+    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
+      const mod = url.protocol === 'https:' ? https : http;
+      const r = mod.request(url, options, (res) => {
+        record(String(res.statusCode ?? 0));
+        resolve(res);
+      });
+      const fail = (message: string, cause?: unknown): void => {
+        record('<error>');
+        reject(new KubeApiError({ status: 0, verb: req.method, path: req.path, message, cause }));
+      };
+      r.on('error', (err) => {
+        if (req.signal?.aborted) reject(req.signal.reason instanceof Error ? req.signal.reason : err);
+        else fail(`connection failed: ${err.message}`, err);
+      });
+      if (timeoutMs > 0) {
+        r.setTimeout(timeoutMs, () => {
+          r.destroy(new Error(`timed out after ${timeoutMs}ms`));
+        });
+      }
+      if (req.signal) {
+        const onAbort = (): void => {
+          r.destroy(req.signal?.reason instanceof Error ? req.signal.reason : new Error('aborted'));
+        };
+        if (req.signal.aborted) onAbort();
+        else req.signal.addEventListener('abort', onAbort, { once: true });
+        r.once('close', () => req.signal?.removeEventListener('abort', onAbort));
+      }
+      r.end(payload);
+    });
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+async function readBody(res: http.IncomingMessage, signal?: AbortSignal): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new KubeApiError({
+      status: 0,
+      verb: 'READ',
+      path: res.url ?? '',
+      message: `response interrupted: ${(err as Error).message}`,
+      cause: err,
+    });
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = String(res.headers['content-type'] ?? '');
+  if (type.includes('json') || text.startsWith('{') || text.startsWith('[')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}

@@ -1,0 +1,113 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { BACKOFF_TYPE, KEEP_COMPLETED, KEEP_FAILED, retryDelayMs, type CrJobData } from './job-options.js';
+
+/** What a processed job returns (stored as the job's return value, visible in Bull Board). */
+export interface CrJobResult {
+  outcome: string;
+  /** Run the key again after this delay (RequeueAfter), unless an event runs it sooner. */
+  requeueAfterMs?: number;
+  [field: string]: unknown;
+}
+
+export interface CrJobInfo {
+  id: string;
+  name: string;
+  attemptsMade: number;
+  /** When the job was added (ms since epoch). */
+  timestamp: number;
+  processedOn?: number;
+}
+
+export interface CrWorkerOptions {
+  queueName: string;
+  prefix: string;
+  /** A worker connection (maxRetriesPerRequest: null); BullMQ duplicates it for blocking reads. */
+  connection: Redis;
+  concurrency: number;
+  lockDurationMs: number;
+  /** Reconciles one key. Throw an error with `retryable: true` (and `retryAfterMs`) to retry with backoff. */
+  process(key: string, job: CrJobInfo): Promise<CrJobResult>;
+  /** Called after a job completed asking for a requeue; the caller adds a delayed job. */
+  onRequeue?(key: string, delayMs: number): void | Promise<void>;
+  /** Called after a retryable failure (the job is retried later unless attempts are exhausted). */
+  onFailed?(key: string, err: Error, willRetry: boolean): void;
+  /** Worker name stored on jobs (process identity). */
+  name?: string;
+  random?: () => number;
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  const v =
+    typeof err === 'object' && err !== null ? (err as { retryAfterMs?: unknown }).retryAfterMs : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/**
+ * Consumes one resource queue with BullMQ: `concurrency` keys at a time in this process, job locks of
+ * `lockDurationMs` renewed while a reconcile runs (so no other replica takes the key), stalled jobs of dead
+ * workers recovered after one stalled interval, retries with jittered exponential backoff honouring Retry-After.
+ */
+export class CrWorker {
+  readonly worker: Worker<CrJobData, CrJobResult>;
+
+  constructor(private readonly opts: CrWorkerOptions) {
+    this.worker = new Worker<CrJobData, CrJobResult>(
+      opts.queueName,
+      async (job: Job<CrJobData, CrJobResult>) =>
+        opts.process(job.data.key, {
+          id: job.id ?? '',
+          name: job.name,
+          attemptsMade: job.attemptsMade,
+          timestamp: job.timestamp,
+          ...(job.processedOn !== undefined ? { processedOn: job.processedOn } : {}),
+        }),
+      {
+        connection: opts.connection,
+        prefix: opts.prefix,
+        concurrency: opts.concurrency,
+        lockDuration: opts.lockDurationMs,
+        // Recover the jobs of a killed worker within about one lock duration.
+        stalledInterval: Math.min(30_000, opts.lockDurationMs),
+        maxStalledCount: 3,
+        autorun: false,
+        removeOnComplete: KEEP_COMPLETED,
+        removeOnFail: KEEP_FAILED,
+        ...(opts.name ? { name: opts.name } : {}),
+        settings: {
+          backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
+            type === BACKOFF_TYPE || type === undefined
+              ? retryDelayMs(attemptsMade, retryAfterOf(err), opts.random)
+              : 1000,
+        },
+      },
+    );
+    this.worker.on('completed', (job, result) => {
+      const delay = result?.requeueAfterMs;
+      if (delay !== undefined && delay > 0) void Promise.resolve(opts.onRequeue?.(job.data.key, delay));
+    });
+    this.worker.on('failed', (job, err) => {
+      if (!job) return;
+      const willRetry = job.attemptsMade < (job.opts.attempts ?? 1);
+      opts.onFailed?.(job.data.key, err, willRetry);
+    });
+  }
+
+  /** Starts taking jobs; idempotent. */
+  start(): void {
+    if (!this.worker.isRunning()) void this.worker.run();
+  }
+
+  /**
+   * Stops taking jobs and waits up to `graceMs` for the in-flight ones; after that the worker is closed by force
+   * and its unfinished jobs are recovered by another replica once their locks expire.
+   */
+  async close(graceMs: number): Promise<'drained' | 'forced'> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'forced'>((r) => (timer = setTimeout(() => r('forced'), graceMs)));
+    const result = await Promise.race([this.worker.close().then(() => 'drained' as const), timeout]);
+    clearTimeout(timer);
+    if (result === 'forced') await this.worker.close(true);
+    return result;
+  }
+}
