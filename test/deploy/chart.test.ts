@@ -1,11 +1,16 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- rendered manifests are untyped JSON */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parseConfig } from '@lostromos/config';
+import { loadTemplateSet, renderTemplateSet } from '@lostromos/render';
 import {
   ALL_FEATURES,
   CHART,
   EXTERNAL_REDIS,
+  ROOT,
   byKind,
   find,
   helm,
@@ -348,5 +353,45 @@ describe('bad values are refused with a message that says what to fix', () => {
   });
   it('no Redis at all', () => {
     expect(fails(['--set', 'redis.enabled=false'])).toContain('redis.external.url');
+  });
+});
+
+describe('the default template set', () => {
+  const objs = renderChart();
+  const cm = find(objs, 'ConfigMap', '-templates-characters');
+
+  it('is the repository example templates/characters, file for file', () => {
+    const dir = path.join(ROOT, 'templates/characters');
+    const files = fs.readdirSync(dir).filter((f) => /\.(ya?ml|hbs)$/.test(f));
+    expect(Object.keys(cm.data).sort()).toEqual(files.sort());
+    for (const f of files) expect(cm.data[f], f).toBe(fs.readFileSync(path.join(dir, f), 'utf8'));
+  });
+
+  it('renders only kinds the generated RBAC lets the worker manage', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-templates-'));
+    try {
+      for (const [f, text] of Object.entries(cm.data as Record<string, string>)) {
+        fs.writeFileSync(path.join(dir, f), text);
+      }
+      const set = await loadTemplateSet(dir);
+      const cr = YAML.parse(
+        fs.readFileSync(path.join(ROOT, 'templates/characters/examples/ripley.yaml'), 'utf8'),
+      );
+      cr.metadata.namespace = 'default';
+      cr.metadata.uid = '0000-1111';
+      const rendered = renderTemplateSet(set, { cr, values: configOf(objs).resources[0].values });
+      expect(rendered.length).toBeGreaterThan(0);
+      const PLURAL: Record<string, string> = { ConfigMap: 'configmaps', Deployment: 'deployments' };
+      const worker = find(objs, 'ClusterRole', '-worker').rules as any[];
+      for (const o of rendered) {
+        const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+        const rule = worker.find((r) => r.apiGroups.includes(group) && r.resources.includes(PLURAL[o.kind]));
+        expect(rule?.verbs, `${o.kind} ${o.metadata.name}`).toEqual(
+          expect.arrayContaining(['create', 'patch', 'delete', 'get', 'list']),
+        );
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -119,7 +119,13 @@ describe('docker-compose.yml', () => {
       expect(r.templates).toBe(`/etc/lostromos/templates/${path.basename(r.templates!)}`);
       // …and each points at an example folder of this repository, whose CRD it matches.
       const dir = path.join(ROOT, 'templates', path.basename(r.templates!));
-      expect(fs.existsSync(dir), dir).toBe(true);
+      const crd = YAML.parse(fs.readFileSync(path.join(dir, 'examples/crd.yaml'), 'utf8'));
+      expect(crd.spec.group, r.name).toBe(r.group);
+      expect(crd.spec.names.plural, r.name).toBe(r.plural);
+      expect(
+        crd.spec.versions.map((v: any) => v.name),
+        r.name,
+      ).toContain(r.version);
     }
   });
 });
