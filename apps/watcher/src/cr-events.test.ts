@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '@lostromos/kube';
+import {
+  actionForPresent,
+  actionForUpdate,
+  changedBySomeoneElse,
+  crKeyOf,
+  inventoryKinds,
+  ownerUidOf,
+} from './cr-events.js';
+
+const ANN = 'io.nicolerenee.lostromosApplied';
+const cr = (meta: Partial<KubeObject['metadata']> = {}, extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'toys.example.org/v1alpha1',
+  kind: 'Gadget',
+  metadata: { name: 'g', namespace: 'default', uid: 'u1', resourceVersion: '1', generation: 1, ...meta },
+  spec: { size: 1 },
+  ...extra,
+});
+
+describe('filter annotation transitions', () => {
+  const s = { filterAnnotation: ANN };
+  it('added → enqueue (as an add), removed → enqueue (the worker deletes), absent on both → ignored', () => {
+    expect(actionForUpdate(cr({ annotations: { [ANN]: 'yes' } }), cr(), s)).toBe('enqueue');
+    expect(actionForUpdate(cr(), cr({ annotations: { [ANN]: 'yes' } }), s)).toBe('enqueue');
+    expect(actionForUpdate(cr({ generation: 2 }), cr(), s)).toBe('ignore');
+  });
+  it('a present CR without the annotation is ignored unless we still hold its finalizer', () => {
+    expect(actionForPresent(cr(), s)).toBe('ignore');
+    expect(actionForPresent(cr({ annotations: { [ANN]: '' } }), s)).toBe('enqueue');
+    expect(actionForPresent(cr({ finalizers: ['lostromos.io/cleanup'] }), s)).toBe('enqueue');
+    expect(actionForPresent(cr(), { filterAnnotation: '' })).toBe('enqueue');
+  });
+});
+
+describe('update predicate', () => {
+  const s = { filterAnnotation: '' };
+  it('ignores status-only updates (our own status writes) and reacts to spec, metadata and deletion', () => {
+    expect(actionForUpdate(cr({ resourceVersion: '2' }, { status: { x: 1 } }), cr(), s)).toBe('ignore');
+    expect(actionForUpdate(cr({ generation: 2, resourceVersion: '2' }), cr(), s)).toBe('enqueue');
+    expect(actionForUpdate(cr({ labels: { a: 'b' } }), cr(), s)).toBe('enqueue');
+    expect(actionForUpdate(cr({ deletionTimestamp: '2026-01-01T00:00:00Z' }), cr(), s)).toBe('enqueue');
+  });
+});
+
+describe('owned objects', () => {
+  it('find the owner uid by label, then controller owner reference', () => {
+    expect(ownerUidOf(cr({ labels: { 'lostromos.io/owner-uid': 'abc' } }))).toBe('abc');
+    expect(
+      ownerUidOf(
+        cr({ ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'def', controller: true }] }),
+      ),
+    ).toBe('def');
+    expect(ownerUidOf(cr())).toBeUndefined();
+  });
+  it('skip our own apply, react to others and to status changes', () => {
+    const mf = (manager: string, operation: string, time: string) => ({ manager, operation, time });
+    const ours = cr({
+      managedFields: [
+        mf('kubectl', 'Update', '2026-01-01T00:00:00Z'),
+        mf('lostromos', 'Apply', '2026-01-01T00:00:05Z'),
+      ],
+    });
+    const theirs = cr({
+      managedFields: [
+        mf('lostromos', 'Apply', '2026-01-01T00:00:05Z'),
+        mf('kubectl', 'Update', '2026-01-01T00:00:09Z'),
+      ],
+    });
+    expect(changedBySomeoneElse(ours, cr())).toBe(false);
+    expect(changedBySomeoneElse(theirs, cr())).toBe(true);
+    expect(changedBySomeoneElse({ ...ours, status: { ready: 1 } }, ours)).toBe(true);
+    expect(changedBySomeoneElse(cr(), cr())).toBe(true);
+  });
+  it('lists the inventory kinds once each', () => {
+    const withInv = cr(
+      {},
+      {
+        status: {
+          resources: [
+            { apiVersion: 'v1', kind: 'ConfigMap', name: 'a' },
+            { apiVersion: 'v1', kind: 'ConfigMap', name: 'b' },
+            { apiVersion: 'apps/v1', kind: 'Deployment', name: 'c' },
+          ],
+        },
+      },
+    );
+    expect(inventoryKinds(withInv)).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+      { apiVersion: 'apps/v1', kind: 'Deployment' },
+    ]);
+    expect(crKeyOf({ group: 'toys.example.org', plural: 'gadgets' }, cr())).toBe(
+      'toys.example.org/gadgets/default/g',
+    );
+  });
+});
