@@ -1,0 +1,242 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from './kube-object.js';
+import { parseRenderedYaml } from './parse-output.js';
+import { RenderError } from './render-error.js';
+import { renderTemplateSet } from './render-template-set.js';
+import { compileTemplateSet } from './template-set.js';
+import { ValueTable } from './value-tokens.js';
+
+function cr(spec: Record<string, unknown>, name = 'demo'): KubeObject {
+  return { apiVersion: 'example.io/v1', kind: 'Demo', metadata: { name, namespace: 'ns' }, spec };
+}
+
+function render(
+  template: string,
+  spec: Record<string, unknown>,
+  values: Record<string, unknown> = {},
+): KubeObject[] {
+  const set = compileTemplateSet('/t/set', new Map([['cm.yaml', template]]));
+  return renderTemplateSet(set, { cr: cr(spec), values });
+}
+
+const HEAD = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n';
+
+/** Where a value can appear in a template, and what the value must become there. */
+const CONTEXTS: {
+  name: string;
+  body: string;
+  read: (o: KubeObject) => unknown;
+  expect: (v: string) => unknown;
+}[] = [
+  {
+    name: 'plain',
+    body: 'data:\n  k: {{spec.v}}\n  other: fixed\n',
+    read: (o) => (o.data as Record<string, unknown>).k,
+    expect: (v) => v,
+  },
+  {
+    name: 'double-quoted',
+    body: 'data:\n  k: "{{spec.v}}"\n  other: fixed\n',
+    read: (o) => (o.data as Record<string, unknown>).k,
+    expect: (v) => v,
+  },
+  {
+    name: 'single-quoted',
+    body: "data:\n  k: '{{spec.v}}'\n  other: fixed\n",
+    read: (o) => (o.data as Record<string, unknown>).k,
+    expect: (v) => v,
+  },
+  {
+    name: 'embedded',
+    body: 'data:\n  k: pre-{{spec.v}}-post\n  other: fixed\n',
+    read: (o) => (o.data as Record<string, unknown>).k,
+    expect: (v) => `pre-${v}-post`,
+  },
+  {
+    name: 'block literal',
+    body: 'data:\n  k: |\n    {{spec.v}}\n  other: fixed\n',
+    read: (o) => (o.data as Record<string, unknown>).k,
+    expect: (v) => `${v}\n`,
+  },
+  {
+    name: 'flow sequence',
+    body: 'data:\n  k: [{{spec.v}}, b]\n  other: fixed\n',
+    read: (o) => (o.data as Record<string, unknown[]>).k[0],
+    expect: (v) => v,
+  },
+  {
+    name: 'flow mapping',
+    body: 'data:\n  k: { x: {{spec.v}}, y: b }\n  other: fixed\n',
+    read: (o) => (o.data as Record<string, Record<string, unknown>>).k.x,
+    expect: (v) => v,
+  },
+  {
+    name: 'sequence item',
+    body: 'data:\n  k:\n    - {{spec.v}}\n    - b\n  other: fixed\n',
+    read: (o) => (o.data as Record<string, unknown[]>).k[0],
+    expect: (v) => v,
+  },
+  {
+    name: 'comment',
+    body: 'data:\n  # {{spec.v}}\n  k: x\n  other: fixed\n',
+    read: (o) => (o.data as Record<string, unknown>).k,
+    expect: () => 'x',
+  },
+];
+
+/** The structure of an object: every path, without the leaf values. */
+function shape(v: unknown, at = ''): string[] {
+  if (Array.isArray(v)) return [`${at}[${v.length}]`, ...v.flatMap((x, i) => shape(x, `${at}[${i}]`))];
+  if (typeof v === 'object' && v !== null)
+    return Object.entries(v).flatMap(([k, x]) => [`${at}.${k}`, ...shape(x, `${at}.${k}`)]);
+  return [];
+}
+
+const CORPUS = [
+  'Disney\n  injected: "yes"\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: pwned',
+  'a\nb: c',
+  'x: y',
+  'key: value # trailing',
+  '# comment',
+  '&anchor value',
+  '*alias',
+  '!!binary aGVsbG8=',
+  '!foo bar',
+  '| literal',
+  '> folded',
+  '{a: 1}',
+  '[1, 2]',
+  '---',
+  '...',
+  '--- !!map\nx: 1',
+  '"unterminated',
+  "'single",
+  '- item',
+  '? complex key',
+  '%YAML 1.2',
+  '@at',
+  '`tick',
+  '  leading spaces',
+  'trailing spaces  ',
+  '\ttab',
+  'windows\r\nline: x',
+  'nel\u0085line: x',
+  'ls\u2028ps\u2029x: y',
+  'naïve ✓ 🚀 日本語',
+  '\u0000nul',
+  'x'.repeat(100_000),
+  '"}]\n- a: b',
+  '<<: *merge',
+  '{{spec.v}}',
+  'lzv0x0z',
+];
+
+describe('a value from the CR never changes the structure of the output', () => {
+  for (const ctx of CONTEXTS) {
+    it(`${ctx.name}: injection corpus lands in one scalar`, () => {
+      const reference = render(HEAD + ctx.body, { v: 'SAFE' });
+      for (const v of CORPUS) {
+        const out = render(HEAD + ctx.body, { v });
+        expect(out, JSON.stringify(v).slice(0, 60)).toHaveLength(1);
+        expect(shape(out[0]), JSON.stringify(v).slice(0, 60)).toEqual(shape(reference[0]));
+        expect(ctx.read(out[0]!)).toEqual(ctx.expect(v));
+      }
+    });
+
+    it(`${ctx.name}: holds for any string (property)`, () => {
+      const reference = shape(render(HEAD + ctx.body, { v: 'SAFE' })[0]);
+      fc.assert(
+        fc.property(
+          fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom(...CORPUS)),
+          (raw) => {
+            // Only whole plain scalars take a YAML type ("3" → 3); keep the property about strings.
+            const v =
+              ctx.name === 'plain' || ctx.name.startsWith('flow') || ctx.name === 'sequence item'
+                ? `s${raw}`
+                : raw;
+            const out = render(HEAD + ctx.body, { v });
+            expect(out).toHaveLength(1);
+            expect(shape(out[0])).toEqual(reference);
+            expect(ctx.read(out[0]!)).toEqual(ctx.expect(v));
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+  }
+
+  it('the acceptance case: an unquoted hostile value stays one string, no Secret appears', () => {
+    const evil = CORPUS[0]!;
+    const out = render(`${HEAD}data:\n  by: {{spec.By}}\n  from: {{getField "spec" "From"}}\n`, {
+      By: evil,
+      From: 'x',
+    });
+    expect(out).toHaveLength(1);
+    expect(Object.keys(out[0]!.data as object)).toEqual(['by', 'from']);
+    expect((out[0]!.data as Record<string, string>).by.startsWith('Disney\n')).toBe(true);
+  });
+
+  it('a value in a key position stays one key; a collision fails closed', () => {
+    const body = `${HEAD}data:\n  {{spec.k}}: one\n  fixed: two\n`;
+    expect(render(body, { k: 'a: b\nc' })[0]!.data).toEqual({ 'a: b\nc': 'one', fixed: 'two' });
+    expect(() => render(body, { k: 'fixed' })).toThrow(
+      expect.objectContaining({ code: 'LZ_RENDER_DUPLICATE_KEY', line: 7 }),
+    );
+  });
+
+  it('whole unquoted values keep their YAML type; quoted or embedded ones stay strings', () => {
+    const body = `${HEAD}data:\n  n: {{spec.n}}\n  s: {{spec.s}}\n  b: {{spec.b}}\n  q: "{{spec.n}}"\n  e: x{{spec.n}}\n  ml: {{spec.ml}}\n`;
+    const data = render(body, { n: 3, s: '42', b: true, ml: '3\n4' })[0]!.data;
+    expect(data).toEqual({ n: 3, s: 42, b: true, q: '3', e: 'x3', ml: '3\n4' });
+  });
+
+  it('missing values render as nothing (null when alone)', () => {
+    expect(render(`${HEAD}data:\n  a: {{spec.nope}}\n  b: x{{spec.nope}}\n`, {})[0]!.data).toEqual({
+      a: null,
+      b: 'x',
+    });
+  });
+
+  it('refuses a mapping or list inserted with {{…}} and points at toYaml', () => {
+    let err: unknown;
+    try {
+      render(`${HEAD}data:\n  a: {{spec}}\n`, { x: 1 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RenderError);
+    expect(err).toMatchObject({ code: 'LZ_RENDER_VALUE_NOT_SCALAR', file: 'set/cm.yaml', line: 6 });
+    expect((err as Error).message).toContain('toYaml');
+    expect(() => render(`${HEAD}data:\n  a: "x{{spec.list}}"\n`, { list: [1] })).toThrow(/produced a list/);
+  });
+
+  it('toYaml/nindent and json insert structure on purpose, still without injection', () => {
+    const spec = { labels: { 'a: b': 'x\n---\ny', plain: 'v' }, list: ['- a', '# b'] };
+    const out = render(
+      `${HEAD}spec:\n  labels:{{nindent 4 (toYaml spec.labels)}}\ndata:\n  list: {{json spec.list}}\n  q: {{quote spec.labels.plain}}\n`,
+      spec,
+    );
+    expect((out[0]!.spec as Record<string, unknown>).labels).toEqual(spec.labels);
+    expect((out[0]!.data as Record<string, unknown>).list).toEqual(spec.list);
+    expect((out[0]!.data as Record<string, unknown>).q).toBe('v');
+  });
+
+  it('nindent on a plain CR string is still a value, not raw YAML', () => {
+    const out = render(`${HEAD}data:\n  k: {{nindent 2 spec.v}}\n`, { v: 'a: b' });
+    expect((out[0]!.data as Record<string, unknown>).k).toBe('\n  a: b');
+  });
+
+  it('triple-stash stays raw: the template author opts out of escaping', () => {
+    const out = render(`${HEAD}data:\n  {{{spec.raw}}}\n`, { raw: 'x: 1\n  y: "2"' });
+    expect(out[0]!.data).toEqual({ x: 1, y: '2' });
+  });
+
+  it('substituted text is never scanned again, so a value cannot pull in another value', () => {
+    const table = new ValueTable('abc');
+    const t0 = table.emit('lzvabcx1z');
+    const t1 = table.emit('secret');
+    const docs = parseRenderedYaml(`a: ${t0}\nb: x${t0}\nc: ${t1}\n`, 'f.yaml', table);
+    expect(docs[0]!.value).toEqual({ a: 'lzvabcx1z', b: 'xlzvabcx1z', c: 'secret' });
+  });
+});

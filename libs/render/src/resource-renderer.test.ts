@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResourceConfig } from '@lostromos/config';
+import { describe, expect, it } from 'vitest';
+import { createResourceRenderer } from './resource-renderer.js';
+
+const CR = {
+  apiVersion: 'x.io/v1',
+  kind: 'X',
+  metadata: { name: 'demo', namespace: 'ns' },
+  spec: { size: 3 },
+};
+const HELM = { binary: '', timeoutSeconds: 30, maxConcurrent: 2 };
+
+function resource(templates: string): ResourceConfig {
+  return {
+    name: 'demo',
+    group: 'x.io',
+    version: 'v1',
+    plural: 'xs',
+    namespace: '',
+    labelSelector: '',
+    filterAnnotation: '',
+    templates,
+    values: { greeting: 'hi' },
+    resyncSeconds: 0,
+    concurrency: 1,
+    allow: { namespaces: [], clusterScoped: false, kinds: [] },
+  };
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('createResourceRenderer (templates)', () => {
+  it('renders with the resource values', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-rr-'));
+    fs.writeFileSync(
+      path.join(dir, 'cm.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{name}}\ndata:\n  g: {{values.greeting}}\n',
+    );
+    const r = await createResourceRenderer(resource(dir), { helm: HELM });
+    expect((await r.render(CR))[0]!.data).toEqual({ g: 'hi' });
+    await r.close();
+  });
+
+  it('fails fast when the templates do not compile', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-rr-'));
+    fs.writeFileSync(path.join(dir, 'cm.yaml'), '{{#if}}');
+    await expect(createResourceRenderer(resource(dir), { helm: HELM })).rejects.toMatchObject({
+      code: 'LZ_RENDER_TEMPLATE_SYNTAX',
+    });
+  });
+
+  it('with watch: reloads on change, reports a broken edit on every render, recovers when fixed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-rr-'));
+    const file = path.join(dir, 'cm.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: v1-{{name}}\n');
+    let changes = 0;
+    const r = await createResourceRenderer(resource(dir), {
+      helm: HELM,
+      watch: true,
+      onChange: () => changes++,
+    });
+    const rev1 = r.revision;
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: v2-{{name}}\n');
+    await until(() => changes >= 1);
+    expect(r.revision).not.toBe(rev1);
+    expect((await r.render(CR))[0]!.metadata.name).toBe('v2-demo');
+
+    fs.writeFileSync(file, '{{#each}}');
+    await until(() => changes >= 2);
+    await expect(r.render(CR)).rejects.toMatchObject({ code: 'LZ_RENDER_TEMPLATE_SYNTAX' });
+
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: v3-{{name}}\n');
+    await until(() => changes >= 3);
+    expect((await r.render(CR))[0]!.metadata.name).toBe('v3-demo');
+    await r.close();
+  });
+});

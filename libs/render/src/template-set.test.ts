@@ -1,0 +1,273 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from './kube-object.js';
+import { RenderError } from './render-error.js';
+import { renderTemplateSet } from './render-template-set.js';
+import { compileTemplateSet, loadTemplateSet } from './template-set.js';
+
+const CR: KubeObject = {
+  apiVersion: 'x.io/v1',
+  kind: 'X',
+  metadata: { name: 'demo', namespace: 'ns' },
+  spec: { n: 2 },
+};
+const CM = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+
+function errorOf(fn: () => unknown): RenderError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof RenderError) return err;
+    throw err;
+  }
+  throw new Error('expected a RenderError');
+}
+
+function renderSources(files: Record<string, string>): KubeObject[] {
+  return renderTemplateSet(compileTemplateSet('/t/set', new Map(Object.entries(files))), {
+    cr: CR,
+    values: {},
+  });
+}
+
+function tmpDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-tpl-'));
+  for (const [n, t] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), t);
+  return dir;
+}
+
+describe('loadTemplateSet', () => {
+  it('renders *.yaml|*.yml|*.hbs in name order, uses _files as partials and ignores the rest', async () => {
+    const dir = tmpDir({
+      'b.yml': CM('b'),
+      'a.hbs': CM('a-{{> suffix}}'),
+      'c.yaml': CM('c'),
+      '_suffix.hbs': '{{name}}',
+      'README.md': 'not a template',
+      'notes.txt': '{{broken',
+    });
+    fs.mkdirSync(path.join(dir, 'examples'));
+    fs.writeFileSync(path.join(dir, 'examples', 'cr.yaml'), 'kind: X');
+    const set = await loadTemplateSet(dir);
+    expect(set.files.map((f) => f.name)).toEqual(['a.hbs', 'b.yml', 'c.yaml']);
+    expect(set.partials).toEqual(['suffix']);
+    expect(renderTemplateSet(set, { cr: CR, values: {} }).map((o) => o.metadata.name)).toEqual([
+      'a-demo',
+      'b',
+      'c',
+    ]);
+  });
+
+  it('has a revision that changes exactly when a file changes', async () => {
+    const dir = tmpDir({ 'a.yaml': CM('a') });
+    const r1 = (await loadTemplateSet(dir)).revision;
+    expect((await loadTemplateSet(dir)).revision).toBe(r1);
+    fs.writeFileSync(path.join(dir, 'a.yaml'), CM('b'));
+    expect((await loadTemplateSet(dir)).revision).not.toBe(r1);
+  });
+
+  it('rejects a missing folder, a file instead of a folder and a folder without templates', async () => {
+    await expect(loadTemplateSet('/nonexistent/x')).rejects.toMatchObject({
+      code: 'LZ_RENDER_TEMPLATE_DIR',
+      message: expect.stringContaining('no such folder') as unknown,
+    });
+    const dir = tmpDir({ 'a.yaml': CM('a'), '_only.hbs': 'x' });
+    await expect(loadTemplateSet(path.join(dir, 'a.yaml'))).rejects.toMatchObject({
+      code: 'LZ_RENDER_TEMPLATE_DIR',
+    });
+    await expect(loadTemplateSet(tmpDir({ '_p.hbs': 'x', 'README.md': '' }))).rejects.toMatchObject({
+      code: 'LZ_RENDER_TEMPLATE_DIR',
+      message: expect.stringContaining('has no templates') as unknown,
+    });
+  });
+});
+
+describe('compile errors carry file:line', () => {
+  it('Handlebars syntax errors', () => {
+    const err = errorOf(() =>
+      compileTemplateSet('/t/set', new Map([['dep.yaml', `${CM('a')}data:\n  x: {{#if spec.n}}\n`]])),
+    );
+    expect(err.code).toBe('LZ_RENDER_TEMPLATE_SYNTAX');
+    expect(err.file).toBe('set/dep.yaml');
+    expect(err.message).toMatch(/^set\/dep\.yaml:\d+: invalid Handlebars/);
+  });
+
+  it('unknown helpers, also inside blocks and sub-expressions', () => {
+    expect(
+      errorOf(() =>
+        compileTemplateSet('/t/set', new Map([['a.yaml', `${CM('a')}data:\n  x: {{frobnicate spec.n}}\n`]])),
+      ),
+    ).toMatchObject({
+      code: 'LZ_RENDER_UNKNOWN_HELPER',
+      message: 'set/a.yaml:6: unknown helper "frobnicate" (see docs/templates.md for the list)',
+    });
+    expect(
+      errorOf(() =>
+        compileTemplateSet('/t/set', new Map([['a.yaml', `${CM('a')}{{#if (nope 1)}}\n{{/if}}\n`]])),
+      ),
+    ).toMatchObject({
+      code: 'LZ_RENDER_UNKNOWN_HELPER',
+      line: 5,
+    });
+    expect(
+      errorOf(() =>
+        compileTemplateSet('/t/set', new Map([['a.yaml', `${CM('a')}{{#loop spec}}\n{{/loop}}\n`]])),
+      ),
+    ).toMatchObject({
+      code: 'LZ_RENDER_UNKNOWN_HELPER',
+    });
+  });
+
+  it('unknown partials', () => {
+    expect(
+      errorOf(() => compileTemplateSet('/t/set', new Map([['a.yaml', `${CM('a')}  {{> labels}}\n`]]))),
+    ).toMatchObject({
+      code: 'LZ_RENDER_UNKNOWN_PARTIAL',
+      line: 5,
+    });
+  });
+});
+
+describe('output parsing and validation', () => {
+  it('parses several documents per file and skips empty ones', () => {
+    const objs = renderSources({ 'a.yaml': `---\n${CM('one')}---\n# nothing here\n---\n${CM('two')}---\n` });
+    expect(objs.map((o) => o.metadata.name)).toEqual(['one', 'two']);
+  });
+
+  it('a file that renders to nothing (a false conditional) is fine', () => {
+    expect(
+      renderSources({ 'a.yaml': CM('a'), 'b.yaml': `{{#if spec.off}}\n${CM('b')}{{/if}}\n` }),
+    ).toHaveLength(1);
+  });
+
+  it.each([
+    [`${CM('a')}data:\n  x: a: b\n`, 'LZ_RENDER_YAML', 6, 'rendered output is not valid YAML'],
+    [`${CM('a')}data: {}\ndata: {}\n`, 'LZ_RENDER_YAML', 6, 'not valid YAML'],
+    ['- a\n- b\n', 'LZ_RENDER_NOT_OBJECT', 1, 'a document is a list'],
+    ['just text\n', 'LZ_RENDER_NOT_OBJECT', 1, 'the scalar "just text"'],
+    ['kind: ConfigMap\nmetadata:\n  name: a\n', 'LZ_RENDER_INVALID_OBJECT', 1, 'apiVersion: required'],
+    ['apiVersion: v1\nmetadata:\n  name: a\n', 'LZ_RENDER_INVALID_OBJECT', 1, 'kind: required'],
+    [
+      'apiVersion: "v1 beta"\nkind: ConfigMap\nmetadata:\n  name: a\n',
+      'LZ_RENDER_INVALID_OBJECT',
+      1,
+      'apiVersion "v1 beta" is not valid',
+    ],
+    [
+      'apiVersion: v1\nkind: configMap\nmetadata:\n  name: a\n',
+      'LZ_RENDER_INVALID_OBJECT',
+      1,
+      'kind "configMap" is not valid',
+    ],
+    ['apiVersion: v1\nkind: ConfigMap\n', 'LZ_RENDER_INVALID_OBJECT', 1, 'metadata: required'],
+    [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: a-\n',
+      'LZ_RENDER_INVALID_OBJECT',
+      1,
+      'metadata.name: required',
+    ],
+    [CM('Upper_Case'), 'LZ_RENDER_INVALID_OBJECT', 1, 'metadata.name "Upper_Case" is not a valid name'],
+    [`${CM('a')}  namespace: Not_Valid\n`, 'LZ_RENDER_INVALID_OBJECT', 1, 'metadata.namespace "Not_Valid"'],
+    [
+      `${CM('a')}  labels:\n    version: 1.0\n`,
+      'LZ_RENDER_INVALID_OBJECT',
+      1,
+      'metadata.labels.version must be a string',
+    ],
+    [`${CM('a')}  labels:\n    x: "has space"\n`, 'LZ_RENDER_INVALID_OBJECT', 1, 'not a valid label value'],
+    [
+      `${CM('a')}  annotations:\n    x: 3\n`,
+      'LZ_RENDER_INVALID_OBJECT',
+      1,
+      'metadata.annotations.x must be a string',
+    ],
+    [
+      `${CM('a')}---\n${CM('a')}`,
+      'LZ_RENDER_DUPLICATE_OBJECT',
+      6,
+      'ConfigMap a is rendered twice (also at set/a.yaml:1)',
+    ],
+  ])('%j → %s at line %i', (text, code, line, message) => {
+    const err = errorOf(() => renderSources({ 'a.yaml': text }));
+    expect(err.code).toBe(code);
+    expect(err.file).toBe('set/a.yaml');
+    expect(err.line).toBe(line);
+    expect(err.message).toContain(message);
+    expect(err.message.startsWith(`set/a.yaml:${line}: `)).toBe(true);
+    expect(err.retryable).toBe(false);
+  });
+
+  it('duplicates across files name both places', () => {
+    expect(errorOf(() => renderSources({ 'a.yaml': CM('x'), 'b.yaml': CM('x') })).message).toBe(
+      'set/b.yaml:1: ConfigMap x is rendered twice (also at set/a.yaml:1)',
+    );
+  });
+
+  it('the same name in different kinds or namespaces is not a duplicate', () => {
+    expect(
+      renderSources({
+        'a.yaml': `${CM('x')}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n---\n${CM('x')}  namespace: other\n`,
+      }),
+    ).toHaveLength(3);
+  });
+
+  it('rejects too many objects and too large objects', () => {
+    const many = renderTemplateSet(
+      compileTemplateSet(
+        '/t/set',
+        new Map([['a.yaml', `{{#each spec.items}}\n---\n${CM('x{{@index}}')}{{/each}}`]]),
+      ),
+      {
+        cr: { ...CR, spec: { items: Array.from({ length: 10 }) } },
+        values: {},
+      },
+    );
+    expect(many).toHaveLength(10);
+    const tooMany = (): unknown =>
+      renderTemplateSet(
+        compileTemplateSet(
+          '/t/set',
+          new Map([['a.yaml', `{{#each spec.items}}\n---\n${CM('x{{@index}}')}{{/each}}`]]),
+        ),
+        {
+          cr: { ...CR, spec: { items: Array.from({ length: 501 }) } },
+          values: {},
+        },
+      );
+    expect(errorOf(tooMany)).toMatchObject({
+      code: 'LZ_RENDER_TOO_LARGE',
+      message: expect.stringContaining('rendered 501 objects (limit 500)') as unknown,
+    });
+    const big = (): unknown =>
+      renderTemplateSet(
+        compileTemplateSet('/t/set', new Map([['a.yaml', `${CM('a')}data:\n  x: {{spec.big}}\n`]])),
+        {
+          cr: { ...CR, spec: { big: 'x'.repeat(1024 * 1024 + 1) } },
+          values: {},
+        },
+      );
+    expect(errorOf(big).code).toBe('LZ_RENDER_TOO_LARGE');
+  });
+
+  it('rejects a CR without a name', () => {
+    const set = compileTemplateSet('/t/set', new Map([['a.yaml', CM('a')]]));
+    expect(
+      errorOf(() => renderTemplateSet(set, { cr: { apiVersion: 'v1', kind: 'X', metadata: {} }, values: {} }))
+        .code,
+    ).toBe('LZ_RENDER_INPUT');
+  });
+
+  it('is pure: the same input gives the same output, and the CR is not modified', () => {
+    const set = compileTemplateSet(
+      '/t/set',
+      new Map([['a.yaml', `${CM('{{name}}')}data:\n  n: "{{spec.n}}"\n`]]),
+    );
+    const cr = structuredClone(CR);
+    const a = renderTemplateSet(set, { cr, values: {} });
+    const b = renderTemplateSet(set, { cr, values: {} });
+    expect(a).toEqual(b);
+    expect(cr).toEqual(CR);
+  });
+});
