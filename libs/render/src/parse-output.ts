@@ -65,7 +65,8 @@ export function parseRenderedYaml(
     }
     if (value === null || value === undefined) continue;
     // helm marks each document with "# Source: chart/templates/x.yaml"; lines in its output mean nothing.
-    const source = opts.sourceComments ? /Source: (\S+)/.exec(doc.commentBefore ?? '')?.[1] : undefined;
+    const comments = `${doc.commentBefore ?? ''}\n${doc.contents?.commentBefore ?? ''}`;
+    const source = opts.sourceComments ? /Source: (\S+)/.exec(comments)?.[1] : undefined;
     out.push(
       source ? { value, file: source, line: 0 } : { value, file, line: lineAt(doc.contents?.range?.[0]) },
     );

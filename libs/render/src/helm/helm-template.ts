@@ -81,50 +81,66 @@ export async function runHelmTemplate(
   const stdout = await opts.limiter.run(
     () =>
       new Promise<string>((resolve, reject) => {
-        const child = spawn(opts.helmPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+        // Own process group, so a timeout kills helm and anything it started (plugins, wrappers).
+        const child = spawn(opts.helmPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+        let settled = false;
+        const settle = (fn: () => void): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          fn();
+        };
+        const killGroup = (): void => {
+          try {
+            if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            child.kill('SIGKILL');
+          }
+        };
         const out: Buffer[] = [];
         let outLen = 0;
         let err = '';
-        let timedOut = false;
         const timer = setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
+          killGroup();
+          settle(() =>
+            reject(
+              new RenderError(
+                'LZ_HELM_TIMEOUT',
+                `helm template ${chart.name} did not finish within ${opts.timeoutMs / 1000}s (helm.timeoutSeconds)`,
+              ),
+            ),
+          );
         }, opts.timeoutMs);
         child.stdout.on('data', (d: Buffer) => {
           outLen += d.length;
-          if (outLen > MAX_OUTPUT) child.kill('SIGKILL');
+          if (outLen > MAX_OUTPUT) killGroup();
           else out.push(d);
         });
         child.stderr.on('data', (d: Buffer) => {
           if (err.length < 64 * 1024) err += d.toString();
         });
         child.on('error', (e) => {
-          clearTimeout(timer);
-          reject(
-            new RenderError('LZ_HELM_BINARY', `cannot run ${opts.helmPath}: ${e.message}`, { cause: e }),
+          settle(() =>
+            reject(
+              new RenderError('LZ_HELM_BINARY', `cannot run ${opts.helmPath}: ${e.message}`, { cause: e }),
+            ),
           );
         });
         child.on('close', (code) => {
-          clearTimeout(timer);
-          if (timedOut) {
-            reject(
-              new RenderError(
-                'LZ_HELM_TIMEOUT',
-                `helm template ${chart.name} did not finish within ${opts.timeoutMs / 1000}s (helm.timeoutSeconds)`,
-              ),
-            );
-          } else if (outLen > MAX_OUTPUT) {
-            reject(
-              new RenderError(
-                'LZ_RENDER_TOO_LARGE',
-                `helm template ${chart.name} printed more than ${MAX_OUTPUT} bytes`,
-              ),
-            );
-          } else if (code !== 0) {
-            reject(helmFailure(err, chart.name));
-          } else {
-            resolve(Buffer.concat(out).toString('utf8'));
-          }
+          settle(() => {
+            if (outLen > MAX_OUTPUT) {
+              reject(
+                new RenderError(
+                  'LZ_RENDER_TOO_LARGE',
+                  `helm template ${chart.name} printed more than ${MAX_OUTPUT} bytes`,
+                ),
+              );
+            } else if (code !== 0) {
+              reject(helmFailure(err, chart.name));
+            } else {
+              resolve(Buffer.concat(out).toString('utf8'));
+            }
+          });
         });
         child.stdin.on('error', () => {
           /* helm exited before reading its values; the exit code tells why */
