@@ -43,6 +43,14 @@ export interface WatcherApp {
   stop(): Promise<void>;
   isLeader(): boolean;
   status(): WatcherStatus;
+  /** CRs per resource by Ready condition, from the informer caches (leader only; empty otherwise). */
+  crCounts(): Record<string, { crs: number; ready: number; notReady: number }>;
+}
+
+function isReady(cr: KubeObject): boolean {
+  const conds = (cr.status as { conditions?: Array<{ type?: string; status?: string }> } | undefined)
+    ?.conditions;
+  return Array.isArray(conds) && conds.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 /** The namespace owned-object informers watch: one namespace when every resource is confined to it. */
@@ -271,6 +279,14 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       log.info('watcher stopped');
     },
     isLeader: () => elector.isLeader(),
+    crCounts: () =>
+      Object.fromEntries(
+        (leading?.watches ?? []).map((w) => {
+          const crs = w.list();
+          const ready = crs.filter((cr) => isReady(cr)).length;
+          return [w.resource.name, { crs: crs.length, ready, notReady: crs.length - ready }];
+        }),
+      ),
     status: () => ({
       identity: deps.identity,
       leader: elector.leader(),

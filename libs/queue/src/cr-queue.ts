@@ -9,6 +9,8 @@ export interface CrQueueProducerOptions {
   prefix: string;
   /** Queue names (= resource names). */
   queues: readonly string[];
+  /** Connection-level errors of the queues (without a listener an 'error' event would crash the process). */
+  onError?: (err: Error, queue: string) => void;
 }
 
 export interface EnqueueOptions {
@@ -24,7 +26,9 @@ export class CrQueueProducer {
 
   constructor(private readonly opts: CrQueueProducerOptions) {
     for (const name of opts.queues) {
-      this.queues.set(name, new Queue<CrJobData>(name, { connection: opts.connection, prefix: opts.prefix }));
+      const q = new Queue<CrJobData>(name, { connection: opts.connection, prefix: opts.prefix });
+      q.on('error', (err) => opts.onError?.(err, name));
+      this.queues.set(name, q);
     }
   }
 

@@ -133,6 +133,7 @@ export async function startRoles(
         connection: pr,
         prefix: config.redis.prefix,
         queues: config.resources.map((r) => r.name),
+        onError: (err, queue) => log.debug({ err, queue }, 'queue connection error'),
       });
       const p = producer;
       stops.push(() => p.close());
@@ -187,6 +188,7 @@ export async function startRoles(
         logger: log,
         describe: () => ({
           ...(watcher ? { leader: watcher.isLeader() } : {}),
+          ...(watcher?.isLeader() ? { resources: watcher.crCounts() } : {}),
           ...(worker ? { queues: worker.resources.map((r) => r.name) } : {}),
         }),
       });
