@@ -35,9 +35,13 @@ const MAX_FILE_BYTES = 1024 * 1024;
 function syntaxError(err: unknown, display: string): RenderError {
   const msg = err instanceof Error ? err.message : String(err);
   const line = /on line (\d+)/.exec(msg)?.[1];
-  const first = msg.split('\n').filter(Boolean);
-  // Handlebars puts the offending excerpt on the following lines: keep them, they point at the spot.
-  return new RenderError('LZ_RENDER_TEMPLATE_SYNTAX', `invalid Handlebars: ${first.join(' | ')}`, {
+  // Handlebars: "Parse error on line N:\n<excerpt>\n----^\nExpecting …": keep it on one line.
+  const lines = msg.split('\n').filter(Boolean);
+  const text =
+    lines.length >= 4 && /^-*\^$/.test(lines[2]!)
+      ? `${lines[0]} ${lines.slice(3).join(' ')} (near ${JSON.stringify(lines[1]!.trim())})`
+      : lines.join(' ');
+  return new RenderError('LZ_RENDER_TEMPLATE_SYNTAX', `invalid Handlebars: ${text}`, {
     file: display,
     line: line ? Number(line) : undefined,
     cause: err,

@@ -1,0 +1,335 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { docs, runLostromos } from './run-cli-process.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CHARACTERS = path.join(ROOT, 'templates/characters');
+const WEBSITE = path.join(ROOT, 'templates/website');
+// Processes see none of the test runner's LOSTROMOS_* variables unless a test sets them.
+const env = Object.fromEntries(
+  Object.keys(process.env)
+    .filter((k) => k.startsWith('LOSTROMOS_'))
+    .map((k) => [k, '']),
+);
+
+function tmp(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-cli-'));
+  for (const [n, t] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, n)), { recursive: true });
+    fs.writeFileSync(path.join(dir, n), t);
+  }
+  return dir;
+}
+
+const RIPLEY =
+  'apiVersion: stable.nicolerenee.io/v1\nkind: Character\nmetadata:\n  name: ripley\nspec:\n  Name: Ellen Ripley\n  From: Alien\n  By: "Dan O\'Bannon"\n';
+
+describe('lostromos version and help', () => {
+  it('version prints the version and exits 0', async () => {
+    const r = await runLostromos(['version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^lostromos \d+\.\d+\.\d+ \(node v\d+/);
+    expect(r.stderr).toBe('');
+  });
+
+  it('--help lists the commands; every command has --help', async () => {
+    const top = await runLostromos(['--help']);
+    expect(top.code).toBe(0);
+    for (const c of ['version', 'validate', 'render']) expect(top.stdout).toContain(`  ${c}`);
+    for (const c of ['version', 'validate', 'render']) {
+      const r = await runLostromos([c, '--help']);
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toMatch(/^Usage/);
+    }
+  });
+
+  it('an unknown command exits 2', async () => {
+    const r = await runLostromos(['rendr']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('lostromos: unknown command "rendr"');
+  });
+});
+
+describe('lostromos render --templates', () => {
+  it('prints the objects as they would be applied', async () => {
+    const dir = tmp({ 'cr.yaml': RIPLEY, 'values.yaml': 'image: nginx:1.27\n' });
+    const r = await runLostromos(
+      [
+        'render',
+        '--templates',
+        CHARACTERS,
+        '--cr',
+        path.join(dir, 'cr.yaml'),
+        '--values',
+        path.join(dir, 'values.yaml'),
+      ],
+      { env },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = docs(r.stdout);
+    expect(out.map((o) => `${String(o.kind)}/${String((o.metadata as { name: string }).name)}`)).toEqual([
+      'ConfigMap/ripley-configmap',
+      'Deployment/ripley-nginx',
+    ]);
+    const cm = out[0] as { metadata: Record<string, unknown>; data: Record<string, string> };
+    expect(cm.metadata.namespace).toBe('default');
+    expect(cm.metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'lostromos',
+      'lostromos.io/resource': 'characters',
+    });
+    expect(cm.metadata.ownerReferences).toBeUndefined();
+    expect(cm.data).toEqual({ name: 'Ellen Ripley', by: "Dan O'Bannon", from: 'Alien' });
+    expect(JSON.stringify(out[1])).toContain('nginx:1.27');
+  });
+
+  it('adds the owner reference and owner-uid label when the CR has a uid, and keeps its namespace', async () => {
+    const dir = tmp({
+      'cr.yaml': RIPLEY.replace('  name: ripley\n', '  name: ripley\n  namespace: crew\n  uid: 1234-abcd\n'),
+    });
+    const r = await runLostromos(
+      ['render', '--templates', CHARACTERS, '--cr', path.join(dir, 'cr.yaml'), '--resource', 'chars'],
+      { env },
+    );
+    expect(r.code).toBe(0);
+    const meta = docs(r.stdout)[0]!.metadata as Record<string, unknown>;
+    expect(meta.namespace).toBe('crew');
+    expect(meta.labels).toMatchObject({
+      'lostromos.io/owner-uid': '1234-abcd',
+      'lostromos.io/resource': 'chars',
+    });
+    expect(meta.ownerReferences).toEqual([
+      expect.objectContaining({
+        apiVersion: 'stable.nicolerenee.io/v1',
+        kind: 'Character',
+        name: 'ripley',
+        uid: '1234-abcd',
+        controller: true,
+      }),
+    ]);
+  });
+
+  it('renders every CR of a multi-document file, and --namespace for CRs without one', async () => {
+    const r = await runLostromos(
+      [
+        'render',
+        '--templates',
+        CHARACTERS,
+        '--cr',
+        path.join(CHARACTERS, 'examples/crew.yaml'),
+        '--namespace',
+        'ship',
+      ],
+      { env },
+    );
+    expect(r.code).toBe(0);
+    const out = docs(r.stdout);
+    expect(out).toHaveLength(4);
+    expect(out.every((o) => (o.metadata as { namespace: string }).namespace === 'ship')).toBe(true);
+  });
+
+  it('keeps a hostile value inside one string', async () => {
+    const dir = tmp({
+      'cr.yaml': RIPLEY.replace(
+        'By: "Dan O\'Bannon"',
+        'By: "Disney\\n  injected: \\"yes\\"\\n---\\napiVersion: v1\\nkind: Secret\\nmetadata:\\n  name: pwned"',
+      ),
+    });
+    const r = await runLostromos(['render', '--templates', CHARACTERS, '--cr', path.join(dir, 'cr.yaml')], {
+      env,
+    });
+    expect(r.code).toBe(0);
+    const out = docs(r.stdout);
+    expect(out.map((o) => o.kind)).toEqual(['ConfigMap', 'Deployment']);
+    const data = out[0]!.data as Record<string, string>;
+    expect(Object.keys(data)).toEqual(['name', 'by', 'from']);
+    expect(data.by.startsWith('Disney\n  injected')).toBe(true);
+  });
+
+  it('renders the website example with its partial, loops and conditionals', async () => {
+    const r = await runLostromos(
+      ['render', '--templates', WEBSITE, '--cr', path.join(WEBSITE, 'examples/blog.yaml')],
+      { env },
+    );
+    expect(r.code).toBe(0);
+    const kinds = docs(r.stdout).map((o) => o.kind);
+    expect(kinds).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Service']);
+    const landing = await runLostromos(
+      ['render', '--templates', WEBSITE, '--cr', path.join(WEBSITE, 'examples/landing.yaml')],
+      { env },
+    );
+    expect(docs(landing.stdout).map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+  });
+
+  it('a template error exits 1 with file:line on the first line of stderr', async () => {
+    const dir = tmp({
+      'broken/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{name}}\n  labels:\n    version: 1.0\n',
+      'cr.yaml': RIPLEY,
+    });
+    const r = await runLostromos(
+      ['render', '--templates', path.join(dir, 'broken'), '--cr', path.join(dir, 'cr.yaml')],
+      { env },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const [first, second] = r.stderr.split('\n');
+    expect(first).toBe(
+      'lostromos render: broken/cm.yaml:1: metadata.labels.version must be a string, got 1 (quote it: "1")',
+    );
+    expect(second).toBe('  (error code LZ_RENDER_INVALID_OBJECT; see docs/templates.md)');
+  });
+
+  it.each([
+    [['render', '--templates', CHARACTERS], '--cr FILE is required'],
+    [
+      ['render', '--templates', CHARACTERS, '--cr', '/nonexistent.yaml'],
+      '--cr /nonexistent.yaml: no such file',
+    ],
+    [
+      ['render', '--templates', CHARACTERS, '--chart', CHARACTERS, '--cr', 'x'],
+      'give exactly one of --config (with --resource), --templates DIR or --chart DIR|TGZ',
+    ],
+    [
+      ['render', '--tempaltes', CHARACTERS, '--cr', 'x'],
+      'unknown flag --tempaltes (did you mean --templates?)',
+    ],
+  ])('%j exits 2: %s', async (args, message) => {
+    const r = await runLostromos(args, { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toContain(message);
+  });
+
+  it('a CR file that is not a custom resource exits 2', async () => {
+    const dir = tmp({ 'cr.yaml': 'just: a map\n' });
+    const r = await runLostromos(['render', '--templates', CHARACTERS, '--cr', path.join(dir, 'cr.yaml')], {
+      env,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('document 1 is not a custom resource');
+  });
+});
+
+describe('lostromos render --config and lostromos validate', () => {
+  const config = (body: string): string =>
+    path.join(
+      tmp({ 'lostromos.yaml': body, 'cr.yaml': RIPLEY, 'broken/x.yaml': '{{#if}}\n' }),
+      'lostromos.yaml',
+    );
+  const GOOD = `resources:
+  - name: characters
+    group: stable.nicolerenee.io
+    version: v1
+    plural: characters
+    templates: ${CHARACTERS}
+    values: { image: "httpd:2" }
+  - name: websites
+    group: web.example.io
+    version: v1alpha1
+    plural: websites
+    templates: ${WEBSITE}
+`;
+
+  it('render --config --resource uses the resource’s templates, values and name', async () => {
+    const file = config(GOOD);
+    const r = await runLostromos(
+      [
+        'render',
+        '--config',
+        file,
+        '--resource',
+        'characters',
+        '--cr',
+        path.join(path.dirname(file), 'cr.yaml'),
+      ],
+      { env },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('image: httpd:2');
+    expect(r.stdout).toContain('lostromos.io/resource: characters');
+  });
+
+  it('render --config needs --resource when there are several, and a known one', async () => {
+    const file = config(GOOD);
+    const cr = path.join(path.dirname(file), 'cr.yaml');
+    const a = await runLostromos(['render', '--config', file, '--cr', cr], { env });
+    expect(a.code).toBe(2);
+    expect(a.stderr.split('\n')[0]).toContain(
+      '--resource NAME is required: the config has 2 resources (characters, websites)',
+    );
+    const b = await runLostromos(['render', '--config', file, '--resource', 'nope', '--cr', cr], { env });
+    expect(b.code).toBe(2);
+    expect(b.stderr.split('\n')[0]).toContain('--resource nope: no such resource');
+  });
+
+  it('validate accepts a good config and summarises it', async () => {
+    const r = await runLostromos(['validate', '--config', config(GOOD)], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid, 2 resources/);
+    expect(r.stdout).toContain('websites: web.example.io/v1alpha1 websites ← 4 templates');
+  });
+
+  it('validate exits 2 naming the missing field and the line', async () => {
+    const r = await runLostromos(
+      [
+        'validate',
+        '--config',
+        config(
+          'resources:\n  - name: characters\n    version: v1\n    plural: characters\n    templates: ./nowhere\n',
+        ),
+      ],
+      { env },
+    );
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toBe(
+      'lostromos validate: config: resources[0].group: required (the API group of the CRD, e.g. stable.example.io)',
+    );
+    expect(r.stderr).toMatch(/at .*lostromos\.yaml:2/);
+  });
+
+  it('validate exits 2 on an unknown key', async () => {
+    const r = await runLostromos(
+      [
+        'validate',
+        '--config',
+        config(GOOD.replace('plural: websites', 'plural: websites\n    resyncSecnds: 5')),
+      ],
+      { env },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'lostromos validate: config: resources[1].resyncSecnds: unknown field (did you mean resyncSeconds?)',
+    );
+  });
+
+  it('validate exits 1 when a template set does not compile, naming resource, file and line', async () => {
+    const r = await runLostromos(['validate', '--config', config(GOOD.replace(WEBSITE, './broken'))], {
+      env,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toMatch(
+      /^lostromos validate: resource websites: broken\/x\.yaml:\d+: invalid Handlebars: Parse error/,
+    );
+    expect(r.stderr).toContain('1 of 2 resources failed');
+  });
+
+  it('env overrides reach validate, and a bad one exits 2 naming the variable', async () => {
+    const r = await runLostromos(['validate', '--config', config(GOOD)], {
+      env: { ...env, LOSTROMOS_LOG_LEVEL: 'loud' },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('config: log.level: must be one of');
+    expect(r.stderr).toContain('at env LOSTROMOS_LOG_LEVEL');
+  });
+
+  it('validate without --config is a usage error', async () => {
+    const r = await runLostromos(['validate'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('lostromos validate: --config FILE is required');
+  });
+});
