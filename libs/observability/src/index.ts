@@ -43,3 +43,4 @@ export {
   type PresenceRedis,
   type PresenceOptions,
 } from './presence.js';
+export { trackRedis, type TrackRedisOptions, type TrackedRedisClient } from './redis-health.js';
