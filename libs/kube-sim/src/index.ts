@@ -1,1 +1,18 @@
-export {};
+export { startKubeSim, type KubeSim, type KubeSimOptions, type KubeSimFaults } from './kube-sim.js';
+export { renderKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
+export type {
+  Faults,
+  SimRule,
+  SimStats,
+  SimLogger,
+  WorkloadRef,
+  WorkloadMode,
+  KubeObject,
+  JsonObject,
+  JsonValue,
+} from './types.js';
+export { ApiError, StatusReason, errors as statusErrors } from './status-error.js';
+export { parseLabelSelector, matchesLabels, parseFieldSelector, matchesFields } from './selectors.js';
+export { applyMergePatch } from './merge-patch.js';
+export { applyJsonPatch } from './json-patch.js';
+export { applyStrategicMergePatch } from './strategic-merge-patch.js';

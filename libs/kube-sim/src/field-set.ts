@@ -1,0 +1,237 @@
+import { deepEqual, isObject } from './json-util.js';
+import type { ListSemanticsFn } from './list-semantics.js';
+import type { JsonObject, JsonValue } from './types.js';
+
+/**
+ * Sets of field paths as server-side apply tracks them (structured-merge-diff's FieldsV1). A path is a list of
+ * elements: `f:<field>`, `k:{"key":value}` (element of an associative list), `v:<json>` (element of a set).
+ * Paths are stored joined by '\n' so sets are plain `Set<string>`.
+ */
+export type FieldSet = Set<string>;
+
+export const SEP = '\n';
+
+export interface FieldWalkOptions {
+  listSemantics: ListSemanticsFn;
+  /** Paths (as field-name lists) that are not tracked, e.g. metadata.uid or status on the main resource. */
+  ignore?: (names: readonly string[]) => boolean;
+}
+
+/** Field paths set in `obj`: leaves (scalars, atomic lists, empty maps) and every nested map and list element. */
+export function fieldSetOf(obj: JsonObject, opts: FieldWalkOptions): { all: FieldSet; leaves: FieldSet } {
+  const all: FieldSet = new Set();
+  const leaves: FieldSet = new Set();
+  walkMap(obj, '', [], opts, all, leaves);
+  return { all, leaves };
+}
+
+function walkMap(
+  obj: JsonObject,
+  prefix: string,
+  names: string[],
+  opts: FieldWalkOptions,
+  all: FieldSet,
+  leaves: FieldSet,
+): void {
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    names.push(k);
+    if (!opts.ignore?.(names)) {
+      const p = prefix === '' ? `f:${k}` : `${prefix}${SEP}f:${k}`;
+      walkValue(v, p, names, opts, all, leaves);
+    }
+    names.pop();
+  }
+}
+
+function walkValue(
+  v: JsonValue,
+  p: string,
+  names: string[],
+  opts: FieldWalkOptions,
+  all: FieldSet,
+  leaves: FieldSet,
+): void {
+  if (isObject(v)) {
+    let empty = true;
+    for (const k in v)
+      if (v[k] !== undefined) {
+        empty = false;
+        break;
+      }
+    if (empty) {
+      all.add(p);
+      leaves.add(p);
+    } else {
+      // Top-level structs (metadata, spec, status) are never owned themselves, only their contents.
+      if (p.includes(SEP)) all.add(p);
+      walkMap(v, p, names, opts, all, leaves);
+    }
+    return;
+  }
+  all.add(p);
+  if (Array.isArray(v)) {
+    const sem = opts.listSemantics(names);
+    if (sem.type === 'atomic' || v.length === 0) {
+      leaves.add(p);
+      return;
+    }
+    if (sem.type === 'set') {
+      for (const e of v) {
+        const ep = `${p}${SEP}v:${JSON.stringify(e)}`;
+        all.add(ep);
+        leaves.add(ep);
+      }
+      return;
+    }
+    names.push('[]');
+    for (const e of v) {
+      if (!isObject(e)) continue;
+      const ep = `${p}${SEP}${keyElement(e, sem.keys)}`;
+      walkValue(e, ep, names, opts, all, leaves);
+    }
+    names.pop();
+    return;
+  }
+  leaves.add(p);
+}
+
+/** `k:{"name":"x"}` with keys in sorted order, as structured-merge-diff serialises it. */
+export function keyElement(e: JsonObject, keys: readonly string[]): string {
+  const sorted = [...keys].sort();
+  const parts: string[] = [];
+  for (const k of sorted) if (e[k] !== undefined) parts.push(`${JSON.stringify(k)}:${JSON.stringify(e[k])}`);
+  return `k:{${parts.join(',')}}`;
+}
+
+function matchKey(e: JsonValue, spec: JsonObject): boolean {
+  if (!isObject(e)) return false;
+  for (const k in spec) if (!deepEqual(e[k], spec[k])) return false;
+  return true;
+}
+
+/** The value at an encoded path, or undefined. */
+export function valueAt(obj: JsonValue | undefined, path: string): JsonValue | undefined {
+  let cur: JsonValue | undefined = obj;
+  for (const el of path.split(SEP)) {
+    if (cur === undefined) return undefined;
+    if (el.startsWith('f:')) cur = isObject(cur) ? cur[el.slice(2)] : undefined;
+    else if (el.startsWith('k:')) {
+      const spec = JSON.parse(el.slice(2)) as JsonObject;
+      cur = Array.isArray(cur) ? cur.find((e) => matchKey(e, spec)) : undefined;
+    } else if (el.startsWith('v:')) {
+      const want = JSON.parse(el.slice(2)) as JsonValue;
+      cur = Array.isArray(cur) ? cur.find((e) => deepEqual(e, want)) : undefined;
+    } else return undefined;
+  }
+  return cur;
+}
+
+/** Removes the value at an encoded path from `obj` in place (the caller owns `obj`); true if removed. */
+export function deleteAt(obj: JsonObject, path: string): boolean {
+  const els = path.split(SEP);
+  let cur: JsonValue | undefined = obj;
+  for (let i = 0; i < els.length - 1; i++) cur = step(cur, els[i]!);
+  const last = els[els.length - 1]!;
+  if (last.startsWith('f:')) {
+    if (!isObject(cur) || !(last.slice(2) in cur)) return false;
+    delete cur[last.slice(2)];
+    return true;
+  }
+  if (!Array.isArray(cur)) return false;
+  const idx = last.startsWith('k:')
+    ? cur.findIndex((e) => matchKey(e, JSON.parse(last.slice(2)) as JsonObject))
+    : cur.findIndex((e) => deepEqual(e, JSON.parse(last.slice(2)) as JsonValue));
+  if (idx < 0) return false;
+  cur.splice(idx, 1);
+  return true;
+}
+
+function step(cur: JsonValue | undefined, el: string): JsonValue | undefined {
+  if (cur === undefined) return undefined;
+  if (el.startsWith('f:')) return isObject(cur) ? cur[el.slice(2)] : undefined;
+  if (!Array.isArray(cur)) return undefined;
+  if (el.startsWith('k:')) {
+    const spec = JSON.parse(el.slice(2)) as JsonObject;
+    return cur.find((e) => matchKey(e, spec));
+  }
+  const want = JSON.parse(el.slice(2)) as JsonValue;
+  return cur.find((e) => deepEqual(e, want));
+}
+
+/** `.spec.containers[name="app"].image`, the form apply conflict messages use. */
+export function describePath(path: string): string {
+  let out = '';
+  for (const el of path.split(SEP)) {
+    if (el.startsWith('f:')) out += `.${el.slice(2)}`;
+    else if (el.startsWith('k:')) {
+      const spec = JSON.parse(el.slice(2)) as JsonObject;
+      out += `[${Object.entries(spec)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
+    } else if (el.startsWith('v:')) out += `[=${el.slice(2)}]`;
+  }
+  return out;
+}
+
+/** FieldsV1 JSON for a set: nested objects keyed by path elements, `.` marking a node that is itself owned. */
+export function toFieldsV1(set: FieldSet): JsonObject {
+  const root: JsonObject = {};
+  const paths = [...set].sort();
+  for (const p of paths) {
+    let node = root;
+    for (const el of p.split(SEP)) {
+      let child = node[el] as JsonObject | undefined;
+      if (!child) node[el] = child = {};
+      node = child;
+    }
+  }
+  // A node with children whose own path is in the set gets '.'.
+  const mark = (node: JsonObject, prefix: string): void => {
+    for (const el of Object.keys(node)) {
+      if (el === '.') continue;
+      const child = node[el] as JsonObject;
+      const p = prefix === '' ? el : `${prefix}${SEP}${el}`;
+      const keys = Object.keys(child);
+      if (keys.length > 0) {
+        if (set.has(p)) {
+          const rebuilt: JsonObject = { '.': {} };
+          for (const k of keys) rebuilt[k] = child[k];
+          node[el] = rebuilt;
+        }
+        mark(child, p);
+      }
+    }
+  };
+  mark(root, '');
+  return root;
+}
+
+export function fromFieldsV1(json: JsonValue | undefined): FieldSet {
+  const set: FieldSet = new Set();
+  const walk = (node: JsonObject, prefix: string): void => {
+    for (const el of Object.keys(node)) {
+      if (el === '.') continue;
+      const child = node[el];
+      const p = prefix === '' ? el : `${prefix}${SEP}${el}`;
+      if (!isObject(child)) {
+        set.add(p);
+        continue;
+      }
+      const keys = Object.keys(child);
+      if (keys.length === 0 || '.' in child) set.add(p);
+      walk(child, p);
+    }
+  };
+  if (isObject(json)) walk(json, '');
+  return set;
+}
+
+/** True when `set` holds `path` or a path below it. */
+export function ownsAtOrBelow(set: FieldSet, path: string): boolean {
+  if (set.has(path)) return true;
+  const prefix = path + SEP;
+  for (const p of set) if (p.startsWith(prefix)) return true;
+  return false;
+}

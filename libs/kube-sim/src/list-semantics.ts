@@ -1,0 +1,94 @@
+import { isObject } from './json-util.js';
+import type { JsonObject } from './types.js';
+
+/**
+ * How a list merges, in server-side apply (x-kubernetes-list-type) and strategic merge patch (patchStrategy):
+ * atomic lists are replaced whole, sets are unions of scalars, maps are keyed by one or more fields.
+ */
+export type ListSemantics = { type: 'atomic' } | { type: 'set' } | { type: 'map'; keys: string[] };
+
+/** A path through an object: field names, with '[]' for "an element of this list". */
+export type SchemaPath = readonly string[];
+
+export type ListSemanticsFn = (path: SchemaPath) => ListSemantics;
+
+const ATOMIC: ListSemantics = { type: 'atomic' };
+const SET: ListSemantics = { type: 'set' };
+const map = (...keys: string[]): ListSemantics => ({ type: 'map', keys });
+
+/** ObjectMeta lists, the same for every kind. */
+function metadataList(path: SchemaPath): ListSemantics | undefined {
+  if (path.length === 2 && path[0] === 'metadata') {
+    if (path[1] === 'finalizers') return SET;
+    if (path[1] === 'ownerReferences') return map('uid');
+    if (path[1] === 'managedFields') return ATOMIC;
+  }
+  return undefined;
+}
+
+/** The associative lists of the built-in kinds (their Go struct tags), keyed by the list's field name. */
+function builtinList(path: SchemaPath): ListSemantics {
+  const name = path[path.length - 1];
+  const parent = path[path.length - 3];
+  switch (name) {
+    case 'containers':
+    case 'initContainers':
+    case 'ephemeralContainers':
+    case 'imagePullSecrets':
+    case 'volumes':
+    case 'env':
+    case 'resourceClaims':
+    case 'secrets':
+      return map('name');
+    case 'volumeMounts':
+      return map('mountPath');
+    case 'volumeDevices':
+      return map('devicePath');
+    case 'hostAliases':
+      return map('ip');
+    case 'conditions':
+      return path[0] === 'status' ? map('type') : ATOMIC;
+    case 'ports':
+      if (parent === 'containers' || parent === 'initContainers' || parent === 'ephemeralContainers')
+        return map('containerPort', 'protocol');
+      return path[0] === 'spec' && path.length === 2 ? map('port', 'protocol') : ATOMIC;
+    case 'topologySpreadConstraints':
+      return map('topologyKey', 'whenUnsatisfiable');
+    default:
+      return ATOMIC;
+  }
+}
+
+function schemaAt(schema: JsonObject | undefined, path: SchemaPath): JsonObject | undefined {
+  let cur = schema;
+  for (const seg of path) {
+    if (!cur) return undefined;
+    if (seg === '[]') cur = isObject(cur.items) ? cur.items : undefined;
+    else {
+      const props = isObject(cur.properties) ? cur.properties : undefined;
+      const p = props?.[seg];
+      cur = isObject(p) ? p : isObject(cur.additionalProperties) ? cur.additionalProperties : undefined;
+    }
+  }
+  return cur;
+}
+
+/** List semantics for a built-in kind. */
+export const builtinListSemantics: ListSemanticsFn = (path) => metadataList(path) ?? builtinList(path);
+
+/** List semantics from a CRD's structural schema (`x-kubernetes-list-type`), atomic when it says nothing. */
+export function crdListSemantics(schema: JsonObject | undefined): ListSemanticsFn {
+  return (path) => {
+    const meta = metadataList(path);
+    if (meta) return meta;
+    const s = schemaAt(schema, path);
+    const t = s?.['x-kubernetes-list-type'];
+    if (t === 'set') return SET;
+    if (t === 'map') {
+      const keys = s?.['x-kubernetes-list-map-keys'];
+      if (Array.isArray(keys) && keys.length > 0)
+        return map(...keys.filter((k): k is string => typeof k === 'string'));
+    }
+    return ATOMIC;
+  };
+}

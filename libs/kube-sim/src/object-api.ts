@@ -1,0 +1,695 @@
+import { applyJsonPatch, JsonPatchError } from './json-patch.js';
+import { clone, deepEqual, isObject } from './json-util.js';
+import { applyMergePatch } from './merge-patch.js';
+import { applyStrategicMergePatch, StrategicMergePatchError } from './strategic-merge-patch.js';
+import { builtinListSemantics, crdListSemantics, type ListSemanticsFn } from './list-semantics.js';
+import { decodeContinue, encodeContinue, parseRv } from './list-query.js';
+import { decodeManagers, setManagers } from './managed-fields.js';
+import { generateName, hasFinalizers, newUid, timestamp, validateMetadata } from './object-meta.js';
+import type { ObjectStore, StoreEvent } from './object-store.js';
+import { apiVersionOf, type ResourceInfo } from './resource-info.js';
+import { validateCrd } from './resource-registry.js';
+import {
+  checkFieldSupport,
+  matchesFields,
+  matchesLabels,
+  type FieldRequirement,
+  type LabelRequirement,
+} from './selectors.js';
+import { ignoredPaths, serverSideApply, trackUpdate } from './server-side-apply.js';
+import { errors, type Qualified, type StatusCause } from './status-error.js';
+import type { JsonObject, JsonValue, KubeObject } from './types.js';
+import type { WatchHub } from './watch-hub.js';
+import { defaultObject } from './object-defaults.js';
+
+/** Which resource, version and namespace a request addresses. */
+export interface Scope {
+  info: ResourceInfo;
+  version: string;
+  /** '' for cluster-scoped resources or a list across all namespaces. */
+  namespace: string;
+}
+
+export interface WriteOptions {
+  /** Field manager recorded in managedFields. */
+  manager: string;
+  dryRun?: boolean;
+  subresource?: '' | 'status';
+}
+
+export interface ListOptions {
+  labels?: readonly LabelRequirement[];
+  fields?: readonly FieldRequirement[];
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+export interface ObjectApiDeps {
+  store: ObjectStore;
+  hub: WatchHub;
+  now?: () => Date;
+  random?: () => number;
+}
+
+const STATUS_STRIPPED_METADATA = ['deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
+
+function q(info: ResourceInfo): Qualified {
+  return { group: info.group, resource: info.plural };
+}
+
+function objectName(obj: KubeObject): string {
+  return obj.metadata.name ?? '';
+}
+
+/**
+ * The REST semantics of every resource, independent of HTTP: create/get/list/update/patch/apply/delete with
+ * resourceVersion preconditions, generation, status subresource, managed fields and finalizers.
+ */
+export class ObjectApi {
+  readonly store: ObjectStore;
+  private readonly hub: WatchHub;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private readonly semantics = new Map<string, ListSemanticsFn>();
+
+  constructor(deps: ObjectApiDeps) {
+    this.store = deps.store;
+    this.hub = deps.hub;
+    this.now = deps.now ?? (() => new Date());
+    this.random = deps.random ?? Math.random;
+  }
+
+  listSemantics(scope: Scope): ListSemanticsFn {
+    if (!scope.info.crd) return builtinListSemantics;
+    const key = `${scope.info.storageKey}/${scope.version}`;
+    let fn = this.semantics.get(key);
+    if (!fn) this.semantics.set(key, (fn = crdListSemantics(scope.info.schemas?.[scope.version])));
+    return fn;
+  }
+
+  /** Drops cached list semantics after a CRD changed. */
+  forgetSchema(storageKey: string): void {
+    for (const k of [...this.semantics.keys()]) if (k.startsWith(`${storageKey}/`)) this.semantics.delete(k);
+  }
+
+  /** The object as the requested version presents it (objects are stored once, versions differ in apiVersion). */
+  present(obj: KubeObject, scope: Scope): KubeObject {
+    const apiVersion = apiVersionOf(scope.info.group, scope.version);
+    return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
+  }
+
+  get(scope: Scope, name: string): KubeObject {
+    const obj = this.store.get(scope.info.storageKey, scope.info.namespaced ? scope.namespace : '', name);
+    if (!obj) throw errors.notFound(q(scope.info), name);
+    return this.present(obj, scope);
+  }
+
+  find(scope: Scope, name: string): KubeObject | undefined {
+    return this.store.get(scope.info.storageKey, scope.info.namespaced ? scope.namespace : '', name);
+  }
+
+  list(scope: Scope, opts: ListOptions = {}): ListResult {
+    const { info } = scope;
+    const current = this.store.resourceVersion;
+    const fields = opts.fields ?? [];
+    const labels = opts.labels ?? [];
+    checkFieldSupportOrThrow(fields, info.storageKey);
+    if (opts.resourceVersionMatch && opts.resourceVersion === undefined)
+      throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (opts.continueToken && opts.resourceVersion && opts.resourceVersion !== '0')
+      throw errors.badRequest('specifying resource version is not allowed when using continue');
+    let rv = current;
+    let start = '';
+    let source: KubeObject[];
+    if (opts.continueToken) {
+      const t = decodeContinue(opts.continueToken);
+      if (t.rv < this.hub.oldestRetained())
+        throw errors.gone(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        );
+      rv = t.rv;
+      start = t.start;
+      source = this.snapshot(scope, t.rv);
+    } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
+      const requested = parseRv(opts.resourceVersion);
+      const match = opts.resourceVersionMatch ?? 'NotOlderThan';
+      if (match !== 'NotOlderThan' && match !== 'Exact')
+        throw errors.badRequest(
+          `resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
+        );
+      if (requested > current) throw errors.tooLargeResourceVersion(String(requested), String(current));
+      if (match === 'Exact') {
+        rv = requested;
+        source = this.snapshot(scope, requested);
+      } else source = this.store.list(info.storageKey, info.namespaced ? scope.namespace : undefined);
+    } else {
+      if (opts.resourceVersionMatch === 'Exact')
+        throw errors.badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+      source = this.store.list(info.storageKey, info.namespaced ? scope.namespace : undefined);
+    }
+    const items: KubeObject[] = [];
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    let continueToken: string | undefined;
+    let remaining = 0;
+    for (const obj of source) {
+      if (start && keyOf(obj) <= start) continue;
+      if (labels.length > 0 && !matchesLabels(labels, obj.metadata.labels)) continue;
+      if (fields.length > 0 && !matchesFields(fields, obj)) continue;
+      if (items.length >= limit) {
+        if (continueToken === undefined)
+          continueToken = encodeContinue({ rv, start: keyOf(items[items.length - 1]!) });
+        remaining++;
+        continue;
+      }
+      items.push(this.present(obj, scope));
+    }
+    const result: ListResult = { items, resourceVersion: String(rv) };
+    if (continueToken !== undefined) {
+      result.continueToken = continueToken;
+      if (labels.length === 0 && fields.length === 0) result.remainingItemCount = remaining;
+    }
+    return result;
+  }
+
+  /** The objects of a resource as they were at `rv`, rebuilt by undoing retained history. */
+  private snapshot(scope: Scope, rv: number): KubeObject[] {
+    const { info } = scope;
+    const ns = info.namespaced ? scope.namespace : undefined;
+    const live = this.store.list(info.storageKey, ns);
+    if (rv >= this.store.resourceVersion) return live;
+    let events: StoreEvent[];
+    try {
+      events = this.hub.since(rv, { storageKey: info.storageKey, labels: [], fields: [] });
+    } catch {
+      throw errors.gone(`too old resource version: ${rv} (${this.hub.oldestRetained()})`);
+    }
+    if (events.length === 0) return live;
+    const byKey = new Map<string, KubeObject>();
+    for (const o of live) byKey.set(keyOf(o), o);
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i]!;
+      const k = keyOf(e.object);
+      if (e.type === 'ADDED') byKey.delete(k);
+      else if (e.old) byKey.set(k, e.old);
+    }
+    return [...byKey.entries()]
+      .filter(([, o]) => !ns || o.metadata.namespace === ns)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, o]) => o);
+  }
+
+  create(scope: Scope, body: JsonValue, opts: WriteOptions): KubeObject {
+    const { info } = scope;
+    const obj = this.checkBody(scope, body);
+    const meta = obj.metadata;
+    if (!meta.name && typeof meta.generateName === 'string' && meta.generateName) {
+      let name: string;
+      let attempts = 0;
+      do name = generateName(meta.generateName, this.random);
+      while (this.find(scope, name) && ++attempts < 8);
+      meta.name = name;
+    }
+    const name = objectName(obj);
+    this.validate(scope, obj, name);
+    if (this.find(scope, name)) throw errors.alreadyExists(q(info), name);
+    if (info.namespaced) this.requireLiveNamespace(scope, name);
+    if (info.kind === 'CustomResourceDefinition' && info.group === 'apiextensions.k8s.io') {
+      const problems = validateCrd(obj);
+      if (problems.length > 0)
+        throw errors.invalid(
+          { ...q(info), kind: info.kind },
+          name,
+          problems.map((p) => ({ reason: 'FieldValueInvalid', ...p })),
+        );
+    }
+    const now = this.now();
+    meta.uid = newUid();
+    meta.creationTimestamp = timestamp(now);
+    for (const k of [
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'resourceVersion',
+      'selfLink',
+    ] as const)
+      delete meta[k];
+    if (info.generation) meta.generation = 1;
+    else delete meta.generation;
+    if (info.statusSubresource && opts.subresource !== 'status') delete obj.status;
+    defaultObject(info, obj, undefined);
+    if (opts.manager) setManagers(obj, trackUpdate(undefined, obj, [], this.fm(scope, opts, now)));
+    else delete meta.managedFields;
+    return this.commit(scope, undefined, obj, opts);
+  }
+
+  update(scope: Scope, name: string, body: JsonValue, opts: WriteOptions): KubeObject {
+    const { info } = scope;
+    const old = this.find(scope, name);
+    if (!old) throw errors.notFound(q(info), name);
+    const incoming = this.checkBody(scope, body);
+    if (incoming.metadata.name && incoming.metadata.name !== name)
+      throw errors.badRequest(
+        `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    const rv = incoming.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion)
+      throw errors.conflict(
+        q(info),
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    return this.replace(scope, old, incoming, opts);
+  }
+
+  /** Builds the next state from a full object the client sent (PUT or a non-apply patch result). */
+  private replace(scope: Scope, old: KubeObject, incoming: KubeObject, opts: WriteOptions): KubeObject {
+    const { info } = scope;
+    let next: KubeObject;
+    if (opts.subresource === 'status') {
+      next = { ...old, metadata: { ...old.metadata } };
+      if (incoming.status === undefined) delete next.status;
+      else next.status = incoming.status;
+    } else {
+      next = { ...incoming, metadata: { ...incoming.metadata } };
+      for (const k of [
+        'name',
+        'namespace',
+        'uid',
+        'creationTimestamp',
+        'generation',
+        ...STATUS_STRIPPED_METADATA,
+      ] as const) {
+        if (old.metadata[k] === undefined) delete next.metadata[k];
+        else (next.metadata as JsonObject)[k] = old.metadata[k];
+      }
+      if (info.statusSubresource) {
+        if (old.status === undefined) delete next.status;
+        else next.status = old.status;
+      }
+      next.apiVersion = old.apiVersion;
+      next.kind = info.kind;
+    }
+    const now = this.now();
+    const incomingManaged = incoming.metadata.managedFields;
+    let base = decodeManagers(old);
+    if (Array.isArray(incomingManaged) && !deepEqual(incomingManaged, old.metadata.managedFields)) {
+      // A client resetting managedFields (`[{}]` clears them) or writing its own entries.
+      base = decodeManagers({
+        metadata: { managedFields: incomingManaged.filter((e) => isObject(e) && e.manager) },
+      });
+    }
+    defaultObject(info, next, old);
+    if (opts.manager) setManagers(next, trackUpdate(old, next, base, this.fm(scope, opts, now)));
+    else setManagers(next, [...base]);
+    return this.finishWrite(scope, old, next, opts);
+  }
+
+  patch(
+    scope: Scope,
+    name: string,
+    type: PatchType,
+    patch: JsonValue,
+    opts: WriteOptions & { force?: boolean },
+  ): KubeObject {
+    if (type === 'apply') return this.apply(scope, name, patch, { ...opts, force: opts.force ?? false });
+    const { info } = scope;
+    const old = this.find(scope, name);
+    if (!old) throw errors.notFound(q(info), name);
+    const current = this.present(old, scope);
+    const patched = applyPatchOrThrow(
+      type,
+      current,
+      patch,
+      this.listSemantics(scope),
+      { ...q(info), kind: info.kind },
+      name,
+    );
+    if (!isObject(patched) || !isObject(patched.metadata))
+      throw errors.badRequest('the patched object is not a valid object: metadata is missing');
+    const p = patched as KubeObject;
+    if (
+      p.metadata.resourceVersion !== undefined &&
+      p.metadata.resourceVersion !== old.metadata.resourceVersion
+    )
+      throw errors.conflict(
+        q(info),
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    if (p.metadata.name !== undefined && p.metadata.name !== name)
+      throw errors.badRequest(
+        `the name of the object (${String(p.metadata.name)}) does not match the name on the URL (${name})`,
+      );
+    return this.replace(scope, old, p, opts);
+  }
+
+  /** A patch applied to an arbitrary value (the `/scale` view); apply configurations merge like merge patches. */
+  patchValue(scope: Scope, current: JsonObject, type: PatchType, patch: JsonValue): JsonValue {
+    const { info } = scope;
+    return applyPatchOrThrow(
+      type === 'apply' ? 'merge' : type,
+      current as KubeObject,
+      patch,
+      this.listSemantics(scope),
+      { ...q(info), kind: info.kind },
+      isObject(current.metadata) && typeof current.metadata.name === 'string' ? current.metadata.name : '',
+    );
+  }
+
+  apply(scope: Scope, name: string, body: JsonValue, opts: WriteOptions & { force: boolean }): KubeObject {
+    const { info } = scope;
+    if (!opts.manager) throw errors.badRequest('fieldManager is required for apply requests');
+    if (!isObject(body))
+      throw errors.badRequest('error decoding patch: the apply configuration must be an object');
+    const applied = body as KubeObject;
+    if (typeof applied.apiVersion !== 'string' || !applied.apiVersion)
+      throw errors.badRequest('apiVersion must be set in an apply configuration');
+    if (typeof applied.kind !== 'string' || !applied.kind)
+      throw errors.badRequest('kind must be set in an apply configuration');
+    if (applied.kind !== info.kind || applied.apiVersion !== apiVersionOf(info.group, scope.version))
+      throw errors.badRequest(
+        `the API version in the data (${applied.apiVersion}) does not match the expected API version (${apiVersionOf(info.group, scope.version)}) or kind (${applied.kind}) does not match (${info.kind})`,
+      );
+    if (!isObject(applied.metadata)) applied.metadata = {};
+    const meta = applied.metadata;
+    if (meta.name !== undefined && meta.name !== name)
+      throw errors.badRequest(
+        `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`,
+      );
+    if (info.namespaced && meta.namespace !== undefined && meta.namespace !== scope.namespace)
+      throw errors.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    const live = this.find(scope, name);
+    if (meta.resourceVersion !== undefined && live && meta.resourceVersion !== live.metadata.resourceVersion)
+      throw errors.conflict(
+        q(info),
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    if (!live) {
+      if (opts.subresource === 'status') throw errors.notFound(q(info), name);
+      if (info.namespaced) this.requireLiveNamespace(scope, name);
+    }
+    const now = this.now();
+    const fm = this.fm(scope, opts, now);
+    const outcome = serverSideApply(
+      live ? this.present(live, scope) : undefined,
+      applied,
+      decodeManagers(live),
+      {
+        ...fm,
+        manager: opts.manager,
+        force: opts.force,
+      },
+    );
+    if (!outcome.ok) throw errors.applyConflict(q(info), name, outcome.conflicts);
+    const next = outcome.object;
+    next.apiVersion = live?.apiVersion ?? applied.apiVersion;
+    next.kind = info.kind;
+    const nm = next.metadata;
+    nm.name = name;
+    if (info.namespaced) nm.namespace = scope.namespace;
+    else delete nm.namespace;
+    if (live) {
+      for (const k of [
+        'uid',
+        'creationTimestamp',
+        'generation',
+        'resourceVersion',
+        ...STATUS_STRIPPED_METADATA,
+      ] as const) {
+        if (live.metadata[k] === undefined) delete nm[k];
+        else (nm as JsonObject)[k] = live.metadata[k];
+      }
+    } else {
+      nm.uid = newUid();
+      nm.creationTimestamp = timestamp(now);
+      if (info.generation) nm.generation = 1;
+      for (const k of [
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+        'resourceVersion',
+        'generateName',
+      ] as const)
+        delete nm[k];
+    }
+    this.validate(scope, next, name);
+    defaultObject(info, next, live);
+    setManagers(next, outcome.managers);
+    if (!live) {
+      if (info.kind === 'CustomResourceDefinition' && info.group === 'apiextensions.k8s.io') {
+        const problems = validateCrd(next);
+        if (problems.length > 0)
+          throw errors.invalid(
+            { ...q(info), kind: info.kind },
+            name,
+            problems.map((p) => ({ reason: 'FieldValueInvalid', ...p })),
+          );
+      }
+      return this.commit(scope, undefined, next, opts);
+    }
+    return this.finishWrite(scope, live, next, opts);
+  }
+
+  /** Deletes one object: finalizers (and foreground/orphan propagation) turn it into setting deletionTimestamp. */
+  delete(scope: Scope, name: string, opts: DeleteOptions = {}): { object: KubeObject; deleted: boolean } {
+    const { info } = scope;
+    const obj = this.find(scope, name);
+    if (!obj) throw errors.notFound(q(info), name);
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== obj.metadata.uid)
+      throw errors.conflict(
+        q(info),
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`,
+      );
+    if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion)
+      throw errors.conflict(
+        q(info),
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`,
+      );
+    const policy = opts.propagationPolicy ?? 'Background';
+    const finalizers = [...(obj.metadata.finalizers ?? [])];
+    if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion'))
+      finalizers.push('foregroundDeletion');
+    if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (
+      info.kind === 'CustomResourceDefinition' &&
+      info.group === 'apiextensions.k8s.io' &&
+      !finalizers.includes('customresourcecleanup.apiextensions.k8s.io')
+    )
+      finalizers.push('customresourcecleanup.apiextensions.k8s.io');
+    const held = finalizers.length > 0 || hasFinalizers(obj);
+    if (obj.metadata.deletionTimestamp) {
+      if (finalizers.length === (obj.metadata.finalizers?.length ?? 0))
+        return { object: this.present(obj, scope), deleted: false };
+      const next: KubeObject = { ...obj, metadata: { ...obj.metadata, finalizers } };
+      return {
+        object: this.present(this.commit(scope, obj, next, { manager: '', dryRun: opts.dryRun }), scope),
+        deleted: false,
+      };
+    }
+    if (held) {
+      const next: KubeObject = {
+        ...obj,
+        metadata: {
+          ...obj.metadata,
+          deletionTimestamp: timestamp(this.now()),
+          deletionGracePeriodSeconds: 0,
+        },
+      };
+      if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+      if (info.generation) next.metadata.generation = (obj.metadata.generation ?? 0) + 1;
+      if (info.kind === 'Namespace' && !info.group)
+        next.status = { ...(isObject(obj.status) ? obj.status : {}), phase: 'Terminating' };
+      return {
+        object: this.present(this.commit(scope, obj, next, { manager: '', dryRun: opts.dryRun }), scope),
+        deleted: false,
+      };
+    }
+    if (opts.dryRun) return { object: this.present(obj, scope), deleted: true };
+    return { object: this.present(this.remove(scope, obj), scope), deleted: true };
+  }
+
+  deleteCollection(scope: Scope, list: ListOptions, opts: DeleteOptions): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const o of this.list(scope, list).items) {
+      const s = o.metadata.namespace ? { ...scope, namespace: o.metadata.namespace } : scope;
+      out.push(this.delete(s, objectName(o), { ...opts, preconditions: undefined }).object);
+    }
+    return out;
+  }
+
+  /** Commits an object with a new resourceVersion (or removes it if deleting and no finalizer is left). */
+  private finishWrite(scope: Scope, old: KubeObject, next: KubeObject, opts: WriteOptions): KubeObject {
+    const { info } = scope;
+    this.validate(scope, next, objectName(old));
+    if (old.metadata.deletionTimestamp) {
+      const before = new Set(old.metadata.finalizers ?? []);
+      const added = (next.metadata.finalizers ?? []).filter((f) => !before.has(f));
+      if (added.length > 0)
+        throw errors.invalid({ ...q(info), kind: info.kind }, objectName(old), [
+          {
+            reason: 'FieldValueForbidden',
+            field: 'metadata.finalizers',
+            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+          },
+        ]);
+    }
+    if (info.generation && specChanged(old, next, info.statusSubresource))
+      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    next.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (deepEqual(old, next)) return this.present(old, scope);
+    if (next.metadata.deletionTimestamp && !hasFinalizers(next)) {
+      if (opts.dryRun) return this.present(next, scope);
+      return this.present(this.remove(scope, next), scope);
+    }
+    return this.present(this.commit(scope, old, next, opts), scope);
+  }
+
+  private commit(
+    scope: Scope,
+    _old: KubeObject | undefined,
+    next: KubeObject,
+    opts: { manager: string; dryRun?: boolean },
+  ): KubeObject {
+    if (opts.dryRun) return next;
+    const rv = this.store.nextRv();
+    next.metadata.resourceVersion = String(rv);
+    this.store.put(scope.info.storageKey, next, rv);
+    return next;
+  }
+
+  private remove(scope: Scope, obj: KubeObject): KubeObject {
+    const rv = this.store.nextRv();
+    const final: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+    this.store.remove(scope.info.storageKey, final, rv);
+    return final;
+  }
+
+  private fm(scope: Scope, opts: WriteOptions, now: Date) {
+    return {
+      listSemantics: this.listSemantics(scope),
+      ignore: ignoredPaths({
+        statusSubresource: scope.info.statusSubresource,
+        subresource: opts.subresource ?? '',
+      }),
+      apiVersion: apiVersionOf(scope.info.group, scope.version),
+      subresource: opts.subresource ?? '',
+      now: timestamp(now),
+      manager: opts.manager,
+    };
+  }
+
+  /** A request body as an object of this resource, namespace filled in. */
+  private checkBody(scope: Scope, body: JsonValue): KubeObject {
+    const { info } = scope;
+    if (!isObject(body)) throw errors.badRequest('the body of the request must be a JSON object');
+    const obj = clone(body) as KubeObject;
+    if (obj.kind !== undefined && obj.kind !== info.kind)
+      throw errors.badRequest(
+        `the kind in the request body (${String(obj.kind)}) does not match the resource (${info.kind})`,
+      );
+    const expected = apiVersionOf(info.group, scope.version);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected)
+      throw errors.badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expected})`,
+      );
+    obj.apiVersion = expected;
+    obj.kind = info.kind;
+    if (!isObject(obj.metadata)) obj.metadata = {};
+    if (info.namespaced) {
+      if (obj.metadata.namespace && scope.namespace && obj.metadata.namespace !== scope.namespace)
+        throw errors.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
+      obj.metadata.namespace = scope.namespace || obj.metadata.namespace || 'default';
+    } else delete obj.metadata.namespace;
+    return obj;
+  }
+
+  private validate(scope: Scope, obj: KubeObject, name: string): void {
+    const causes: StatusCause[] = validateMetadata(obj.metadata, {
+      dnsLabelName: scope.info.kind === 'Namespace' && !scope.info.group,
+    });
+    if (causes.length > 0) throw errors.invalid({ ...q(scope.info), kind: scope.info.kind }, name, causes);
+  }
+
+  private requireLiveNamespace(scope: Scope, name: string): void {
+    const ns = this.store.get('namespaces', '', scope.namespace);
+    if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, scope.namespace);
+    if (ns.metadata.deletionTimestamp)
+      throw errors.forbidden(
+        q(scope.info),
+        name,
+        `unable to create new content in namespace ${scope.namespace} because it is being terminated`,
+        [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${scope.namespace} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ],
+      );
+  }
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+}
+
+function checkFieldSupportOrThrow(fields: readonly FieldRequirement[], storageKey: string): void {
+  try {
+    checkFieldSupport(fields, storageKey);
+  } catch (err) {
+    throw errors.badRequest((err as Error).message);
+  }
+}
+
+/** Whether anything but metadata (and status, when status is a subresource) differs. */
+export function specChanged(old: KubeObject, next: KubeObject, statusSubresource: boolean): boolean {
+  const keys = new Set([...Object.keys(old), ...Object.keys(next)]);
+  for (const k of keys) {
+    if (k === 'metadata' || k === 'apiVersion' || k === 'kind') continue;
+    if (k === 'status' && statusSubresource) continue;
+    if (!deepEqual(old[k], next[k])) return true;
+  }
+  return false;
+}
+
+function applyPatchOrThrow(
+  type: Exclude<PatchType, 'apply'>,
+  current: KubeObject,
+  patch: JsonValue,
+  ls: ListSemanticsFn,
+  who: Qualified & { kind: string },
+  name: string,
+): JsonValue {
+  try {
+    if (type === 'json') return applyJsonPatch(current, patch);
+    if (type === 'merge') return applyMergePatch(current, patch);
+    return applyStrategicMergePatch(current, patch, ls);
+  } catch (err) {
+    if (err instanceof JsonPatchError || err instanceof StrategicMergePatchError)
+      throw errors.invalid(who, name, [{ reason: 'FieldValueInvalid', message: err.message }]);
+    throw err;
+  }
+}

@@ -1,0 +1,74 @@
+import { isObject } from './json-util.js';
+import type { ResourceInfo } from './resource-info.js';
+import type { JsonObject, KubeObject } from './types.js';
+
+let nextClusterIp = 1;
+
+function allocateClusterIp(): string {
+  const n = nextClusterIp++;
+  return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
+}
+
+/**
+ * The defaulting the apiserver does for the built-in kinds the sim serves (a subset: the fields operators and
+ * kubectl read back). `obj` is owned by the caller, but its nested values may be shared with stored objects,
+ * so nested changes copy first.
+ */
+export function defaultObject(info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): void {
+  if (info.crd) return;
+  const spec: JsonObject = isObject(obj.spec) ? obj.spec : {};
+  switch (`${info.group}/${info.plural}`) {
+    case '/namespaces': {
+      if (!old) {
+        if (!Array.isArray(spec.finalizers)) obj.spec = { ...spec, finalizers: ['kubernetes'] };
+        obj.status = { phase: 'Active' };
+      }
+      break;
+    }
+    case '/secrets': {
+      if (obj.type === undefined) obj.type = 'Opaque';
+      if (isObject(obj.stringData)) {
+        const data: JsonObject = isObject(obj.data) ? { ...obj.data } : {};
+        for (const [k, v] of Object.entries(obj.stringData))
+          if (typeof v === 'string') data[k] = Buffer.from(v).toString('base64');
+        obj.data = data;
+        delete obj.stringData;
+      }
+      break;
+    }
+    case '/services': {
+      const next: JsonObject = { ...spec };
+      if (next.type === undefined) next.type = 'ClusterIP';
+      const oldSpec = old && isObject(old.spec) ? old.spec : undefined;
+      if (next.type !== 'ExternalName' && next.clusterIP === undefined) {
+        next.clusterIP = typeof oldSpec?.clusterIP === 'string' ? oldSpec.clusterIP : allocateClusterIp();
+        next.clusterIPs = [next.clusterIP];
+      }
+      if (Array.isArray(next.ports))
+        next.ports = next.ports.map((p) =>
+          isObject(p)
+            ? { ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port ?? null }
+            : p,
+        );
+      if (next.sessionAffinity === undefined) next.sessionAffinity = 'None';
+      obj.spec = next;
+      break;
+    }
+    case 'apps/deployments':
+    case 'apps/statefulsets':
+    case 'apps/replicasets':
+      if (spec.replicas === undefined) obj.spec = { ...spec, replicas: 1 };
+      break;
+    case 'batch/jobs': {
+      const next: JsonObject = { ...spec };
+      if (next.completions === undefined) next.completions = 1;
+      if (next.parallelism === undefined) next.parallelism = 1;
+      if (next.backoffLimit === undefined) next.backoffLimit = 6;
+      obj.spec = next;
+      break;
+    }
+    case '/pods':
+      if (!old && obj.status === undefined) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      break;
+  }
+}
