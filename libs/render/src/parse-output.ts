@@ -1,4 +1,4 @@
-import YAML, { isScalar, LineCounter, type Document, type Scalar } from 'yaml';
+import YAML, { isScalar, LineCounter, type Document, type Scalar, type YAMLMap } from 'yaml';
 import { RenderError } from './render-error.js';
 import { plainScalarValue, type ValueTable } from './value-tokens.js';
 
@@ -9,8 +9,155 @@ export interface ParsedDocument {
   line: number;
 }
 
+/** A scalar of the parsed output that holds value tokens. */
+interface Hole {
+  node: Scalar;
+  /** The scalar's text with tokens, as parsed. */
+  text: string;
+  /** Token index when the scalar is exactly one unquoted token in a value position. */
+  exact: number | undefined;
+}
+
+/**
+ * The parsed form of one file's rendered text with tokens still in it. Rendering a CR whose output has
+ * the same skeleton (same shape, other values) re-uses it: only the holes are filled, YAML is not parsed
+ * again. Built and used synchronously, so mutating its nodes per instantiation is safe.
+ */
+export interface OutputPlan {
+  docs: { doc: Document; line: number; source: string | undefined }[];
+  holes: Hole[];
+  /** Mappings with a token in a key: checked for duplicate keys after filling. */
+  keyedMaps: YAMLMap[];
+  lineAt(offset: number | undefined): number;
+}
+
 function kindOf(v: unknown): string {
   return Array.isArray(v) ? 'a list' : 'a mapping';
+}
+
+/**
+ * Parses rendered text (multi-document YAML with value tokens of `table`) into a plan. Throws
+ * RenderError LZ_RENDER_YAML with `file:line` of the rendered output.
+ */
+export function planRenderedYaml(
+  text: string,
+  file: string,
+  table: Pick<ValueTable, 'pattern' | 'has' | 'exactIndex'> | undefined,
+  opts: { sourceComments?: boolean } = {},
+): OutputPlan {
+  const lines = new LineCounter();
+  const parsed = YAML.parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const list: Document[] = Array.isArray(parsed) ? parsed : [];
+  const lineAt = (offset: number | undefined): number =>
+    offset === undefined ? 1 : lines.linePos(offset).line;
+  const excerpt = (line: number): string => {
+    const raw = text.split('\n')[line - 1] ?? '';
+    const shown = table ? raw.replace(table.pattern, '{{…}}') : raw;
+    return shown.length > 120 ? `${shown.slice(0, 120)}…` : shown;
+  };
+  const plan: OutputPlan = { docs: [], holes: [], keyedMaps: [], lineAt };
+  for (const doc of list) {
+    const err = doc.errors[0];
+    if (err) {
+      const line = err.linePos?.[0].line ?? lineAt(err.pos[0]);
+      throw new RenderError(
+        'LZ_RENDER_YAML',
+        `rendered output is not valid YAML: ${err.message.split('\n')[0]} (rendered line: ${JSON.stringify(excerpt(line))})`,
+        { file, line },
+      );
+    }
+    // helm marks each document with "# Source: chart/templates/x.yaml"; lines in its output mean nothing.
+    const comments = `${doc.commentBefore ?? ''}\n${doc.contents?.commentBefore ?? ''}`;
+    const source = opts.sourceComments ? /Source: (\S+)/.exec(comments)?.[1] : undefined;
+    plan.docs.push({ doc, line: lineAt(doc.contents?.range?.[0]), source });
+    if (!table) continue;
+    YAML.visit(doc, {
+      Scalar(key, node) {
+        if (typeof node.value !== 'string' || !table.has(node.value)) return;
+        const exact = key !== 'key' && node.type === 'PLAIN' ? table.exactIndex(node.value) : undefined;
+        plan.holes.push({ node, text: node.value, exact });
+      },
+      Map(_key, map) {
+        if (
+          map.items.some((p) => isScalar(p.key) && typeof p.key.value === 'string' && table.has(p.key.value))
+        ) {
+          plan.keyedMaps.push(map);
+        }
+      },
+    });
+  }
+  return plan;
+}
+
+/**
+ * Fills a plan's holes with `values` (indexed like the tokens) and converts each document to JSON.
+ * A whole unquoted token takes the value's YAML type; anything else is text. Replacement text is never
+ * scanned again, so a value that looks like a token stays literal.
+ */
+export function instantiatePlan(
+  plan: OutputPlan,
+  values: readonly unknown[],
+  file: string,
+  pattern: RegExp | undefined,
+): ParsedDocument[] {
+  const valueText = (v: unknown, node: Scalar): string => {
+    if (typeof v === 'object' && v !== null) {
+      throw new RenderError(
+        'LZ_RENDER_VALUE_NOT_SCALAR',
+        `{{…}} produced ${kindOf(v)}; a value in {{…}} must be a string, number or boolean (write {{toYaml …}} or {{json …}} to insert structure)`,
+        { file, line: plan.lineAt(node.range?.[0]) },
+      );
+    }
+    return String(v);
+  };
+  for (const h of plan.holes) {
+    if (h.exact !== undefined) {
+      const v = values[h.exact];
+      valueText(v, h.node);
+      h.node.value = plainScalarValue(v as string | number | boolean);
+    } else if (pattern) {
+      h.node.value = h.text.replace(pattern, (_m, n: string) => valueText(values[Number(n)], h.node));
+    }
+  }
+  // Keys filled in from values can collide with each other or with literal keys.
+  for (const map of plan.keyedMaps) {
+    const seen = new Set<string>();
+    for (const pair of map.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
+      if (seen.has(k)) {
+        const at = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+        throw new RenderError(
+          'LZ_RENDER_DUPLICATE_KEY',
+          `key ${JSON.stringify(k)} appears twice in the same mapping`,
+          {
+            file,
+            line: plan.lineAt(at),
+          },
+        );
+      }
+      seen.add(k);
+    }
+  }
+  const out: ParsedDocument[] = [];
+  for (const { doc, line, source } of plan.docs) {
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 50 });
+    } catch (e) {
+      throw new RenderError(
+        'LZ_RENDER_YAML',
+        `rendered output cannot be converted: ${(e as Error).message}`,
+        {
+          file,
+          line,
+          cause: e,
+        },
+      );
+    }
+    if (value === null || value === undefined) continue;
+    out.push(source ? { value, file: source, line: 0 } : { value, file, line });
+  }
+  return out;
 }
 
 /**
@@ -24,107 +171,6 @@ export function parseRenderedYaml(
   table: ValueTable | undefined,
   opts: { sourceComments?: boolean } = {},
 ): ParsedDocument[] {
-  const lines = new LineCounter();
-  const docs = YAML.parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const list: Document[] = Array.isArray(docs) ? docs : [];
-  const lineAt = (offset: number | undefined): number =>
-    offset === undefined ? 1 : lines.linePos(offset).line;
-  const excerpt = (line: number): string => {
-    const raw = text.split('\n')[line - 1] ?? '';
-    const shown = table ? raw.replace(table.pattern, '{{…}}') : raw;
-    return shown.length > 120 ? `${shown.slice(0, 120)}…` : shown;
-  };
-  const out: ParsedDocument[] = [];
-  for (const doc of list) {
-    const err = doc.errors[0];
-    if (err) {
-      const line = err.linePos?.[0].line ?? lineAt(err.pos[0]);
-      throw new RenderError(
-        'LZ_RENDER_YAML',
-        `rendered output is not valid YAML: ${err.message.split('\n')[0]} (rendered line: ${JSON.stringify(excerpt(line))})`,
-        {
-          file,
-          line,
-        },
-      );
-    }
-    if (table) substituteTokens(doc, table, file, lineAt);
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 50 });
-    } catch (e) {
-      throw new RenderError(
-        'LZ_RENDER_YAML',
-        `rendered output cannot be converted: ${(e as Error).message}`,
-        {
-          file,
-          line: lineAt(doc.contents?.range?.[0]),
-          cause: e,
-        },
-      );
-    }
-    if (value === null || value === undefined) continue;
-    // helm marks each document with "# Source: chart/templates/x.yaml"; lines in its output mean nothing.
-    const comments = `${doc.commentBefore ?? ''}\n${doc.contents?.commentBefore ?? ''}`;
-    const source = opts.sourceComments ? /Source: (\S+)/.exec(comments)?.[1] : undefined;
-    out.push(
-      source ? { value, file: source, line: 0 } : { value, file, line: lineAt(doc.contents?.range?.[0]) },
-    );
-  }
-  return out;
-}
-
-function substituteTokens(
-  doc: Document,
-  table: ValueTable,
-  file: string,
-  lineAt: (o: number | undefined) => number,
-): void {
-  const valueText = (v: unknown, node: Scalar): string => {
-    if (typeof v === 'object' && v !== null) {
-      throw new RenderError(
-        'LZ_RENDER_VALUE_NOT_SCALAR',
-        `{{…}} produced ${kindOf(v)}; a value in {{…}} must be a string, number or boolean (write {{toYaml …}} or {{json …}} to insert structure)`,
-        { file, line: lineAt(node.range?.[0]) },
-      );
-    }
-    return String(v);
-  };
-  YAML.visit(doc, {
-    Scalar(key, node) {
-      if (typeof node.value !== 'string' || !table.has(node.value)) return;
-      const text = node.value;
-      const idx = table.exactIndex(text);
-      if (idx !== undefined && key !== 'key' && node.type === 'PLAIN') {
-        const v = table.values[idx];
-        valueText(v, node);
-        node.value = plainScalarValue(v as string | number | boolean);
-        return;
-      }
-      // Inside a larger scalar, a quoted or block scalar, or a key: always a string. The replacement text
-      // is never scanned again, so a value that looks like a token stays literal.
-      node.value = text.replace(table.pattern, (_m, n: string) => valueText(table.values[Number(n)], node));
-    },
-  });
-  // Keys filled in from values can collide with each other or with literal keys.
-  YAML.visit(doc, {
-    Map(_key, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        const k = isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
-        if (seen.has(k)) {
-          const at = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-          throw new RenderError(
-            'LZ_RENDER_DUPLICATE_KEY',
-            `key ${JSON.stringify(k)} appears twice in the same mapping`,
-            {
-              file,
-              line: lineAt(at),
-            },
-          );
-        }
-        seen.add(k);
-      }
-    },
-  });
+  const plan = planRenderedYaml(text, file, table, opts);
+  return instantiatePlan(plan, table?.values ?? [], file, table?.pattern);
 }

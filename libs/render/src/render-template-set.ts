@@ -1,5 +1,5 @@
 import type { KubeObject } from './kube-object.js';
-import { parseRenderedYaml, type ParsedDocument } from './parse-output.js';
+import { instantiatePlan, planRenderedYaml, type ParsedDocument } from './parse-output.js';
 import { isRenderError, RenderError } from './render-error.js';
 import { buildTemplateContext } from './template-context.js';
 import type { TemplateSet } from './template-set.js';
@@ -10,6 +10,10 @@ export interface RenderInput {
   cr: KubeObject;
   values: Record<string, unknown>;
 }
+
+/** Distinct output shapes remembered per template file, and the largest text worth remembering. */
+const PLAN_CACHE_SIZE = 64;
+const PLAN_CACHE_MAX_TEXT = 256 * 1024;
 
 function helperFailure(err: unknown, file: string): RenderError {
   if (isRenderError(err)) return err;
@@ -24,9 +28,11 @@ function helperFailure(err: unknown, file: string): RenderError {
  */
 export function renderTemplateSet(set: TemplateSet, input: RenderInput): KubeObject[] {
   const context = buildTemplateContext(input.cr, input.values);
-  const table = new ValueTable();
   const docs: ParsedDocument[] = [];
   for (const file of set.files) {
+    // One table per file, with the set's secret nonce: the rendered text is then the same for every CR
+    // whose output has the same shape, and its parsed plan can be re-used.
+    const table = new ValueTable(set.nonce);
     let text: string;
     try {
       text = file.render(context, table);
@@ -37,10 +43,20 @@ export function renderTemplateSet(set: TemplateSet, input: RenderInput): KubeObj
       throw new RenderError(
         'LZ_RENDER_TOO_LARGE',
         `rendered ${text.length} characters (limit ${LIMITS.maxRenderedBytes})`,
-        { file: file.display },
+        {
+          file: file.display,
+        },
       );
     }
-    docs.push(...parseRenderedYaml(text, file.display, table));
+    let plan = file.plans.get(text);
+    if (plan) {
+      file.plans.delete(text);
+    } else {
+      plan = planRenderedYaml(text, file.display, table);
+      if (file.plans.size >= PLAN_CACHE_SIZE) file.plans.delete(file.plans.keys().next().value!);
+    }
+    if (text.length <= PLAN_CACHE_MAX_TEXT) file.plans.set(text, plan);
+    docs.push(...instantiatePlan(plan, table.values, file.display, table.pattern));
   }
   return validateObjects(docs);
 }

@@ -259,6 +259,36 @@ describe('output parsing and validation', () => {
     ).toBe('LZ_RENDER_INPUT');
   });
 
+  it('re-uses the parsed shape across CRs without mixing their values or aliasing results', () => {
+    const set = compileTemplateSet(
+      '/t/set',
+      new Map([['a.yaml', `${CM('{{name}}')}data:\n  n: {{spec.n}}\n  s: "x{{spec.n}}"\n`]]),
+    );
+    const a = renderTemplateSet(set, { cr: { ...CR, metadata: { name: 'a' }, spec: { n: 1 } }, values: {} });
+    const b = renderTemplateSet(set, {
+      cr: { ...CR, metadata: { name: 'b' }, spec: { n: 'two: 2' } },
+      values: {},
+    });
+    expect(set.files[0]!.plans.size).toBe(1);
+    expect(a[0]).toEqual({ ...a[0], metadata: { name: 'a' }, data: { n: 1, s: 'x1' } });
+    expect(b[0]!.metadata.name).toBe('b');
+    expect(b[0]!.data).toEqual({ n: 'two: 2', s: 'xtwo: 2' });
+    (b[0]!.data as Record<string, unknown>).n = 'changed';
+    const c = renderTemplateSet(set, {
+      cr: { ...CR, metadata: { name: 'b' }, spec: { n: 'two: 2' } },
+      values: {},
+    });
+    expect(c[0]!.data).toEqual({ n: 'two: 2', s: 'xtwo: 2' });
+    // A different shape (here: an extra document from a loop) is a separate plan.
+    const loop = compileTemplateSet(
+      '/t/set',
+      new Map([['a.yaml', `{{#each spec.items}}\n---\n${CM('x{{this}}')}{{/each}}`]]),
+    );
+    expect(renderTemplateSet(loop, { cr: { ...CR, spec: { items: [1] } }, values: {} })).toHaveLength(1);
+    expect(renderTemplateSet(loop, { cr: { ...CR, spec: { items: [1, 2] } }, values: {} })).toHaveLength(2);
+    expect(loop.files[0]!.plans.size).toBe(2);
+  });
+
   it('is pure: the same input gives the same output, and the CR is not modified', () => {
     const set = compileTemplateSet(
       '/t/set',

@@ -6,7 +6,9 @@ import Handlebars from 'handlebars';
 import { BUILTIN_HELPERS, HELPER_NAMES, registerHelpers } from './helpers.js';
 import { RenderError } from './render-error.js';
 import { rewriteTemplate, VALUE_HELPER } from './rewrite-template.js';
+import type { OutputPlan } from './parse-output.js';
 import type { ValueTable } from './value-tokens.js';
+import { randomBytes } from 'node:crypto';
 
 export interface TemplateFile {
   /** File name inside the folder, e.g. deployment.yaml. */
@@ -14,6 +16,8 @@ export interface TemplateFile {
   /** Path as shown in errors: `<folder name>/<file>` relative to the folder's parent. */
   display: string;
   render: (context: unknown, table: ValueTable) => string;
+  /** Parsed output per distinct rendered text (LRU by Map order); see parse-output.ts. */
+  plans: Map<string, OutputPlan>;
 }
 
 /** A compiled template folder: build once with loadTemplateSet, render many times. */
@@ -25,6 +29,8 @@ export interface TemplateSet {
   readonly partials: readonly string[];
   /** sha256 of every file name and content: changes whenever the templates do. */
   readonly revision: string;
+  /** Secret per compiled set: value tokens are `lzv<nonce>x<n>z`, unguessable by template output. */
+  readonly nonce: string;
 }
 
 const TEMPLATE_EXT = /\.(ya?ml|hbs)$/;
@@ -160,6 +166,7 @@ export function compileTemplateSet(
       name,
       display: `${base}/${name}`,
       render: (context, table) => fn(context, { data: { lz: table } }),
+      plans: new Map(),
     });
   }
   files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -174,5 +181,11 @@ export function compileTemplateSet(
       `${dir} has no templates (*.yaml, *.yml or *.hbs files not starting with "_")`,
     );
   }
-  return { dir, files, partials: [...partialNames.keys()].sort(), revision: rev };
+  return {
+    dir,
+    files,
+    partials: [...partialNames.keys()].sort(),
+    revision: rev,
+    nonce: randomBytes(12).toString('hex'),
+  };
 }
