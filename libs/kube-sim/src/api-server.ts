@@ -22,7 +22,8 @@ import { parseRoute, type Route } from './request-route.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { scaleOf, replicasFromScale } from './scale-subresource.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
-import { ApiError, errors } from './status-error.js';
+import { ApiError, errors, StatusReason } from './status-error.js';
+import { decodeKubernetesProtobuf, ProtobufError } from './protobuf-decoder.js';
 import { toTable, wantsTable } from './table.js';
 import type { JsonObject, JsonValue, KubeObject, SimLogger } from './types.js';
 import { WatchHandler } from './watch-handler.js';
@@ -59,10 +60,24 @@ function managerOf(url: URL, req: IncomingMessage): string {
   return (ua.split('/')[0] ?? '').slice(0, 128) || 'unknown';
 }
 
-/** Protobuf bodies are not decoded: 415 makes client-go fall back to JSON. */
-function rejectProtobuf(contentType: string): void {
+/** A create/update body: JSON, YAML, or the protobuf kubectl's `create <kind>` generators send. */
+function decodeObjectBody(buf: Buffer, contentType: string): JsonValue {
+  if (contentType === 'application/vnd.kubernetes.protobuf') {
+    try {
+      return decodeKubernetesProtobuf(buf);
+    } catch (err) {
+      if (err instanceof ProtobufError)
+        throw new ApiError(
+          415,
+          StatusReason.UnsupportedMediaType,
+          `unable to decode protobuf body: ${err.message}`,
+        );
+      throw err;
+    }
+  }
   if (contentType.includes('protobuf') || contentType.includes('cbor'))
     throw errors.unsupportedMediaType(contentType);
+  return parseBody(buf, { yaml: contentType.includes('yaml') });
 }
 
 function toApiError(err: unknown): ApiError {
@@ -287,14 +302,12 @@ export class ApiServer {
         });
       }
       case 'create': {
-        rejectProtobuf(contentType);
-        const body = parseBody(await readBody(req), { yaml: contentType.includes('yaml') });
+        const body = decodeObjectBody(await readBody(req), contentType);
         const obj = this.d.api.create(scope, body, { manager, dryRun, subresource: '' });
         return sendJson(res, 201, obj);
       }
       case 'update': {
-        rejectProtobuf(contentType);
-        const body = parseBody(await readBody(req), { yaml: contentType.includes('yaml') });
+        const body = decodeObjectBody(await readBody(req), contentType);
         if (sub === 'scale')
           return sendJson(res, 200, this.scaleWrite(scope, route.name, body, manager, dryRun));
         if (sub === 'finalize')
