@@ -120,7 +120,7 @@ export function decodeMessage(name: string, buf: Buffer): JsonObject {
       out[field.name] = m;
     } else if (field.repeated) {
       const list = (out[field.name] as JsonValue[] | undefined) ?? [];
-      list.push(v as JsonValue);
+      list.push(v);
       out[field.name] = list;
     } else if (
       v !== '' &&
@@ -128,7 +128,7 @@ export function decodeMessage(name: string, buf: Buffer): JsonObject {
       v !== false &&
       !(typeof v === 'string' && field.type === 'time' && v.startsWith(ZERO_TIME_PREFIX))
     )
-      out[field.name] = v as JsonValue;
+      out[field.name] = v;
   }
   return out;
 }
