@@ -12,9 +12,8 @@ import {
   type Logger,
   type OperatorMetrics,
 } from '@lostromos/observability';
-import { Queue } from 'bullmq';
+import { createRedisConnection, CrQueueProducer } from '@lostromos/queue';
 import express, { type ErrorRequestHandler } from 'express';
-import { Redis } from 'ioredis';
 import { basicAuth } from './basic-auth.js';
 import { DASHBOARD_ERROR_CODES, DashboardError } from './dashboard-error.js';
 import {
@@ -47,6 +46,9 @@ export interface Dashboard {
 }
 
 const OVERVIEW_TIMEOUT_MS = 3000;
+
+type Redis = ReturnType<typeof createRedisConnection>;
+type Queue = ReturnType<CrQueueProducer['queue']>;
 
 function join(base: string, path: string): string {
   return base === '/' ? path : `${base}${path}`;
@@ -96,10 +98,9 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       );
     }
 
-    const redis = new Redis(settings.redisUrl, {
-      // Fail requests fast while Redis is down instead of queueing them behind a reconnect.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
+    // A producer-style connection: requests fail fast while Redis is down instead of queueing behind a reconnect.
+    // It honours redis.url credentials, redis.passwordFile, username and TLS like every other role.
+    const redis = createRedisConnection(deps.config.redis, 'producer', {
       connectionName: `${settings.prefix}:dashboard`,
     });
     let redisErrorLogged = false;
@@ -114,11 +115,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       deps.health?.setReady('dashboard-redis', true);
     });
     deps.health?.setReady('dashboard-redis', false, 'connecting');
-    const queues = settings.queueNames.map((name) => {
-      const q = new Queue(name, { connection: redis, prefix: settings.prefix });
-      q.on('error', (err: Error) => log.debug({ err, queue: name }, 'queue error'));
-      return q;
+    const producer = new CrQueueProducer({
+      connection: redis,
+      prefix: settings.prefix,
+      queues: settings.queueNames,
+      onError: (err, queue) => log.debug({ err, queue }, 'queue error'),
     });
+    const queues = settings.queueNames.map((name) => producer.queue(name));
 
     let unhookMetrics: () => void = () => undefined;
     if (deps.metrics && (deps.queueMetrics ?? true)) {

@@ -3,7 +3,8 @@ import { DASHBOARD_ERROR_CODES, DashboardError } from './dashboard-error.js';
 
 /** The slice of the Lostrómos config the dashboard reads (structurally compatible with `LostromosConfig`). */
 export interface DashboardConfigInput {
-  redis: { url: string; prefix?: string };
+  /** Connection settings as for every role (credentials in the URL or `passwordFile`, `tls`, `username`). */
+  redis: { url: string; prefix?: string; tls?: boolean; username?: string; passwordFile?: string };
   resources: ReadonlyArray<{ name: string }>;
   dashboard?: {
     address?: string;
