@@ -111,7 +111,7 @@ const helm = (maxConcurrent: number) => ({ binary: helmBin, timeoutSeconds: 60, 
 async function measure(
   seconds: number,
   parallel: number,
-  fn: (i: number) => Promise<unknown> | unknown,
+  fn: (i: number) => unknown,
 ): Promise<number> {
   let n = 0;
   const end = performance.now() + seconds * 1000;
@@ -140,7 +140,7 @@ const parRenderer = await createHelmRenderer(resource(chartDir), {
 });
 let k = 0;
 // Scenarios run interleaved, several rounds, median reported: the machine is shared, so load comes and goes.
-const scenarios: [string, number, (i: number) => Promise<unknown> | unknown][] = [
+const scenarios: [string, number, (i: number) => unknown][] = [
   [
     'handlebars (3 objects)',
     1,
