@@ -108,11 +108,7 @@ const resource = (chart: string): ResourceConfig => ({
 });
 const helm = (maxConcurrent: number) => ({ binary: helmBin, timeoutSeconds: 60, maxConcurrent });
 
-async function measure(
-  seconds: number,
-  parallel: number,
-  fn: (i: number) => unknown,
-): Promise<number> {
+async function measure(seconds: number, parallel: number, fn: (i: number) => unknown): Promise<number> {
   let n = 0;
   const end = performance.now() + seconds * 1000;
   const start = performance.now();

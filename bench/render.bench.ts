@@ -63,7 +63,13 @@ function cr(i: number): KubeObject {
     apiVersion: 'stable.example.io/v1',
     kind: 'Character',
     metadata: { name: `member-${i}`, namespace: 'crew' },
-    spec: { Name: `Member ${i}`, By: "Dan O'Bannon", From: 'Alien', replicas: (i % 3) + 1, env: { A: 'x', B: `${i}` } },
+    spec: {
+      Name: `Member ${i}`,
+      By: "Dan O'Bannon",
+      From: 'Alien',
+      replicas: (i % 3) + 1,
+      env: { A: 'x', B: `${i}` },
+    },
   };
 }
 
@@ -88,5 +94,7 @@ round(1000); // warm-up (JIT)
 const rates = Array.from({ length: 5 }, () => round(1000)).sort((a, b) => a - b);
 const median = rates[2]!;
 console.log(`compile (3 templates): ${compileMs.toFixed(1)} ms`);
-console.log(`renders/s (3 objects each), median of 5 x 1 s: ${median.toFixed(0)}  [min ${rates[0]!.toFixed(0)}, max ${rates[4]!.toFixed(0)}]`);
+console.log(
+  `renders/s (3 objects each), median of 5 x 1 s: ${median.toFixed(0)}  [min ${rates[0]!.toFixed(0)}, max ${rates[4]!.toFixed(0)}]`,
+);
 console.log(`objects/s: ${(median * 3).toFixed(0)}; per render: ${(1000 / median).toFixed(3)} ms`);
