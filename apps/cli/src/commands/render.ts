@@ -112,7 +112,7 @@ export const renderCommand: Command = {
     const crFile = flags.cr;
     if (typeof crFile !== 'string') throw new UsageError('--cr FILE is required');
     const str = (name: string): string | undefined =>
-      typeof flags[name] === 'string' ? (flags[name]) : undefined;
+      typeof flags[name] === 'string' ? flags[name] : undefined;
     const chart = str('chart');
     const templates = str('templates');
     const configFile = str('config');
