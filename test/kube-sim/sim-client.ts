@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- suites read untyped JSON API responses */
 // Small raw-HTTP helpers for the kube-sim suites: every request goes over the sim's real HTTP server.
 import type { KubeSim } from '@lostromos/kube-sim';
 
