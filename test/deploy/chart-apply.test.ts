@@ -28,7 +28,8 @@ describe.skipIf(!hasKubectl)('the chart applied with kubectl against the simulat
   };
 
   beforeAll(async () => {
-    sim = await startKubeSim({});
+    // No workload simulation: a Deployment's status changing would look like a non-idempotent re-apply.
+    sim = await startKubeSim({ workloads: { enabled: false } });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-apply-'));
     kubeconfig = path.join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);

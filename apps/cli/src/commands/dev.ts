@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { isConfigError, loadConfig, parseFlags, type FlagSpec } from '@lostromos/config';
+import { startKubeSim } from '@lostromos/kube-sim';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
 import { applyWithRetry } from '../dev/apply-manifests.js';
 import { buildDevConfig, resourceForExample, type DevResource } from '../dev/dev-config.js';
@@ -69,18 +70,33 @@ export interface DevCommandOptions {
   stopGraceMs?: number;
 }
 
-const defaultStartSim = async (opts: { port?: number }): Promise<DevSim> => {
-  const mod = (await import('@lostromos/kube-sim')) as unknown as {
-    startKubeSim(o: { port?: number }): Promise<DevSim>;
-  };
-  return mod.startKubeSim(opts);
-};
+// Workload simulation on: Deployments become available, so the sample CRs reach Ready like on a cluster.
+const defaultStartSim = (opts: { port?: number }): Promise<DevSim> =>
+  startKubeSim({ ...opts, host: '127.0.0.1', workloads: { enabled: true } });
 
 /** dist/main.js of this package, also when running from src/ under vitest. */
 function defaultCliEntry(): string {
   const here = fileURLToPath(import.meta.url);
   const pkg = path.resolve(path.dirname(here), '../..');
   return path.join(pkg, 'dist', 'main.js');
+}
+
+/**
+ * The simulator speaks plain HTTP on loopback; @kubernetes/client-node refuses http:// servers unless the
+ * cluster entry says insecure-skip-tls-verify (kubectl does not mind either way).
+ */
+function allowPlainHttp(file: string): void {
+  const kc = YAML.parse(fs.readFileSync(file, 'utf8')) as {
+    clusters?: { cluster?: { server?: string; 'insecure-skip-tls-verify'?: boolean } }[];
+  };
+  let changed = false;
+  for (const c of kc.clusters ?? []) {
+    if (c.cluster?.server?.startsWith('http://') && !c.cluster['insecure-skip-tls-verify']) {
+      c.cluster['insecure-skip-tls-verify'] = true;
+      changed = true;
+    }
+  }
+  if (changed) fs.writeFileSync(file, YAML.stringify(kc), { mode: 0o600 });
 }
 
 async function portIsFree(port: number): Promise<boolean> {
@@ -257,6 +273,7 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
     sim = await (input.startSim ?? defaultStartSim)({});
     const kubeconfig = path.join(tmp, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
+    allowPlainHttp(kubeconfig);
     out(`kubeconfig: ${kubeconfig}`);
 
     // 2. Redis.
