@@ -77,10 +77,14 @@ describe('metrics, status and Events of a running operator', () => {
 
     // update: the create counter stays, the update counter moves
     await h.kubectl('patch', 'ship', 'nautilus', '--type=merge', '-p', '{"spec":{"captain":"Aronnax"}}');
-    await waitFor(async () => (await cm('nautilus-config'))?.data?.captain === 'Aronnax', {
-      timeoutMs: 15_000,
-      what: 'update',
-    });
+    await waitFor(
+      async () =>
+        ((await cm('nautilus-config'))?.data as { captain?: string } | undefined)?.captain === 'Aronnax',
+      {
+        timeoutMs: 15_000,
+        what: 'update',
+      },
+    );
     const updated = await waitFor(
       async () => {
         const s = await scrape();
