@@ -145,7 +145,7 @@ describe('lostromos render --templates', () => {
     expect(out.map((o) => o.kind)).toEqual(['ConfigMap', 'Deployment']);
     const data = out[0]!.data as Record<string, string>;
     expect(Object.keys(data)).toEqual(['name', 'by', 'from']);
-    expect(data.by.startsWith('Disney\n  injected')).toBe(true);
+    expect(data.by!.startsWith('Disney\n  injected')).toBe(true);
   });
 
   it('renders the website example with its partial, loops and conditionals', async () => {

@@ -62,19 +62,19 @@ const CONTEXTS: {
   {
     name: 'flow sequence',
     body: 'data:\n  k: [{{spec.v}}, b]\n  other: fixed\n',
-    read: (o) => (o.data as Record<string, unknown[]>).k[0],
+    read: (o) => (o.data as Record<string, unknown[]>).k![0],
     expect: (v) => v,
   },
   {
     name: 'flow mapping',
     body: 'data:\n  k: { x: {{spec.v}}, y: b }\n  other: fixed\n',
-    read: (o) => (o.data as Record<string, Record<string, unknown>>).k.x,
+    read: (o) => (o.data as Record<string, Record<string, unknown>>).k!.x,
     expect: (v) => v,
   },
   {
     name: 'sequence item',
     body: 'data:\n  k:\n    - {{spec.v}}\n    - b\n  other: fixed\n',
-    read: (o) => (o.data as Record<string, unknown[]>).k[0],
+    read: (o) => (o.data as Record<string, unknown[]>).k![0],
     expect: (v) => v,
   },
   {
@@ -174,7 +174,7 @@ describe('a value from the CR never changes the structure of the output', () => 
     });
     expect(out).toHaveLength(1);
     expect(Object.keys(out[0]!.data as object)).toEqual(['by', 'from']);
-    expect((out[0]!.data as Record<string, string>).by.startsWith('Disney\n')).toBe(true);
+    expect((out[0]!.data as Record<string, string>).by!.startsWith('Disney\n')).toBe(true);
   });
 
   it('a value in a key position stays one key; a collision fails closed', () => {
