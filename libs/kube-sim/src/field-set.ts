@@ -11,6 +11,8 @@ export type FieldSet = Set<string>;
 
 export const SEP = '\n';
 
+const TOP_LEVEL_STRUCTS = new Set(['f:metadata', 'f:spec', 'f:status']);
+
 export interface FieldWalkOptions {
   listSemantics: ListSemanticsFn;
   /** Paths (as field-name lists) that are not tracked, e.g. metadata.uid or status on the main resource. */
@@ -64,20 +66,21 @@ function walkValue(
       all.add(p);
       leaves.add(p);
     } else {
-      // Top-level structs (metadata, spec, status) are never owned themselves, only their contents.
-      if (p.includes(SEP)) all.add(p);
+      // The top-level structs (metadata, spec, status) are never owned themselves, only their contents.
+      if (p.includes(SEP) || !TOP_LEVEL_STRUCTS.has(p)) all.add(p);
       walkMap(v, p, names, opts, all, leaves);
     }
     return;
   }
-  all.add(p);
   if (Array.isArray(v)) {
     const sem = opts.listSemantics(names);
     if (sem.type === 'atomic' || v.length === 0) {
+      all.add(p);
       leaves.add(p);
       return;
     }
     if (sem.type === 'set') {
+      all.add(p);
       for (const e of v) {
         const ep = `${p}${SEP}v:${JSON.stringify(e)}`;
         all.add(ep);
@@ -94,6 +97,7 @@ function walkValue(
     names.pop();
     return;
   }
+  all.add(p);
   leaves.add(p);
 }
 

@@ -165,13 +165,16 @@ export function serverSideApply(
   const self = (m: Manager): boolean => m.manager === input.manager;
   let managers = liveManagers.map((m) => ({ ...m, fields: new Set(m.fields) }));
 
-  // Conflicts: a field this apply sets to a different value than another manager owns.
+  const base: JsonObject = live ? clone(live) : { metadata: {} };
+  const merged = mergeApplied(base, applied, [], walk) as KubeObject;
+
+  // Conflicts: a field this apply changes (merged differs from live) that another manager owns.
   if (live) {
     const conflicts: ApplyConflict[] = [];
     const stolen: string[] = [];
     for (const p of appliedSet.leaves) {
       const liveV = valueAt(live, p);
-      if (liveV === undefined || deepEqual(liveV, valueAt(applied, p))) continue;
+      if (liveV === undefined || deepEqual(liveV, valueAt(merged, p))) continue;
       for (const m of managers) {
         if (self(m) || !m.fields.has(p)) continue;
         conflicts.push({ manager: m.manager, apiVersion: m.apiVersion, field: describePath(p) });
@@ -181,9 +184,6 @@ export function serverSideApply(
     if (conflicts.length > 0 && !input.force) return { ok: false, conflicts };
     for (const p of stolen) for (const m of managers) if (!self(m)) m.fields.delete(p);
   }
-
-  const base: JsonObject = live ? clone(live) : { metadata: {} };
-  const merged = mergeApplied(base, applied, [], walk) as KubeObject;
 
   // Fields this manager applied last time and no longer does: removed unless another manager owns them.
   const previous = managers.find(
