@@ -15,7 +15,8 @@ interface LeaseSpec {
   leaseTransitions?: number;
 }
 const lease = async (): Promise<LeaseSpec> =>
-  ((await h.get('coordination.k8s.io/v1', 'leases', 'default', 'itest-watcher'))?.spec as LeaseSpec | undefined) ?? {};
+  ((await h.get('coordination.k8s.io/v1', 'leases', 'default', 'itest-watcher'))?.spec as
+    LeaseSpec | undefined) ?? {};
 const cm = (name: string) => h.get('v1', 'configmaps', 'default', name);
 const identityOf = (r: RoleHandle): string | undefined =>
   r.logs().find((l) => l.msg === 'lostromos started')?.identity as string | undefined;
