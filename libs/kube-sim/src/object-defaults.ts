@@ -4,6 +4,13 @@ import type { JsonObject, KubeObject } from './types.js';
 
 let nextClusterIp = 1;
 
+function microTime(v: string): string {
+  const m = v.match(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/);
+  if (!m) return new Date(v).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  if (m[3] !== 'Z') return new Date(v).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z`;
+}
+
 function allocateClusterIp(): string {
   const n = nextClusterIp++;
   return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
@@ -65,6 +72,16 @@ export function defaultObject(info: ResourceInfo, obj: KubeObject, old: KubeObje
       if (next.parallelism === undefined) next.parallelism = 1;
       if (next.backoffLimit === undefined) next.backoffLimit = 6;
       obj.spec = next;
+      break;
+    }
+    case 'coordination.k8s.io/leases': {
+      // metav1.MicroTime round-trips with exactly six fractional digits.
+      const next: JsonObject = { ...spec };
+      for (const k of ['acquireTime', 'renewTime']) {
+        const v = next[k];
+        if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) next[k] = microTime(v);
+      }
+      if (obj.spec !== undefined) obj.spec = next;
       break;
     }
     case '/pods':
