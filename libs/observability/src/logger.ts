@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { pino, stdSerializers, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
 import { redactSecrets, redactString } from './redact.js';
@@ -65,7 +66,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
   const logger = pino(
     {
       level: opts.level,
-      base: redactSecrets({ pid: process.pid, ...opts.base }),
+      base: redactSecrets({ pid: process.pid, hostname: os.hostname(), ...opts.base }),
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),
