@@ -177,3 +177,38 @@ describe('kube-sim server-side apply', () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe('kube-sim field ownership across subresources', () => {
+  it('keeps main-resource owners when status is written, and status owners when the spec is written', async () => {
+    const url = '/apis/apps/v1/namespaces/default/deployments/own';
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'own' },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      },
+    };
+    await call(sim, 'PATCH', `${url}?fieldManager=app`, dep, { contentType: APPLY });
+    await call(
+      sim,
+      'PATCH',
+      `${url}/status?fieldManager=ctl`,
+      { status: { replicas: 1 } },
+      { contentType: 'application/merge-patch+json' },
+    );
+    await call(
+      sim,
+      'PATCH',
+      `${url}?fieldManager=labeler`,
+      { metadata: { labels: { x: 'y' } } },
+      { contentType: 'application/merge-patch+json' },
+    );
+    const d = (await call(sim, 'GET', url)).body;
+    const managers = d.metadata.managedFields.map(
+      (m: any) => `${m.manager}/${m.operation}/${m.subresource ?? ''}`,
+    );
+    expect(managers).toEqual(['app/Apply/', 'ctl/Update/status', 'labeler/Update/']);
+  });
+});

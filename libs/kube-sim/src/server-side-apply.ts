@@ -208,7 +208,13 @@ export function serverSideApply(
     subresource: input.subresource,
     fields: appliedSet.all,
   });
-  return { ok: true, object: merged, managers: pruneMissing(managers, merged, walk) };
+  return { ok: true, object: merged, managers: pruneMissing(managers, merged, presenceWalk(input)) };
+}
+
+/** Every field of an object regardless of the subresource written, to tell which owned fields still exist. */
+const PRESENCE_IGNORE = ignoredPaths({ statusSubresource: false, subresource: '' });
+function presenceWalk(input: { listSemantics: ListSemanticsFn }): FieldWalkOptions {
+  return { listSemantics: input.listSemantics, ignore: PRESENCE_IGNORE };
 }
 
 /** Drops paths that no longer exist in `obj` from every manager. */
@@ -240,6 +246,9 @@ export function trackUpdate(
 ): Manager[] {
   const walk: FieldWalkOptions = { listSemantics: input.listSemantics, ignore: input.ignore };
   const nextSet = fieldSetOf(next, walk);
+  // A write tracks only its part of the object (e.g. status on /status), but other managers' fields
+  // elsewhere still exist.
+  const present = fieldSetOf(next, presenceWalk(input)).all;
   const changed = new Set<string>();
   for (const p of nextSet.leaves) {
     if (old === undefined || !deepEqual(valueAt(old, p), valueAt(next, p))) {
@@ -258,7 +267,7 @@ export function trackUpdate(
     let copied = false;
     for (const p of fields) {
       const keep =
-        nextSet.all.has(p) && !(changed.has(p) && nextSet.leaves.has(p) && m.manager !== input.manager);
+        present.has(p) && !(changed.has(p) && nextSet.leaves.has(p) && m.manager !== input.manager);
       if (!keep) {
         if (!copied) {
           fields = new Set(fields);
