@@ -131,4 +131,30 @@ describe('createOperatorMetrics', () => {
       /already been registered/,
     );
   });
+
+  it('beginWork feeds unfinished work and the longest running processor at scrape time', async () => {
+    let t = 0;
+    const m = createOperatorMetrics({ collectDefault: false, now: () => t });
+    const a = m.beginWork('characters');
+    t = 2000;
+    const b = m.beginWork('characters');
+    t = 5000;
+    let s = parseExposition(await m.registry.metrics());
+    expect(s.get('workqueue_unfinished_work_seconds{name="characters",controller="characters"}')).toBe(8); // 5 + 3
+    expect(
+      s.get('workqueue_longest_running_processor_seconds{name="characters",controller="characters"}'),
+    ).toBe(5);
+    a();
+    a(); // idempotent
+    s = parseExposition(await m.registry.metrics());
+    expect(
+      s.get('workqueue_longest_running_processor_seconds{name="characters",controller="characters"}'),
+    ).toBe(3);
+    b();
+    s = parseExposition(await m.registry.metrics());
+    expect(s.get('workqueue_unfinished_work_seconds{name="characters",controller="characters"}')).toBe(0);
+    expect(
+      s.get('workqueue_longest_running_processor_seconds{name="characters",controller="characters"}'),
+    ).toBe(0);
+  });
 });

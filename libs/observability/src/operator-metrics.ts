@@ -71,6 +71,12 @@ export interface OperatorMetrics {
   observeReconcile(controller: string, result: ReconcileResultLabel, seconds: number): void;
   /** Records one original-tool release operation: the counter (or its `_error_` twin) and the last timestamp. */
   observeRelease(op: 'create' | 'update' | 'delete', ok: boolean, at?: Date): void;
+  /**
+   * Marks one job of `controller` as in progress; call the returned function when it ends (idempotent).
+   * Feeds `workqueue_unfinished_work_seconds` and `workqueue_longest_running_processor_seconds`, which are
+   * computed at scrape time from the jobs still running (like client-go's workqueue).
+   */
+  beginWork(controller: string): () => void;
 }
 
 export interface CreateOperatorMetricsOptions {
@@ -80,6 +86,8 @@ export interface CreateOperatorMetricsOptions {
   collectDefault?: boolean;
   /** Sets lostromos_info{role,version} = 1, so dashboards can count processes per role. */
   info?: { role: string; version: string };
+  /** Clock in milliseconds for in-progress work (default performance.now). */
+  now?: () => number;
 }
 
 // Gauges whose value is computed at scrape time by other modules (queue metrics) register a hook here;
@@ -126,6 +134,26 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
     collect: hookedGaugeCollect,
   });
   collectHooks.set(workqueueDepth, new Set());
+
+  // Jobs in progress per controller: id → start time. Only controllers that ever had work get series.
+  const now = opts.now ?? (() => performance.now());
+  const inFlight = new Map<string, Map<number, number>>();
+  let nextWorkId = 0;
+  const collectInFlight = (): void => {
+    const t = now();
+    for (const [controller, jobs] of inFlight) {
+      let total = 0;
+      let longest = 0;
+      for (const started of jobs.values()) {
+        const age = Math.max(0, (t - started) / 1000);
+        total += age;
+        longest = Math.max(longest, age);
+      }
+      const labels = { name: controller, controller };
+      m.workqueueUnfinishedWork.set(labels, total);
+      m.workqueueLongestRunningProcessor.set(labels, longest);
+    }
+  };
 
   const m = {
     registry,
@@ -175,16 +203,20 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
       WORKQUEUE_BUCKETS,
     ),
     workqueueRetries: counter('workqueue_retries_total', 'Total number of retries handled by workqueue', wq),
-    workqueueUnfinishedWork: gauge(
-      'workqueue_unfinished_work_seconds',
-      'How many seconds of work has been done that is in progress and has not been observed by work_duration',
-      wq,
-    ),
-    workqueueLongestRunningProcessor: gauge(
-      'workqueue_longest_running_processor_seconds',
-      'How many seconds has the longest running processor for workqueue been running',
-      wq,
-    ),
+    workqueueUnfinishedWork: new Gauge<WorkqueueLabels>({
+      name: 'workqueue_unfinished_work_seconds',
+      help: 'How many seconds of work has been done that is in progress and has not been observed by work_duration',
+      labelNames: wq,
+      registers,
+      collect: () => collectInFlight(),
+    }),
+    workqueueLongestRunningProcessor: new Gauge<WorkqueueLabels>({
+      name: 'workqueue_longest_running_processor_seconds',
+      help: 'How many seconds has the longest running processor for workqueue been running',
+      labelNames: wq,
+      registers,
+      collect: () => collectInFlight(),
+    }),
     leaderElectionMasterStatus: gauge(
       'leader_election_master_status',
       'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master',
@@ -292,5 +324,15 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
       errCounter.inc();
     }
   };
-  return { ...m, observeReconcile, observeRelease };
+  const beginWork = (controller: string): (() => void) => {
+    const id = nextWorkId++;
+    let jobs = inFlight.get(controller);
+    if (!jobs) inFlight.set(controller, (jobs = new Map<number, number>()));
+    jobs.set(id, now());
+    const running = jobs;
+    return () => {
+      running.delete(id);
+    };
+  };
+  return { ...m, observeReconcile, observeRelease, beginWork };
 }
