@@ -28,6 +28,8 @@ export interface RoleHandle extends LostromosProcess {
 
 export interface Harness {
   dir: string;
+  /** The editable copy of the fixture template folders (ships/, gadgets/). */
+  templates: string;
   sim: Sim;
   redis: TestRedis;
   kubeconfig: string;
@@ -52,6 +54,9 @@ export interface HarnessOptions {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lostromos-controller-'));
+  // A private copy of the template folders, so a test can edit them.
+  const templates = path.join(dir, 'templates');
+  fs.cpSync(FIXTURES, templates, { recursive: true });
   const sim = await startKubeSim({});
   const kubeconfig = path.join(dir, 'kubeconfig');
   await sim.writeKubeconfig(kubeconfig);
@@ -72,7 +77,7 @@ resources:
     group: fleet.example.io
     version: v1
     plural: ships
-    templates: ${path.join(FIXTURES, 'ships')}
+    templates: ${path.join(templates, 'ships')}
     resyncSeconds: ${opts.resyncSeconds ?? 600}
     concurrency: 4
   - name: gadgets
@@ -80,7 +85,7 @@ resources:
     version: v1alpha1
     plural: gadgets
     filterAnnotation: example.io/managed
-    templates: ${path.join(FIXTURES, 'gadgets')}
+    templates: ${path.join(templates, 'gadgets')}
     resyncSeconds: ${opts.resyncSeconds ?? 600}
     concurrency: 4
 ${opts.configExtra ?? ''}`,
@@ -176,7 +181,22 @@ ${opts.configExtra ?? ''}`,
     await sim.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { dir, sim, redis, kubeconfig, kube, configFile, kubectl, apply, get, list, start, roles, close };
+  return {
+    dir,
+    templates,
+    sim,
+    redis,
+    kubeconfig,
+    kube,
+    configFile,
+    kubectl,
+    apply,
+    get,
+    list,
+    start,
+    roles,
+    close,
+  };
 }
 
 export function ship(name: string, spec: Record<string, unknown>, namespace = 'default'): string {
