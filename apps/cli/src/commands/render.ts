@@ -9,7 +9,13 @@ import {
   type ResourceConfig,
 } from '@lostromos/config';
 import { buildDesiredObjects } from '@lostromos/reconcile';
-import { createHelmRenderer, loadTemplateSet, renderTemplateSet, type KubeObject } from '@lostromos/render';
+import {
+  createHelmRenderer,
+  loadTemplateSet,
+  mergeValues,
+  renderTemplateSet,
+  type KubeObject,
+} from '@lostromos/render';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
 import { readCustomResources, readValuesFile, toMultiDocYaml, withoutFlags } from '../render/read-inputs.js';
 
@@ -78,9 +84,11 @@ async function planFromResource(
   config: LostromosConfig,
   extraValues: Record<string, unknown> | undefined,
 ): Promise<Plan> {
-  const values = { ...resource.values, ...extraValues };
+  const extra = extraValues ?? {};
   if (resource.helm) {
-    const renderer = await createHelmRenderer({ ...resource, values }, { helm: config.helm });
+    // --values is the highest config-side layer: over helm.values, still under the CR.
+    const helm = { ...resource.helm, values: mergeValues(resource.helm.values, extra) };
+    const renderer = await createHelmRenderer({ ...resource, helm }, { helm: config.helm });
     return {
       resourceName: resource.name,
       render: async (cr) => {
@@ -96,6 +104,7 @@ async function planFromResource(
   }
   if (!resource.templates) throw new UsageError(`resource ${resource.name} has neither templates nor helm`);
   const set = await loadTemplateSet(resource.templates);
+  const values = mergeValues(resource.values, extra);
   return {
     resourceName: resource.name,
     render: (cr) => Promise.resolve({ objects: renderTemplateSet(set, { cr, values }), notes: [] }),
