@@ -127,7 +127,8 @@ describe('the chart RBAC is sufficient for every role', () => {
     await apply(manifest('templates/characters/examples/ripley.yaml'));
     const ready = async (): Promise<boolean> => {
       const cr = await admin(CR);
-      return (cr?.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+      const conditions: any[] = cr?.status?.conditions ?? [];
+      return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
     };
     await waitFor(ready, { timeoutMs: 60_000, what: 'ripley Ready' }).catch((err: Error) => {
       throw new Error(
