@@ -96,8 +96,8 @@ export async function resolveDashboardSettings(
       throw new DashboardError(
         DASHBOARD_ERROR_CODES.NO_PASSWORD,
         'the dashboard refuses to start without authentication: set dashboard.auth.passwordFile ' +
-          '(or dashboard.auth.password, e.g. from the environment), or set dashboard.auth.mode: none explicitly ' +
-          'to serve it unauthenticated',
+          '(--dashboard-password-file, LOSTROMOS_DASHBOARD_PASSWORD_FILE) or the password itself in ' +
+          'LOSTROMOS_DASHBOARD_PASSWORD, or set dashboard.auth.mode: none explicitly to serve it unauthenticated',
         { field: 'dashboard.auth' },
       );
     }
