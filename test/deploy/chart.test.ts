@@ -62,6 +62,7 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
 
   it('runs every container with probes, requests/limits and a locked-down security context', () => {
     for (const { owner, spec } of podSpecs(objs)) {
+      expect(spec.enableServiceLinks, owner).toBe(false);
       const psc = spec.securityContext ?? {};
       expect(psc.runAsNonRoot, owner).toBe(true);
       expect(psc.seccompProfile?.type, owner).toBe('RuntimeDefault');

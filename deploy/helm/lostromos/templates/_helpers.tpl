@@ -218,6 +218,8 @@ include "lostromos.podSpec" (dict "ctx" $ "component" "worker" "values" .Values.
 {{- $v := .values -}}
 serviceAccountName: {{ include "lostromos.serviceAccountName" (dict "ctx" $ctx "component" .component) }}
 automountServiceAccountToken: {{ $ctx.Values.serviceAccount.automountServiceAccountToken }}
+# No docker-link env vars: with a release named "lostromos" they would look like LOSTROMOS_* settings.
+enableServiceLinks: false
 {{- with $ctx.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
