@@ -32,4 +32,9 @@ describe('liveMatchesDesired', () => {
     };
     expect(liveMatchesDesired(desired, live)).toBe(false);
   });
+
+  it('treats a null we render as matching an absent field (null unsets in server-side apply)', () => {
+    expect(liveMatchesDesired({ data: { a: null } }, { data: {} })).toBe(true);
+    expect(liveMatchesDesired({ data: { a: null } }, { data: { a: 'x' } })).toBe(false);
+  });
 });

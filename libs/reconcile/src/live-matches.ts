@@ -2,9 +2,11 @@
  * True when every field of `desired` is present with an equal value in `live` (arrays compared element by
  * element, same length). Fields others added (defaults, status, other managers) are ignored, so this says
  * "applying `desired` again would change nothing we own". Server-side normalisation of a value (e.g. `0.5` →
- * `500m`) reads as a difference and costs one redundant, harmless apply.
+ * `500m`) reads as a difference and costs one redundant, harmless apply. A `null` we render means "unset" in
+ * server-side apply, so it matches an absent field.
  */
 export function liveMatchesDesired(desired: unknown, live: unknown): boolean {
+  if (desired === null) return live === null || live === undefined;
   if (Array.isArray(desired)) {
     return (
       Array.isArray(live) &&

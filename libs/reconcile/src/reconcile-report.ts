@@ -12,6 +12,8 @@ import { summarizeReadiness } from './readiness.js';
 const DEFAULT_READINESS_POLL_MS = 10_000;
 /** events.k8s.io/v1 limits `note` to 1 kB. */
 const EVENT_MESSAGE_MAX = 1000;
+/** Keeps conditions readable and well under metav1.Condition's 32 kB message limit. */
+const CONDITION_MESSAGE_MAX = 4000;
 
 export function truncate(text: string, max = EVENT_MESSAGE_MAX): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -75,7 +77,11 @@ export async function reportPermanentFailure(
   error: ReconcileError,
 ): Promise<ReconcileResult> {
   const previous = statusOf(cr);
-  const failure = { status: 'False' as const, reason: error.reason, message: error.message };
+  const failure = {
+    status: 'False' as const,
+    reason: error.reason,
+    message: truncate(error.message, CONDITION_MESSAGE_MAX),
+  };
   const next = computeStatus({
     previous,
     generation: cr.metadata.generation,
