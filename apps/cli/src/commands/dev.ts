@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +11,9 @@ import { applyWithRetry } from '../dev/apply-manifests.js';
 import { buildDevConfig, resourceForExample, type DevResource } from '../dev/dev-config.js';
 import { findExampleSets, type CrdInfo, type ExampleSet, type Manifest } from '../dev/example-sets.js';
 import { DevRedisError, startDevRedis, type DevRedis } from '../dev/local-redis.js';
+import { allowPlainHttp, freePort, portIsFree, waitHttpOk } from '../dev/net-util.js';
 import { startRole, type RoleProcess } from '../dev/role-process.js';
+import { formatReadyLines } from '../dev/tour.js';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'config', type: 'string', metavar: 'FILE', description: 'use the resources of this config file' },
@@ -79,59 +80,6 @@ function defaultCliEntry(): string {
   const here = fileURLToPath(import.meta.url);
   const pkg = path.resolve(path.dirname(here), '../..');
   return path.join(pkg, 'dist', 'main.js');
-}
-
-/**
- * The simulator speaks plain HTTP on loopback; @kubernetes/client-node refuses http:// servers unless the
- * cluster entry says insecure-skip-tls-verify (kubectl does not mind either way).
- */
-function allowPlainHttp(file: string): void {
-  const kc = YAML.parse(fs.readFileSync(file, 'utf8')) as {
-    clusters?: { cluster?: { server?: string; 'insecure-skip-tls-verify'?: boolean } }[];
-  };
-  let changed = false;
-  for (const c of kc.clusters ?? []) {
-    if (c.cluster?.server?.startsWith('http://') && !c.cluster['insecure-skip-tls-verify']) {
-      c.cluster['insecure-skip-tls-verify'] = true;
-      changed = true;
-    }
-  }
-  if (changed) fs.writeFileSync(file, YAML.stringify(kc), { mode: 0o600 });
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() =>
-        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port')),
-      );
-    });
-  });
-}
-
-async function waitHttpOk(url: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !signal.aborted) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
 }
 
 function positiveInt(v: unknown, flag: string, fallback: number): number {
@@ -366,34 +314,15 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
     ]);
     if (!ctx.signal.aborted && !stopping) {
       if (!healthy) err('warning: not every role answered /healthz yet; see the log lines above');
-      const k = `kubectl --kubeconfig ${kubeconfig}`;
-      const first = input.plan.sets[0];
-      const sample = first?.samples[0];
-      out(`dashboard: http://127.0.0.1:${dashboardPort}/`);
-      out(`dashboard login: admin / ${password}`);
-      out(`metrics: http://127.0.0.1:${ports.get('watcher')}/metrics`);
-      for (const s of specs) out(`  ${s.label.padEnd(10)} http://127.0.0.1:${ports.get(s.label)}/readyz`);
-      out('');
-      out('Tour (in another terminal):');
-      out(`  export KUBECONFIG=${kubeconfig}`);
-      if (first)
-        out(`  ${k} get ${first.crd.plural} -A                 # the sample CRs and their Ready condition`);
-      out(`  ${k} get configmaps,deployments -A -l app.kubernetes.io/managed-by=lostromos`);
-      if (first && sample) {
-        const ns = sample.metadata.namespace ?? 'default';
-        out(
-          `  ${k} -n ${ns} edit ${first.crd.kind.toLowerCase()} ${sample.metadata.name}   # change the spec…`,
-        );
-        out(`  ${k} get configmaps -A -w                         # …and watch the objects follow`);
-        out(
-          `  ${k} -n ${ns} delete ${first.crd.kind.toLowerCase()} ${sample.metadata.name}   # its objects go too`,
-        );
-      }
-      if (first)
-        out(
-          `  edit ${path.relative(ctx.cwd, first.templatesDir) || first.templatesDir}/*.yaml: every CR re-renders live`,
-        );
-      out('Press Ctrl-C to stop everything.');
+      const lines = formatReadyLines({
+        kubeconfig,
+        dashboardUrl: `http://127.0.0.1:${dashboardPort}/`,
+        password,
+        roles: specs.map((s) => ({ label: s.label, port: ports.get(s.label)! })),
+        sets: input.plan.sets,
+        cwd: ctx.cwd,
+      });
+      for (const l of lines) out(l);
     }
 
     const outcome = await Promise.race([

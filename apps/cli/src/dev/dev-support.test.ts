@@ -3,6 +3,7 @@ import YAML from 'yaml';
 import { parseConfig } from '@lostromos/config';
 import { objectPath } from './apply-manifests.js';
 import { buildDevConfig } from './dev-config.js';
+import { formatReadyLines } from './tour.js';
 import { DevRedisError, REDIS_INSTALL_HINT, startDevRedis } from './local-redis.js';
 
 const crds = [
@@ -82,5 +83,44 @@ describe('startDevRedis', () => {
     expect(err).toBeInstanceOf(DevRedisError);
     expect((err as Error).message).toContain('REDIS_URL is not set');
     expect((err as Error).message).toContain(REDIS_INSTALL_HINT);
+  });
+});
+
+describe('formatReadyLines', () => {
+  it('starts the lines scripts read with their key, and tours the first example set', () => {
+    const lines = formatReadyLines({
+      kubeconfig: '/tmp/x/kubeconfig',
+      dashboardUrl: 'http://127.0.0.1:3000/',
+      password: 'pw',
+      roles: [
+        { label: 'watcher', port: 1001 },
+        { label: 'worker-1', port: 1002 },
+      ],
+      sets: [
+        {
+          name: 'characters',
+          templatesDir: '/repo/templates/characters',
+          crds: [],
+          samples: [
+            { apiVersion: 'stable.nicolerenee.io/v1', kind: 'Character', metadata: { name: 'ripley' } },
+          ],
+          crd: {
+            group: 'stable.nicolerenee.io',
+            version: 'v1',
+            plural: 'characters',
+            kind: 'Character',
+            namespaced: true,
+          },
+        },
+      ],
+      cwd: '/repo',
+    });
+    expect(lines).toContain('dashboard: http://127.0.0.1:3000/');
+    expect(lines).toContain('metrics: http://127.0.0.1:1001/metrics');
+    expect(lines.filter((l) => /^(dashboard|metrics|kubeconfig): /.test(l))).toHaveLength(2);
+    expect(lines.join('\n')).toContain(
+      'kubectl --kubeconfig /tmp/x/kubeconfig -n default edit character ripley',
+    );
+    expect(lines).toContain('  edit templates/characters/*.yaml: every CR re-renders live');
   });
 });
