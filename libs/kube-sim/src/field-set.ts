@@ -27,6 +27,16 @@ export function fieldSetOf(obj: JsonObject, opts: FieldWalkOptions): { all: Fiel
   return { all, leaves };
 }
 
+/** Whether any value in the tree is null (an apply that removes fields). */
+export function hasNull(v: JsonValue | undefined): boolean {
+  if (v === null) return true;
+  if (Array.isArray(v)) return v.some(hasNull);
+  if (isObject(v)) {
+    for (const k in v) if (hasNull(v[k])) return true;
+  }
+  return false;
+}
+
 function walkMap(
   obj: JsonObject,
   prefix: string,
@@ -132,36 +142,45 @@ export function valueAt(obj: JsonValue | undefined, path: string): JsonValue | u
   return cur;
 }
 
-/** Removes the value at an encoded path from `obj` in place (the caller owns `obj`); true if removed. */
+/**
+ * Removes the value at an encoded path. Containers along the path are copied, never mutated, so `obj` may
+ * share subtrees with stored objects; `obj` itself (the root) is modified. True if something was removed.
+ */
 export function deleteAt(obj: JsonObject, path: string): boolean {
   const els = path.split(SEP);
-  let cur: JsonValue | undefined = obj;
-  for (let i = 0; i < els.length - 1; i++) cur = step(cur, els[i]!);
-  const last = els[els.length - 1]!;
-  if (last.startsWith('f:')) {
-    if (!isObject(cur) || !(last.slice(2) in cur)) return false;
-    delete cur[last.slice(2)];
-    return true;
-  }
-  if (!Array.isArray(cur)) return false;
-  const idx = last.startsWith('k:')
-    ? cur.findIndex((e) => matchKey(e, JSON.parse(last.slice(2)) as JsonObject))
-    : cur.findIndex((e) => deepEqual(e, JSON.parse(last.slice(2)) as JsonValue));
-  if (idx < 0) return false;
-  cur.splice(idx, 1);
-  return true;
+  return removeIn(obj, els, 0) !== undefined;
 }
 
-function step(cur: JsonValue | undefined, el: string): JsonValue | undefined {
-  if (cur === undefined) return undefined;
-  if (el.startsWith('f:')) return isObject(cur) ? cur[el.slice(2)] : undefined;
-  if (!Array.isArray(cur)) return undefined;
-  if (el.startsWith('k:')) {
-    const spec = JSON.parse(el.slice(2)) as JsonObject;
-    return cur.find((e) => matchKey(e, spec));
+/** Returns a copy of `container` without the value at els[i..], or undefined when nothing was removed. */
+function removeIn(container: JsonValue, els: string[], i: number, root = true): JsonValue | undefined {
+  const el = els[i]!;
+  const last = i === els.length - 1;
+  if (el.startsWith('f:')) {
+    if (!isObject(container)) return undefined;
+    const key = el.slice(2);
+    if (!(key in container)) return undefined;
+    const target: JsonObject = root ? container : { ...container };
+    if (last) delete target[key];
+    else {
+      const child = removeIn(container[key]!, els, i + 1, false);
+      if (child === undefined) return undefined;
+      target[key] = child;
+    }
+    return target;
   }
-  const want = JSON.parse(el.slice(2)) as JsonValue;
-  return cur.find((e) => deepEqual(e, want));
+  if (!Array.isArray(container)) return undefined;
+  const idx = el.startsWith('k:')
+    ? container.findIndex((e) => matchKey(e, JSON.parse(el.slice(2)) as JsonObject))
+    : container.findIndex((e) => deepEqual(e, JSON.parse(el.slice(2)) as JsonValue));
+  if (idx < 0) return undefined;
+  const copy = [...container];
+  if (last) copy.splice(idx, 1);
+  else {
+    const child = removeIn(container[idx]!, els, i + 1, false);
+    if (child === undefined) return undefined;
+    copy[idx] = child;
+  }
+  return copy;
 }
 
 /** `.spec.containers[name="app"].image`, the form apply conflict messages use. */

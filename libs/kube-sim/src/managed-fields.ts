@@ -42,10 +42,15 @@ export function decodeManagers(obj: KubeObject | undefined): Manager[] {
   return out;
 }
 
+// Managers are immutable once built, so an entry encodes once however many writes carry it along.
+const encoded = new WeakMap<Manager, ManagedFieldsEntry>();
+
 export function encodeManagers(managers: readonly Manager[]): ManagedFieldsEntry[] {
   return managers
     .filter((m) => m.fields.size > 0)
     .map((m) => {
+      const cached = encoded.get(m);
+      if (cached) return cached;
       const e: ManagedFieldsEntry = {
         manager: m.manager,
         operation: m.operation,
@@ -55,6 +60,7 @@ export function encodeManagers(managers: readonly Manager[]): ManagedFieldsEntry
         fieldsV1: toFieldsV1(m.fields),
       };
       if (m.subresource) e.subresource = m.subresource;
+      encoded.set(m, e);
       return e;
     });
 }

@@ -4,8 +4,16 @@ import type { StatusCause } from './status-error.js';
 import type { KubeObject, ObjectMeta } from './types.js';
 
 /** RFC 3339 with second precision, as metav1.Time serialises. */
+let lastSecond = -1;
+let lastStamp = '';
+
 export function timestamp(now: Date = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastStamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastStamp;
 }
 
 export function newUid(): string {

@@ -3,6 +3,7 @@ import {
   deleteAt,
   describePath,
   fieldSetOf,
+  hasNull,
   valueAt,
   type FieldSet,
   type FieldWalkOptions,
@@ -163,35 +164,47 @@ export function serverSideApply(
   const walk = { listSemantics: input.listSemantics, ignore: input.ignore };
   const appliedSet = fieldSetOf(applied, walk);
   const self = (m: Manager): boolean => m.manager === input.manager;
-  let managers = liveManagers.map((m) => ({ ...m, fields: new Set(m.fields) }));
+  let managers: Manager[] = [...liveManagers];
 
-  const base: JsonObject = live ? clone(live) : { metadata: {} };
+  // mergeApplied and deleteAt copy what they change, so the live object is never mutated.
+  const base: JsonObject = live ?? { metadata: {} };
   const merged = mergeApplied(base, applied, [], walk) as KubeObject;
 
   // Conflicts: a field this apply changes (merged differs from live) that another manager owns.
   if (live) {
     const conflicts: ApplyConflict[] = [];
     const stolen: string[] = [];
+    const others = managers.filter((m) => !self(m));
     for (const p of appliedSet.leaves) {
+      // Cheap set lookups first: only fields someone else owns can conflict.
+      if (!others.some((m) => m.fields.has(p))) continue;
       const liveV = valueAt(live, p);
       if (liveV === undefined || deepEqual(liveV, valueAt(merged, p))) continue;
-      for (const m of managers) {
-        if (self(m) || !m.fields.has(p)) continue;
+      for (const m of others) {
+        if (!m.fields.has(p)) continue;
         conflicts.push({ manager: m.manager, apiVersion: m.apiVersion, field: describePath(p) });
         stolen.push(p);
       }
     }
     if (conflicts.length > 0 && !input.force) return { ok: false, conflicts };
-    for (const p of stolen) for (const m of managers) if (!self(m)) m.fields.delete(p);
+    if (stolen.length > 0)
+      managers = managers.map((m) => {
+        if (self(m) || !stolen.some((p) => m.fields.has(p))) return m;
+        const fields = new Set(m.fields);
+        for (const p of stolen) fields.delete(p);
+        return { ...m, fields };
+      });
   }
 
   // Fields this manager applied last time and no longer does: removed unless another manager owns them.
   const previous = managers.find(
     (m) => self(m) && m.operation === 'Apply' && m.subresource === input.subresource,
   );
+  let removed = false;
   if (previous) {
     const dropped = [...previous.fields].filter((p) => !appliedSet.all.has(p));
     if (dropped.length > 0) {
+      removed = true;
       const others = closure(managers.filter((m) => m !== previous).map((m) => m.fields));
       dropped.sort((a, b) => depth(b) - depth(a));
       for (const p of dropped) if (!others.has(p)) deleteAt(merged, p);
@@ -208,6 +221,11 @@ export function serverSideApply(
     subresource: input.subresource,
     fields: appliedSet.all,
   });
+  // Other managers' fields may vanish when this apply replaced or removed them; a lone manager's cannot.
+  const onlySelf = managers.every(
+    (m) => self(m) && m.operation === 'Apply' && m.subresource === input.subresource,
+  );
+  if (onlySelf && !removed && !hasNull(applied)) return { ok: true, object: merged, managers };
   return { ok: true, object: merged, managers: pruneMissing(managers, merged, presenceWalk(input)) };
 }
 
