@@ -82,8 +82,8 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
 
   it('probes the operator on /healthz (liveness, startup) and /readyz (readiness) of the metrics port', () => {
     const deps = byKind(objs, 'Deployment');
-    expect(deps.map((d) => d.metadata.name).sort()).toEqual(
-      ['lz-lostromos-dashboard', 'lz-lostromos-watcher', 'lz-lostromos-worker'].sort(),
+    expect(deps.map((d) => d.metadata.name)).toEqual(
+      expect.arrayContaining(['lz-lostromos-dashboard', 'lz-lostromos-watcher', 'lz-lostromos-worker']),
     );
     for (const d of deps) {
       const c = d.spec.template.spec.containers[0];
@@ -91,8 +91,15 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
       expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
       expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
       expect(c.ports.find((p: any) => p.name === 'metrics').containerPort).toBe(8080);
-      const role = d.metadata.name.replace('lz-lostromos-', '');
-      expect(c.args).toEqual(['start', '--config', '/etc/lostromos/config/config.yaml', '--role', role]);
+      const component = d.metadata.labels!['app.kubernetes.io/component']!;
+      const role = component.startsWith('worker') ? 'worker' : component;
+      expect(c.args.slice(0, 5)).toEqual([
+        'start',
+        '--config',
+        '/etc/lostromos/config/config.yaml',
+        '--role',
+        role,
+      ]);
       expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
     }
   });
@@ -154,7 +161,7 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
 
   it('gives each role its own ServiceAccount', () => {
     for (const d of byKind(objs, 'Deployment')) {
-      const role = d.metadata.name.replace('lz-lostromos-', '');
+      const role = d.metadata.name.replace('lz-lostromos-', '').replace(/^worker-.*/, 'worker');
       expect(d.spec.template.spec.serviceAccountName).toBe(`lz-lostromos-${role}`);
     }
     expect(byKind(objs, 'ServiceAccount')).toHaveLength(3);
@@ -285,6 +292,33 @@ describe('optional features', () => {
     expect(redisNp.spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name']).toBe(
       'lostromos',
     );
+  });
+
+  it('worker pools: dedicated Deployments and PDBs consuming only their queues', () => {
+    const objs = renderChart(['-f', ALL_FEATURES]);
+    const main = find(objs, 'Deployment', '-worker').spec.template.spec.containers[0].args;
+    expect(main.slice(-2)).toEqual(['--worker-resources', 'characters']);
+    const pool = find(objs, 'Deployment', '-worker-web');
+    expect(pool.spec.replicas).toBe(2);
+    expect(pool.spec.template.spec.containers[0].args.slice(-4)).toEqual([
+      '--role',
+      'worker',
+      '--worker-resources',
+      'websites',
+    ]);
+    expect(pool.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('worker-web');
+    expect(find(objs, 'PodDisruptionBudget', '-worker-web').spec.selector.matchLabels).toEqual(
+      pool.spec.selector.matchLabels,
+    );
+    // The main worker's selector must not match the pool's pods (and vice versa).
+    expect(find(objs, 'Deployment', '-worker').spec.selector.matchLabels['app.kubernetes.io/component']).toBe(
+      'worker',
+    );
+  });
+
+  it('refuses worker queues that name no resource', () => {
+    const r = helm(['template', 'lz', CHART, '--set-json', 'worker.pools=[{"name":"x","queues":["nope"]}]']);
+    expect(r.stderr).toContain('"nope" is not the name of any resources[] entry');
   });
 
   it('external Redis: TLS, ACL user and a password file from the Secret, no bundled StatefulSet', () => {

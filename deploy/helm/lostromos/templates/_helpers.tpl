@@ -138,6 +138,20 @@ include "lostromos.stablePassword" (dict "ctx" $ "name" SECRET "key" KEY)
 {{- if not .Values.resources }}
 {{- fail "resources is empty: declare at least one custom resource for the operator to manage (see values.yaml)" }}
 {{- end }}
+{{- $names := list }}
+{{- range .Values.resources }}{{ $names = append $names .name }}{{ end }}
+{{- range $q := .Values.worker.queues }}
+{{- if not (has $q $names) }}
+{{- fail (printf "worker.queues: %q is not the name of any resources[] entry (names: %s)" $q (join ", " $names)) }}
+{{- end }}
+{{- end }}
+{{- range $p := .Values.worker.pools }}
+{{- range $q := $p.queues }}
+{{- if not (has $q $names) }}
+{{- fail (printf "worker.pools[%s].queues: %q is not the name of any resources[] entry (names: %s)" $p.name $q (join ", " $names)) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- range $i, $r := .Values.resources }}
 {{- if and (not $r.templateSet) (not $r.helm) }}
 {{- fail (printf "resources[%d] (%s): set templateSet (a key of templateSets) or helm.chart" $i $r.name) }}
@@ -216,7 +230,7 @@ include "lostromos.podSpec" (dict "ctx" $ "component" "worker" "values" .Values.
 {{- define "lostromos.podSpec" -}}
 {{- $ctx := .ctx -}}
 {{- $v := .values -}}
-serviceAccountName: {{ include "lostromos.serviceAccountName" (dict "ctx" $ctx "component" .component) }}
+serviceAccountName: {{ include "lostromos.serviceAccountName" (dict "ctx" $ctx "component" (.role | default .component)) }}
 automountServiceAccountToken: {{ $ctx.Values.serviceAccount.automountServiceAccountToken }}
 # No docker-link env vars: with a release named "lostromos" they would look like LOSTROMOS_* settings.
 enableServiceLinks: false
@@ -239,7 +253,11 @@ containers:
       - --config
       - /etc/lostromos/config/config.yaml
       - --role
-      - {{ .component }}
+      - {{ .role | default .component }}
+      {{- with .queues }}
+      - --worker-resources
+      - {{ join "," . }}
+      {{- end }}
     env:
       - name: POD_NAME
         valueFrom:
@@ -387,7 +405,10 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 
-{{/* One operator Deployment. include "lostromos.deployment" (dict "ctx" $ "component" "watcher" "values" .Values.watcher "replicas" 2 "autoscaled" false) */}}
+{{/*
+One operator Deployment. include "lostromos.deployment" (dict "ctx" $ "component" "watcher" "values" .Values.watcher
+"replicas" 2 "autoscaled" false); worker pools add "role" "worker" and "queues" (resource names).
+*/}}
 {{- define "lostromos.deployment" -}}
 {{- $ctx := .ctx -}}
 apiVersion: apps/v1
