@@ -2,7 +2,7 @@
 // reconciled (status.observedGeneration == generation), through watcher → Redis → workers → the API simulator.
 // Runs the built CLI as real processes with 1 worker, then with 2 workers, and prints reconciles/s and the ratio.
 // Usage: npm run bench -- controller   (BENCH_CRS=N to change the number of CRs; default 300)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -60,9 +60,23 @@ async function scenario(workers: number): Promise<number> {
   );
   const kube = createKubeClient({ kubeconfig, qps: 1000, burst: 1000 });
   try {
-    spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', path.join(FIXTURES, 'crds.yaml')], {
-      stdio: 'ignore',
+    // Asynchronously: the simulator runs in this process and must keep answering kubectl.
+    await new Promise<void>((resolve, reject) => {
+      const k = spawn(
+        'kubectl',
+        ['--kubeconfig', kubeconfig, 'apply', '-f', path.join(FIXTURES, 'crds.yaml')],
+        {
+          stdio: 'ignore',
+        },
+      );
+      k.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kubectl apply exited ${code}`))));
     });
+    await until(
+      async () =>
+        (await kube.rest.request({ method: 'GET', path: '/apis/fleet.example.io/v1/ships' })).status === 200,
+      30_000,
+      'the ships CRD to be served',
+    );
     const config = path.join(dir, 'config.yaml');
     fs.writeFileSync(
       config,
@@ -114,6 +128,10 @@ resources:
       'every CR reconciled',
     );
     const seconds = (performance.now() - t0) / 1000;
+    const stats = sim.stats();
+    console.log(
+      `controller: ${workers} worker(s): ${(stats.requests / N).toFixed(1)} API requests and ${(stats.writes / N).toFixed(1)} writes per CR (incl. creating it, leases, watches)`,
+    );
     return N / seconds;
   } finally {
     for (const p of procs.reverse()) p.kill('SIGTERM');

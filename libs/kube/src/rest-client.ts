@@ -41,7 +41,7 @@ export interface RestClientOptions {
   server: string;
   /** Adds TLS material and credentials to a request (KubeConfig.applyToHTTPSOptions). */
   applyAuth?: (opts: https.RequestOptions) => Promise<void>;
-  /** Client-side limit (client-go defaults 5/10 are too low for a controller; ours default 50/100). */
+  /** Client-side limit (client-go defaults 5/10 are too low for a controller; ours default 100/200). */
   qps?: number;
   burst?: number;
   /** In-client retries of 429 (any request) and 5xx/connection errors (idempotent requests). Default 3. */
@@ -86,7 +86,7 @@ export class RestClient {
   constructor(opts: RestClientOptions) {
     this.server = new URL(opts.server);
     this.opts = { maxRetries: 3, maxRetryAfterMs: 10_000, ...opts };
-    this.limiter = new TokenBucket(opts.qps ?? 50, opts.burst ?? 100, opts.now ? { now: opts.now } : {});
+    this.limiter = new TokenBucket(opts.qps ?? 100, opts.burst ?? 200, opts.now ? { now: opts.now } : {});
     const agentOpts = { keepAlive: true, maxSockets: 64 };
     this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
   }
