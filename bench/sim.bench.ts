@@ -23,7 +23,7 @@ if (!isMainThread) {
   parentPort!.postMessage({ url: sim.url });
 } else {
   const worker = new Worker(new URL(import.meta.url));
-  const next = (): Promise<any> => new Promise((resolve) => worker.once('message', resolve));
+  const next = (): Promise<unknown> => new Promise((resolve) => worker.once('message', resolve));
   const { url } = (await next()) as { url: string };
   const { hostname, port } = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });

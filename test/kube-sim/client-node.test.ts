@@ -111,7 +111,7 @@ describe('@kubernetes/client-node against kube-sim', () => {
       false,
       PatchStrategy.ServerSideApply,
     );
-    expect(created.metadata?.managedFields?.[0]?.manager).toBe('lostromos');
+    expect((created as any).metadata.managedFields[0].manager).toBe('lostromos');
     const conflict = await status(
       objects.patch(spec('intruder'), undefined, undefined, 'intruder', false, PatchStrategy.ServerSideApply),
     );
