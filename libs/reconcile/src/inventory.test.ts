@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computePruneSet, inventoryOf, isOwnedBy, kindsOf } from './inventory.js';
 import type { KubeObject, ObjectRef } from './kube-object.js';
+import { refKey } from './object-ref.js';
 
 const ref = (kind: string, name: string, apiVersion = 'v1', namespace = 'ns'): ObjectRef => ({
   apiVersion,
@@ -97,5 +99,30 @@ describe('prune set', () => {
       ownerUid: 'u1',
     });
     expect(prune.map((r) => r.kind)).toEqual(['Deployment', 'ConfigMap', 'Namespace']);
+  });
+});
+
+describe('prune set safety (property)', () => {
+  const arbRef = fc.record({
+    apiVersion: fc.constantFrom('v1', 'apps/v1'),
+    kind: fc.constantFrom('ConfigMap', 'Deployment', 'Secret'),
+    namespace: fc.constantFrom('a', 'b'),
+    name: fc.constantFrom('x', 'y', 'z'),
+  });
+  const arbOwned = fc.array(fc.tuple(arbRef, fc.constantFrom('u1', 'u2', undefined)));
+
+  it('never proposes a desired object, nor a listed object without our owner-uid label', () => {
+    fc.assert(
+      fc.property(fc.array(arbRef), fc.array(arbRef), arbOwned, (previous, desired, owned) => {
+        const listed = owned.map(([r, uid]) => live(r, uid));
+        const prune = computePruneSet({ previous, desired, owned: listed, ownerUid: 'u1' });
+        const desiredKeys = new Set(desired.map(refKey));
+        const previousKeys = new Set(previous.map(refKey));
+        const ownedKeys = new Set(owned.filter(([, uid]) => uid === 'u1').map(([r]) => refKey(r)));
+        return prune.every(
+          (r) => !desiredKeys.has(refKey(r)) && (previousKeys.has(refKey(r)) || ownedKeys.has(refKey(r))),
+        );
+      }),
+    );
   });
 });

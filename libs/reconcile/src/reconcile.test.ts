@@ -424,6 +424,26 @@ describe('reconcile: deletion', () => {
     expect(cluster.find(cmRef)).toBeUndefined();
   });
 
+  it('reports a cleanup the API server refuses permanently on the CR and keeps the finalizer', async () => {
+    putCr({ by: 'a' });
+    await reconcile(key, deps);
+    cluster.mutate(crRef, (cr) => {
+      cr.metadata.deletionTimestamp = '2026-03-01T10:05:00Z';
+    });
+    cluster.failNext(
+      'delete',
+      new PortError('deployments.apps is forbidden', { retryable: false, code: 'FORBIDDEN' }),
+    );
+    const result = await reconcile(key, deps);
+    expect(result.error).toMatchObject({ code: 'LOSTROMOS_API_REJECTED', retryable: false });
+    expect(cluster.find(crRef)?.metadata.finalizers).toEqual(['lostromos.io/cleanup']);
+    const reconciled = findCondition(crStatus().conditions, 'Reconciled');
+    expect(reconciled).toMatchObject({ status: 'False', reason: 'APIRejected' });
+    expect(reconciled?.message).toContain('cleanup of the deleted CR is blocked');
+    expect(reconciled?.message).toContain('deployments.apps is forbidden');
+    expect(cluster.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'APIRejected' });
+  });
+
   it('does nothing for a CR being deleted that no longer holds our finalizer', async () => {
     putCr({ by: 'a' }, { deletionTimestamp: '2026-03-01T10:05:00Z', finalizers: ['other.io/keep'] });
     const result = await reconcile(key, deps);

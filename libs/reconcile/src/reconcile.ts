@@ -2,7 +2,7 @@ import { applyObjects, type ApplyReport } from './apply-objects.js';
 import { statusOf } from './cr-status.js';
 import { deleteOwned } from './delete-owned.js';
 import { prepareDesiredState } from './desired-state.js';
-import { asPermanentError } from './errors.js';
+import { ApiRejectedError, asPermanentError } from './errors.js';
 import type { CrKey, KubeObject } from './kube-object.js';
 import { CLEANUP_FINALIZER, PAUSED_ANNOTATION } from './labels.js';
 import type { ReconcileDeps, ReconcileResult } from './ports.js';
@@ -23,7 +23,7 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
   const cr = await deps.reader.getCr(key, { apiVersion: ctx.crApiVersion, kind: deps.resource.kind });
   if (!cr) return ctx.finish('gone');
   if (!cr.metadata.uid) throw new Error(`CR ${ctx.keyText} was returned without metadata.uid`);
-  if (cr.metadata.deletionTimestamp) return deleteOwned(ctx, cr);
+  if (cr.metadata.deletionTimestamp) return cleanUp(ctx, cr);
   if (cr.metadata.annotations?.[PAUSED_ANNOTATION] === 'true') return reportPaused(ctx, cr);
   const current = await ensureFinalizer(ctx, cr);
   try {
@@ -32,6 +32,21 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
     const permanent = asPermanentError(err);
     if (!permanent) throw err;
     return reportPermanentFailure(ctx, current, permanent);
+  }
+}
+
+/** Deletion path; a permanent refusal (e.g. RBAC) is reported on the CR, whose finalizer stays until it succeeds. */
+async function cleanUp(ctx: ReconcileContext, cr: KubeObject): Promise<ReconcileResult> {
+  try {
+    return await deleteOwned(ctx, cr);
+  } catch (err) {
+    const permanent = asPermanentError(err);
+    if (!permanent) throw err;
+    const blocked = new ApiRejectedError(
+      `cleanup of the deleted CR is blocked; the ${CLEANUP_FINALIZER} finalizer stays until it succeeds: ${permanent.message}`,
+      { cause: err },
+    );
+    return reportPermanentFailure(ctx, cr, blocked);
   }
 }
 
