@@ -294,6 +294,16 @@ describe('optional features', () => {
     );
   });
 
+  it('ships the Grafana dashboard of deploy/grafana as a sidecar ConfigMap, byte for byte', () => {
+    const source = fs.readFileSync(path.join(ROOT, 'deploy/grafana/lostromos-dashboard.json'), 'utf8');
+    const copy = fs.readFileSync(path.join(CHART, 'files/lostromos-dashboard.json'), 'utf8');
+    expect(copy, 'run: cp deploy/grafana/lostromos-dashboard.json deploy/helm/lostromos/files/').toBe(source);
+    const cm = find(renderChart(['-f', ALL_FEATURES]), 'ConfigMap', '-grafana-dashboard');
+    expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
+    expect(JSON.parse(cm.data['lostromos-dashboard.json'] as string).uid).toBe('lostromos-operator');
+    expect(renderChart().some((o) => o.metadata.name.endsWith('-grafana-dashboard'))).toBe(false);
+  });
+
   it('worker pools: dedicated Deployments and PDBs consuming only their queues', () => {
     const objs = renderChart(['-f', ALL_FEATURES]);
     const main = find(objs, 'Deployment', '-worker').spec.template.spec.containers[0].args;
