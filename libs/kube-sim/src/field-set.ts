@@ -218,12 +218,13 @@ export function toFieldsV1(set: FieldSet): JsonObject {
       const p = prefix === '' ? el : `${prefix}${SEP}${el}`;
       const keys = Object.keys(child);
       if (keys.length > 0) {
+        let target = child;
         if (set.has(p)) {
-          const rebuilt: JsonObject = { '.': {} };
-          for (const k of keys) rebuilt[k] = child[k];
-          node[el] = rebuilt;
+          target = { '.': {} };
+          for (const k of keys) target[k] = child[k];
+          node[el] = target;
         }
-        mark(child, p);
+        mark(target, p);
       }
     }
   };
