@@ -77,7 +77,7 @@ export class ResourceWatch {
   private async run(signal: AbortSignal): Promise<void> {
     const r = this.resource;
     const apiVersion = `${r.group}/${r.version}`;
-    const backoff = this.opts.backoff ?? { initialMs: 1000, maxMs: 30_000 };
+    const backoff = this.opts.backoff ?? { initialMs: 1000, maxMs: 10_000 };
     for (let attempt = 1; !signal.aborted; attempt++) {
       try {
         await this.kube.discovery.resolvePlural(apiVersion, r.plural);

@@ -196,10 +196,24 @@ export async function startRoles(
     }
     if (runsDashboard) {
       const d = createDashboard({ config, logger: log, metrics, health, queueMetrics: !producer });
-      dashboard = d;
-      const { url } = await d.start();
-      log.info({ url }, 'dashboard listening');
-      stops.push(() => d.stop());
+      try {
+        const { url } = await d.start();
+        dashboard = d;
+        log.info({ url }, 'dashboard listening');
+        stops.push(() => d.stop());
+      } catch (err) {
+        // `--role all` without a dashboard password (e.g. the original tool's single-CRD flags) still runs the
+        // controller; the dashboard is skipped with the reason. `--role dashboard` fails instead.
+        const code = (err as { code?: unknown }).code;
+        if (role !== 'all' || (code !== 'DASHBOARD_NO_PASSWORD' && code !== 'DASHBOARD_PASSWORD_FILE'))
+          throw err;
+        health.remove('dashboard');
+        health.remove('dashboard-redis');
+        log.warn(
+          { err },
+          'dashboard not started: set dashboard.auth (passwordFile, or mode none) to enable it',
+        );
+      }
     }
     const server = await startHealthServer({
       address: config.server.address,
