@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parseConfig } from '@lostromos/config';
+import { createOperatorMetrics, registerQueueMetrics } from '@lostromos/observability';
 import { loadTemplateSet, renderTemplateSet } from '@lostromos/render';
 import {
   ALL_FEATURES,
@@ -302,6 +303,24 @@ describe('optional features', () => {
     expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
     expect(JSON.parse(cm.data['lostromos-dashboard.json'] as string).uid).toBe('lostromos-operator');
     expect(renderChart().some((o) => o.metadata.name.endsWith('-grafana-dashboard'))).toBe(false);
+  });
+
+  it('alerts and KEDA query only metrics a Lostrómos process exports', () => {
+    const m = createOperatorMetrics({ collectDefault: false });
+    registerQueueMetrics(m.registry, { queues: [] });
+    const known = new Set(m.registry.getMetricsAsArray().map((x) => x.name));
+    const objs = renderChart(['-f', ALL_FEATURES]);
+    const exprs: string[] = find(objs, 'PrometheusRule', 'lz-lostromos')
+      .spec.groups.flatMap((g: any) => g.rules)
+      .map((r: any) => r.expr as string);
+    exprs.push(find(objs, 'ScaledObject', '-worker').spec.triggers[0].metadata.query as string);
+    for (const expr of exprs) {
+      const names = [...expr.replace(/"[^"]*"/g, '""').matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{)/g)].map(
+        (x) => x[1]!,
+      );
+      expect(names.length, expr).toBeGreaterThan(0);
+      for (const n of names) expect(known.has(n), `${n} in ${expr}`).toBe(true);
+    }
   });
 
   it('worker pools: dedicated Deployments and PDBs consuming only their queues', () => {
