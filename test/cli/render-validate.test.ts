@@ -177,7 +177,7 @@ describe('lostromos render --templates', () => {
     expect(r.stdout).toBe('');
     const [first, second] = r.stderr.split('\n');
     expect(first).toBe(
-      'lostromos render: broken/cm.yaml:1: metadata.labels.version must be a string, got 1 (quote it: "1")',
+      'lostromos render: broken/cm.yaml:6: metadata.labels.version must be a string, got 1 (quote it: "1")',
     );
     expect(second).toBe('  (error code LZ_RENDER_INVALID_OBJECT; see docs/templates.md)');
   });

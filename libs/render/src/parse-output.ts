@@ -1,4 +1,5 @@
 import YAML, { isScalar, LineCounter, type Document, type Scalar, type YAMLMap } from 'yaml';
+import type { SourceLine } from './line-markers.js';
 import { RenderError } from './render-error.js';
 import { plainScalarValue, type ValueTable } from './value-tokens.js';
 
@@ -7,6 +8,8 @@ export interface ParsedDocument {
   value: unknown;
   file: string;
   line: number;
+  /** Where a field of the document was written (template file and line), for precise errors. */
+  locate?: (path: readonly (string | number)[]) => SourceLine | undefined;
 }
 
 /** A scalar of the parsed output that holds value tokens. */
@@ -24,11 +27,12 @@ interface Hole {
  * again. Built and used synchronously, so mutating its nodes per instantiation is safe.
  */
 export interface OutputPlan {
-  docs: { doc: Document; line: number; source: string | undefined }[];
+  docs: { doc: Document; at: SourceLine; source: string | undefined }[];
   holes: Hole[];
   /** Mappings with a token in a key: checked for duplicate keys after filling. */
   keyedMaps: YAMLMap[];
-  lineAt(offset: number | undefined): number;
+  /** Template file and line of an offset in the rendered text. */
+  locate(offset: number | undefined): SourceLine;
 }
 
 function kindOf(v: unknown): string {
@@ -43,33 +47,38 @@ export function planRenderedYaml(
   text: string,
   file: string,
   table: Pick<ValueTable, 'pattern' | 'has' | 'exactIndex'> | undefined,
-  opts: { sourceComments?: boolean } = {},
+  opts: { sourceComments?: boolean; lineMap?: readonly SourceLine[] } = {},
 ): OutputPlan {
   const lines = new LineCounter();
   const parsed = YAML.parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const list: Document[] = Array.isArray(parsed) ? parsed : [];
   const lineAt = (offset: number | undefined): number =>
     offset === undefined ? 1 : lines.linePos(offset).line;
+  const locate = (offset: number | undefined): SourceLine => {
+    const line = lineAt(offset);
+    return opts.lineMap?.[line - 1] ?? { file, line };
+  };
   const excerpt = (line: number): string => {
     const raw = text.split('\n')[line - 1] ?? '';
     const shown = table ? raw.replace(table.pattern, '{{…}}') : raw;
     return shown.length > 120 ? `${shown.slice(0, 120)}…` : shown;
   };
-  const plan: OutputPlan = { docs: [], holes: [], keyedMaps: [], lineAt };
+  const plan: OutputPlan = { docs: [], holes: [], keyedMaps: [], locate };
   for (const doc of list) {
     const err = doc.errors[0];
     if (err) {
       const line = err.linePos?.[0].line ?? lineAt(err.pos[0]);
+      const at = opts.lineMap?.[line - 1] ?? { file, line };
       throw new RenderError(
         'LZ_RENDER_YAML',
         `rendered output is not valid YAML: ${err.message.split('\n')[0]} (rendered line: ${JSON.stringify(excerpt(line))})`,
-        { file, line },
+        at,
       );
     }
     // helm marks each document with "# Source: chart/templates/x.yaml"; lines in its output mean nothing.
     const comments = `${doc.commentBefore ?? ''}\n${doc.contents?.commentBefore ?? ''}`;
     const source = opts.sourceComments ? /Source: (\S+)/.exec(comments)?.[1] : undefined;
-    plan.docs.push({ doc, line: lineAt(doc.contents?.range?.[0]), source });
+    plan.docs.push({ doc, at: locate(doc.contents?.range?.[0]), source });
     if (!table) continue;
     YAML.visit(doc, {
       Scalar(key, node) {
@@ -105,7 +114,7 @@ export function instantiatePlan(
       throw new RenderError(
         'LZ_RENDER_VALUE_NOT_SCALAR',
         `{{…}} produced ${kindOf(v)}; a value in {{…}} must be a string, number or boolean (write {{toYaml …}} or {{json …}} to insert structure)`,
-        { file, line: plan.lineAt(node.range?.[0]) },
+        plan.locate(node.range?.[0]),
       );
     }
     return String(v);
@@ -129,17 +138,14 @@ export function instantiatePlan(
         throw new RenderError(
           'LZ_RENDER_DUPLICATE_KEY',
           `key ${JSON.stringify(k)} appears twice in the same mapping`,
-          {
-            file,
-            line: plan.lineAt(at),
-          },
+          plan.locate(at),
         );
       }
       seen.add(k);
     }
   }
   const out: ParsedDocument[] = [];
-  for (const { doc, line, source } of plan.docs) {
+  for (const { doc, at, source } of plan.docs) {
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 50 });
@@ -147,15 +153,27 @@ export function instantiatePlan(
       throw new RenderError(
         'LZ_RENDER_YAML',
         `rendered output cannot be converted: ${(e as Error).message}`,
-        {
-          file,
-          line,
-          cause: e,
-        },
+        { ...at, cause: e },
       );
     }
     if (value === null || value === undefined) continue;
-    out.push(source ? { value, file: source, line: 0 } : { value, file, line });
+    if (source) {
+      out.push({ value, file: source, line: 0 });
+      continue;
+    }
+    out.push({
+      value,
+      file: at.file,
+      line: at.line,
+      locate: (path) => {
+        for (let n = path.length; n > 0; n--) {
+          const node: unknown = doc.getIn(path.slice(0, n), true);
+          const range = (node as { range?: [number, number, number] } | undefined)?.range;
+          if (range) return plan.locate(range[0]);
+        }
+        return undefined;
+      },
+    });
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { KubeObject } from './kube-object.js';
+import { stripLineMarkers } from './line-markers.js';
 import { instantiatePlan, planRenderedYaml, type ParsedDocument } from './parse-output.js';
 import { isRenderError, RenderError } from './render-error.js';
 import { buildTemplateContext } from './template-context.js';
@@ -52,7 +53,8 @@ export function renderTemplateSet(set: TemplateSet, input: RenderInput): KubeObj
     if (plan) {
       file.plans.delete(text);
     } else {
-      plan = planRenderedYaml(text, file.display, table);
+      const { text: clean, lines } = stripLineMarkers(text, set.sources, file.display);
+      plan = planRenderedYaml(clean, file.display, table, { lineMap: lines });
       if (file.plans.size >= PLAN_CACHE_SIZE) file.plans.delete(file.plans.keys().next().value!);
     }
     if (text.length <= PLAN_CACHE_MAX_TEXT) file.plans.set(text, plan);

@@ -1,4 +1,5 @@
 import type {} from 'handlebars';
+import { markContent } from './line-markers.js';
 import { RenderError } from './render-error.js';
 
 type AST = hbs.AST.Program;
@@ -21,6 +22,10 @@ function helperPath(loc: hbs.AST.SourceLocation): hbs.AST.PathExpression {
 
 export interface RewriteContext {
   file: string;
+  /** Index of this file in the set's source list, for line markers (see line-markers.ts). */
+  fileIndex: number;
+  /** Partials are indented by Handlebars when included on an indented line. */
+  partial: boolean;
   isHelper(name: string): boolean;
   isPartial(name: string): boolean;
 }
@@ -121,6 +126,11 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
           if (node.type === 'PartialBlockStatement') walk((node as hbs.AST.PartialBlockStatement).program);
           return p;
         }
+        case 'ContentStatement':
+          markContent(node as hbs.AST.ContentStatement & { original?: string }, ctx.fileIndex, {
+            partial: ctx.partial,
+          });
+          return node;
         default:
           return node;
       }

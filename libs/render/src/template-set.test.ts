@@ -84,6 +84,25 @@ describe('loadTemplateSet', () => {
   });
 });
 
+describe('partials', () => {
+  it('keep YAML indentation when nested, indented and inline (an inline partial without a final newline)', () => {
+    const objs = renderSources({
+      '_inner.hbs': 'deep: {{name}}\nother: x\n',
+      '_outer.hbs': 'team: a\nnested:\n  {{> inner}}\n',
+      '_val.hbs': '{{spec.n}}',
+      'a.yaml': `${CM('a')}data:\n  n: "{{> val}}"\n  m: {{> val}}\nspec:\n  meta:\n    {{> outer}}\n  list:\n    - {{> val}}\n    - x\n`,
+    });
+    expect(objs).toHaveLength(1);
+    expect(objs[0]).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a' },
+      data: { n: '2', m: 2 },
+      spec: { meta: { team: 'a', nested: { deep: 'demo', other: 'x' } }, list: [2, 'x'] },
+    });
+  });
+});
+
 describe('compile errors carry file:line', () => {
   it('Handlebars syntax errors', () => {
     const err = errorOf(() =>
@@ -158,29 +177,29 @@ describe('output parsing and validation', () => {
     [
       'apiVersion: v1\nkind: configMap\nmetadata:\n  name: a\n',
       'LZ_RENDER_INVALID_OBJECT',
-      1,
+      2,
       'kind "configMap" is not valid',
     ],
     ['apiVersion: v1\nkind: ConfigMap\n', 'LZ_RENDER_INVALID_OBJECT', 1, 'metadata: required'],
     [
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: a-\n',
       'LZ_RENDER_INVALID_OBJECT',
-      1,
+      4,
       'metadata.name: required',
     ],
-    [CM('Upper_Case'), 'LZ_RENDER_INVALID_OBJECT', 1, 'metadata.name "Upper_Case" is not a valid name'],
-    [`${CM('a')}  namespace: Not_Valid\n`, 'LZ_RENDER_INVALID_OBJECT', 1, 'metadata.namespace "Not_Valid"'],
+    [CM('Upper_Case'), 'LZ_RENDER_INVALID_OBJECT', 4, 'metadata.name "Upper_Case" is not a valid name'],
+    [`${CM('a')}  namespace: Not_Valid\n`, 'LZ_RENDER_INVALID_OBJECT', 5, 'metadata.namespace "Not_Valid"'],
     [
       `${CM('a')}  labels:\n    version: 1.0\n`,
       'LZ_RENDER_INVALID_OBJECT',
-      1,
+      6,
       'metadata.labels.version must be a string',
     ],
-    [`${CM('a')}  labels:\n    x: "has space"\n`, 'LZ_RENDER_INVALID_OBJECT', 1, 'not a valid label value'],
+    [`${CM('a')}  labels:\n    x: "has space"\n`, 'LZ_RENDER_INVALID_OBJECT', 6, 'not a valid label value'],
     [
       `${CM('a')}  annotations:\n    x: 3\n`,
       'LZ_RENDER_INVALID_OBJECT',
-      1,
+      6,
       'metadata.annotations.x must be a string',
     ],
     [
@@ -299,5 +318,77 @@ describe('output parsing and validation', () => {
     const b = renderTemplateSet(set, { cr, values: {} });
     expect(a).toEqual(b);
     expect(cr).toEqual(CR);
+  });
+});
+
+describe('errors point at the template line, through conditionals, loops and partials', () => {
+  const crWith = (spec: Record<string, unknown>): KubeObject => ({ ...CR, spec });
+  const fail = (files: Record<string, string>, spec: Record<string, unknown>): RenderError =>
+    errorOf(() =>
+      renderTemplateSet(compileTemplateSet('/t/set', new Map(Object.entries(files))), {
+        cr: crWith(spec),
+        values: {},
+      }),
+    );
+
+  it('after standalone block lines that Handlebars removes', () => {
+    const err = fail(
+      {
+        'a.yaml':
+          '{{#if spec.on}}\n{{/if}}\n# comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n',
+      },
+      { on: true },
+    );
+    expect(err).toMatchObject({ file: 'set/a.yaml', line: 7 });
+  });
+
+  it('inside a loop, on its second iteration', () => {
+    const err = fail(
+      {
+        'a.yaml':
+          '{{#each spec.items}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x{{this}}\ndata:\n  v: {{#if (eq this 2)}}{{@root.spec}}{{/if}}\n{{/each}}\n',
+      },
+      { items: [1, 2] },
+    );
+    expect(err).toMatchObject({ code: 'LZ_RENDER_VALUE_NOT_SCALAR', file: 'set/a.yaml', line: 8 });
+  });
+
+  it('in a partial: the partial file and its line', () => {
+    const err = fail(
+      {
+        '_labels.hbs': 'team: a\nversion: 1.0\n',
+        'a.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    {{> labels}}\ndata:\n  x: y\n',
+      },
+      {},
+    );
+    expect(err).toMatchObject({
+      file: 'set/_labels.hbs',
+      line: 2,
+      message: expect.stringContaining('metadata.labels.version must be a string') as unknown,
+    });
+  });
+
+  it('after a partial: back in the including file', () => {
+    const err = fail(
+      {
+        '_labels.hbs': 'team: a\n',
+        'a.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    {{> labels}}\ndata:\n  x: {{spec}}\n',
+      },
+      {},
+    );
+    expect(err).toMatchObject({ file: 'set/a.yaml', line: 8 });
+  });
+
+  it('YAML syntax errors too', () => {
+    const err = fail(
+      {
+        'a.yaml':
+          '{{#if spec.on}}\n{{/if}}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: a: b\n',
+      },
+      { on: true },
+    );
+    expect(err).toMatchObject({ code: 'LZ_RENDER_YAML', file: 'set/a.yaml', line: 8 });
   });
 });

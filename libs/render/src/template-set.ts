@@ -29,6 +29,8 @@ export interface TemplateSet {
   readonly partials: readonly string[];
   /** sha256 of every file name and content: changes whenever the templates do. */
   readonly revision: string;
+  /** Display names of the set's files (templates and partials), indexed by the line markers. */
+  readonly sources: readonly string[];
   /** Secret per compiled set: value tokens are `lzv<nonce>x<n>z`, unguessable by template output. */
   readonly nonce: string;
 }
@@ -126,8 +128,11 @@ export function compileTemplateSet(
   for (const name of sources.keys()) {
     if (name.startsWith('_')) partialNames.set(name.slice(1).replace(TEMPLATE_EXT, ''), name);
   }
+  const sourceNames = [...sources.keys()].map((n) => `${base}/${n}`);
   const ctxFor = (display: string): Parameters<typeof rewriteTemplate>[1] => ({
     file: display,
+    fileIndex: sourceNames.indexOf(display),
+    partial: path.basename(display).startsWith('_'),
     isHelper: (n) => helpers.has(n),
     isPartial: (n) => partialNames.has(n),
   });
@@ -186,6 +191,7 @@ export function compileTemplateSet(
     files,
     partials: [...partialNames.keys()].sort(),
     revision: rev,
+    sources: sourceNames,
     nonce: randomBytes(12).toString('hex'),
   };
 }

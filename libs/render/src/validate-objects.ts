@@ -29,19 +29,30 @@ function checkStringMap(
   what: string,
   m: unknown,
   validValue: RegExp | undefined,
-  fail: (msg: string) => never,
+  fail: (msg: string, code?: undefined, path?: readonly (string | number)[]) => never,
 ): void {
   if (m === undefined || m === null) return;
-  if (typeof m !== 'object' || Array.isArray(m)) fail(`metadata.${what} must be a mapping`);
+  if (typeof m !== 'object' || Array.isArray(m))
+    fail(`metadata.${what} must be a mapping`, undefined, ['metadata', what]);
   for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
     const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
     if (!QUALIFIED_KEY.test(k) || name.length > 63 || k.length > 317)
-      fail(`metadata.${what} key ${q(k)} is not a valid key (prefix/name, name ≤ 63 characters)`);
+      fail(`metadata.${what} key ${q(k)} is not a valid key (prefix/name, name ≤ 63 characters)`, undefined, [
+        'metadata',
+        what,
+        k,
+      ]);
     if (typeof v !== 'string')
-      fail(`metadata.${what}.${k} must be a string, got ${q(v)} (quote it: "${String(v)}")`);
+      fail(
+        `metadata.${what}.${k} must be a string, got ${q(v)}${typeof v === 'object' || v === undefined ? '' : ` (quote it: "${JSON.stringify(v)}")`}`,
+        undefined,
+        ['metadata', what, k],
+      );
     if (validValue && (v.length > 63 || !validValue.test(v))) {
       fail(
         `metadata.${what}.${k} value ${q(v)} is not a valid label value (≤ 63 of A-Z a-z 0-9 - _ ., starting and ending alphanumeric)`,
+        undefined,
+        ['metadata', what, k],
       );
     }
   }
@@ -55,8 +66,11 @@ export function validateObject(doc: ParsedDocument): KubeObject {
       | 'LZ_RENDER_INVALID_OBJECT'
       | 'LZ_RENDER_NOT_OBJECT'
       | 'LZ_RENDER_TOO_LARGE' = 'LZ_RENDER_INVALID_OBJECT',
+    path?: readonly (string | number)[],
   ): never => {
-    throw new RenderError(code, msg, { file: doc.file, line: doc.line });
+    // Point at the offending field's template line when we know it, else at the document.
+    const at = (path && doc.locate?.(path)) ?? { file: doc.file, line: doc.line };
+    throw new RenderError(code ?? 'LZ_RENDER_INVALID_OBJECT', msg, at);
   };
   const o = doc.value;
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
@@ -71,6 +85,8 @@ export function validateObject(doc: ParsedDocument): KubeObject {
       obj.apiVersion === undefined
         ? 'apiVersion: required (e.g. v1 or apps/v1)'
         : `apiVersion ${q(obj.apiVersion)} is not valid (e.g. v1 or apps/v1)`,
+      undefined,
+      ['apiVersion'],
     );
   }
   if (typeof obj.kind !== 'string' || !KIND.test(obj.kind)) {
@@ -78,6 +94,8 @@ export function validateObject(doc: ParsedDocument): KubeObject {
       obj.kind === undefined
         ? 'kind: required (e.g. ConfigMap)'
         : `kind ${q(obj.kind)} is not valid (PascalCase, e.g. ConfigMap)`,
+      undefined,
+      ['kind'],
     );
   }
   const meta = obj.metadata;
@@ -87,11 +105,15 @@ export function validateObject(doc: ParsedDocument): KubeObject {
   if (m.name === undefined || m.name === null || m.name === '') {
     fail(
       `metadata.name: required (${String(obj.kind)} objects are applied by name; generateName is not supported)`,
+      undefined,
+      ['metadata'],
     );
   }
   if (typeof m.name !== 'string' || m.name.length > 253 || !DNS_SUBDOMAIN.test(m.name)) {
     fail(
       `metadata.name ${q(m.name)} is not a valid name (lower-case letters, digits, '-' and '.', ≤ 253 characters)`,
+      undefined,
+      ['metadata', 'name'],
     );
   }
   if (
@@ -99,7 +121,10 @@ export function validateObject(doc: ParsedDocument): KubeObject {
     m.namespace !== null &&
     (typeof m.namespace !== 'string' || m.namespace.length > 63 || !DNS_LABEL.test(m.namespace))
   ) {
-    fail(`metadata.namespace ${q(m.namespace)} is not a valid namespace`);
+    fail(`metadata.namespace ${q(m.namespace)} is not a valid namespace`, undefined, [
+      'metadata',
+      'namespace',
+    ]);
   }
   if (m.namespace === null) delete m.namespace;
   checkStringMap('labels', m.labels, LABEL_VALUE, fail);
