@@ -4,14 +4,14 @@ import { deleteAt, fieldSetOf, fromFieldsV1, toFieldsV1, valueAt } from './field
 import { builtinListSemantics } from './list-semantics.js';
 import type { Manager } from './managed-fields.js';
 import { ignoredPaths, serverSideApply, trackUpdate } from './server-side-apply.js';
-import type { KubeObject } from './types.js';
+import type { JsonObject, KubeObject } from './types.js';
 
 const walk = {
   listSemantics: builtinListSemantics,
   ignore: ignoredPaths({ statusSubresource: true, subresource: '' }),
 };
 const opts = { ...walk, apiVersion: 'apps/v1', subresource: '', now: '2026-01-01T00:00:00Z' };
-const deploy = (spec: Record<string, unknown>, labels?: Record<string, string>): KubeObject => ({
+const deploy = (spec: JsonObject, labels?: Record<string, string>): KubeObject => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: labels ? { name: 'd', labels } : { name: 'd' },
