@@ -1,0 +1,298 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { findCondition } from './conditions.js';
+import { reconcile } from './reconcile.js';
+import { FakeRenderer, PortError } from './testing/fake-cluster.js';
+import { cmRef, crRef, deployRef, key, Scenario } from './testing/scenario.js';
+
+let s: Scenario;
+beforeEach(() => {
+  s = new Scenario();
+});
+describe('reconcile: pruning', () => {
+  it('prunes an object that is no longer rendered, in reverse order, with a uid precondition', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    const uid = s.cluster.find(deployRef)?.metadata.uid;
+    s.cluster.events.length = 0;
+    s.updateSpec({ by: 'a', withDeployment: false });
+
+    const result = await reconcile(key, s.deps);
+    expect(result.pruned).toEqual([deployRef]);
+    expect(s.cluster.find(deployRef)).toBeUndefined();
+    expect(s.cluster.writesOf('delete')).toEqual([
+      { op: 'delete', key: 'apps/Deployment/crew/ripley-web', uid, propagationPolicy: 'Background' },
+    ]);
+    expect(s.crStatus().resources).toEqual([cmRef]);
+    expect(s.cluster.events.map((e) => e.reason)).toEqual(['Pruned']);
+  });
+
+  it('prunes labelled orphans missing from the inventory (an apply interrupted before its status write)', async () => {
+    const cr = s.putCr({ by: 'a', withDeployment: false });
+    s.cluster.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'orphan',
+        namespace: 'crew',
+        labels: { 'lostromos.io/owner-uid': cr.metadata.uid ?? '' },
+      },
+    });
+    const result = await reconcile(key, s.deps);
+    expect(result.pruned).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'crew', name: 'orphan' },
+    ]);
+  });
+
+  it('never touches objects not labelled as ours, even when the inventory names them', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    // Someone replaces our Deployment with their own object of the same name, then we stop rendering it.
+    s.cluster.objects.delete('apps/Deployment/crew/ripley-web');
+    s.cluster.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'ripley-web', namespace: 'crew' },
+    });
+    s.cluster.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'bystander', namespace: 'crew', labels: { app: 'ripley' } },
+    });
+    s.updateSpec({ by: 'a', withDeployment: false });
+
+    const result = await reconcile(key, s.deps);
+    expect(result.pruned).toEqual([]);
+    expect(s.cluster.writesOf('delete')).toEqual([]);
+    expect(s.cluster.find(deployRef)).toBeDefined();
+    expect(s.cluster.find({ ...cmRef, name: 'bystander' })).toBeDefined();
+  });
+
+  it('refuses to take over an existing object it did not create (OwnershipConflict), applying nothing over it', async () => {
+    s.cluster.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ripley-config', namespace: 'crew' },
+      data: { mine: 'yes' },
+    });
+    s.putCr({ by: 'a' });
+
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('failed-permanent');
+    expect(result.error?.code).toBe('LOSTROMOS_OWNERSHIP_CONFLICT');
+    expect(s.cluster.find(cmRef)?.data).toEqual({ mine: 'yes' });
+    expect(s.cluster.writesOf('apply')).toEqual([]);
+    expect(findCondition(s.crStatus().conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'OwnershipConflict',
+    });
+    expect(findCondition(s.crStatus().conditions, 'Ready')?.message).toContain(
+      'ConfigMap crew/ripley-config already exists',
+    );
+  });
+});
+
+describe('reconcile: deletion', () => {
+  it('deletes owned objects, including label-only ones in other namespaces, in reverse order, then releases the finalizer', async () => {
+    s.deps.resource.allow = { namespaces: ['shared'] };
+    s.putCr({
+      by: 'a',
+      extra: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'elsewhere', namespace: 'shared' } }],
+    });
+    await reconcile(key, s.deps);
+    const elsewhere = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shared', name: 'elsewhere' };
+    expect(s.cluster.find(elsewhere)?.metadata.ownerReferences).toBeUndefined();
+    s.cluster.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'foreign', namespace: 'crew' } });
+    s.cluster.events.length = 0;
+
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.deletionTimestamp = '2026-03-01T10:05:00Z';
+    });
+    const result = await reconcile(key, s.deps);
+
+    expect(result.outcome).toBe('deleted');
+    expect(result.deleted).toEqual([deployRef, elsewhere, cmRef]);
+    expect(s.cluster.writesOf('delete').every((w) => w.uid !== undefined)).toBe(true);
+    expect(s.cluster.find(elsewhere)).toBeUndefined();
+    expect(s.cluster.find({ ...cmRef, name: 'foreign' })).toBeDefined();
+    expect(s.cluster.find(crRef)).toBeUndefined(); // finalizer released, the fake API server removes it
+    expect(s.cluster.events.map((e) => e.reason)).toEqual(['Deleted']);
+  });
+
+  it('finishes the cleanup on retry when a delete fails transiently, keeping the finalizer until then', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.deletionTimestamp = '2026-03-01T10:05:00Z';
+    });
+    s.cluster.failNext('delete', new PortError('etcd timeout', { retryable: true, code: 'TIMEOUT' }));
+    await expect(reconcile(key, s.deps)).rejects.toThrow('etcd timeout');
+    expect(s.cluster.find(crRef)?.metadata.finalizers).toEqual(['lostromos.io/cleanup']);
+
+    expect((await reconcile(key, s.deps)).outcome).toBe('deleted');
+    expect(s.cluster.find(crRef)).toBeUndefined();
+    expect(s.cluster.find(cmRef)).toBeUndefined();
+  });
+
+  it('reports a cleanup the API server refuses permanently on the CR and keeps the finalizer', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.deletionTimestamp = '2026-03-01T10:05:00Z';
+    });
+    s.cluster.failNext(
+      'delete',
+      new PortError('deployments.apps is forbidden', { retryable: false, code: 'FORBIDDEN' }),
+    );
+    const result = await reconcile(key, s.deps);
+    expect(result.error).toMatchObject({ code: 'LOSTROMOS_API_REJECTED', retryable: false });
+    expect(s.cluster.find(crRef)?.metadata.finalizers).toEqual(['lostromos.io/cleanup']);
+    const reconciled = findCondition(s.crStatus().conditions, 'Reconciled');
+    expect(reconciled).toMatchObject({ status: 'False', reason: 'APIRejected' });
+    expect(reconciled?.message).toContain('cleanup of the deleted CR is blocked');
+    expect(reconciled?.message).toContain('deployments.apps is forbidden');
+    expect(s.cluster.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'APIRejected' });
+  });
+
+  it('does nothing for a CR being deleted that no longer holds our finalizer', async () => {
+    s.putCr({ by: 'a' }, { deletionTimestamp: '2026-03-01T10:05:00Z', finalizers: ['other.io/keep'] });
+    const result = await reconcile(key, s.deps);
+    expect(result).toMatchObject({ outcome: 'deleted', writes: 0 });
+  });
+
+  it('reports a CR that no longer exists as gone without any write', async () => {
+    const result = await reconcile(key, s.deps);
+    expect(result).toEqual({ outcome: 'gone', applied: [], pruned: [], deleted: [], writes: 0 });
+  });
+});
+
+describe('reconcile: paused', () => {
+  it('leaves a paused CR and its objects alone and says so in status', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.annotations = { 'lostromos.io/paused': 'true' };
+    });
+    s.updateSpec({ by: 'b' });
+
+    const result = await reconcile(key, s.deps);
+    expect(result).toMatchObject({ outcome: 'paused', writes: 1 });
+    expect(s.cluster.find(cmRef)?.data).toEqual({ by: 'a' });
+    expect(findCondition(s.crStatus().conditions, 'Reconciled')).toMatchObject({
+      status: 'False',
+      reason: 'Paused',
+    });
+    expect(s.crStatus().observedGeneration).toBe(1);
+
+    expect((await reconcile(key, s.deps)).writes).toBe(0);
+  });
+});
+
+describe('reconcile: permanent errors', () => {
+  it('turns a render error into Ready=False RenderFailed and one Warning Event, without throwing or retrying', async () => {
+    s.deps.renderer = new FakeRenderer(() => {
+      throw new Error('templates/configmap.yaml:3: "spec.By" is required');
+    });
+    s.putCr({ by: 'a' });
+
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('failed-permanent');
+    expect(result.error).toMatchObject({ code: 'LOSTROMOS_RENDER_FAILED', retryable: false });
+    const ready = findCondition(s.crStatus().conditions, 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'RenderFailed' });
+    expect(ready?.message).toContain('"spec.By" is required');
+    expect(s.cluster.events).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'RenderFailed', action: 'Reconcile' }),
+    ]);
+
+    const again = await reconcile(key, s.deps);
+    expect(again.writes).toBe(0);
+    expect(s.cluster.events).toHaveLength(1);
+  });
+
+  it('rejects objects outside the allow policy before applying anything', async () => {
+    s.putCr({
+      by: 'a',
+      extra: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'god' } }],
+    });
+    const result = await reconcile(key, s.deps);
+    expect(result.error?.code).toBe('LOSTROMOS_POLICY_VIOLATION');
+    expect(s.cluster.writesOf('apply')).toEqual([]);
+    const reconciled = findCondition(s.crStatus().conditions, 'Reconciled');
+    expect(reconciled).toMatchObject({ status: 'False', reason: 'PolicyViolation' });
+    expect(reconciled?.message).toContain('allow.clusterScoped');
+  });
+
+  it('reports a kind the API server does not serve as UnknownKind', async () => {
+    s.putCr({ by: 'a', extra: [{ apiVersion: 'nope.io/v1', kind: 'Gizmo', metadata: { name: 'g' } }] });
+    const result = await reconcile(key, s.deps);
+    expect(result.error?.code).toBe('LOSTROMOS_UNKNOWN_KIND');
+    expect(findCondition(s.crStatus().conditions, 'Ready')?.message).toContain('Gizmo');
+  });
+
+  it('reports an object the API server rejects permanently and keeps what was applied before it in the inventory', async () => {
+    s.putCr({ by: 'a' });
+    s.cluster.failNext(
+      'apply',
+      new PortError('Deployment.apps "ripley-web" is invalid: spec.selector: Required value', {
+        retryable: false,
+        code: 'INVALID',
+      }),
+      (k) => k.startsWith('apps/Deployment'),
+    );
+    const result = await reconcile(key, s.deps);
+    expect(result.error).toMatchObject({ code: 'LOSTROMOS_APPLY_REJECTED', retryable: false });
+    expect(result.error?.message).toContain('rejected Deployment crew/ripley-web');
+    expect(s.crStatus().resources).toEqual([cmRef]);
+    expect(s.crStatus().lastApplied).toBeUndefined();
+  });
+
+  it('recovers once the cause is fixed', async () => {
+    s.putCr({
+      by: 'a',
+      extra: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'god' } }],
+    });
+    await reconcile(key, s.deps);
+    s.updateSpec({ by: 'a' });
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('applied');
+    expect(findCondition(s.crStatus().conditions, 'Reconciled')).toMatchObject({
+      status: 'True',
+      reason: 'Applied',
+    });
+  });
+});
+
+describe('reconcile: retryable errors', () => {
+  it('propagates a retryable apply error unchanged (with retryAfterMs) and writes no status', async () => {
+    s.putCr({ by: 'a' });
+    const throttled = new PortError('429 Too Many Requests', {
+      retryable: true,
+      code: 'THROTTLED',
+      retryAfterMs: 2000,
+    });
+    s.cluster.failNext('apply', throttled);
+    await expect(reconcile(key, s.deps)).rejects.toBe(throttled);
+    expect(s.cluster.writesOf('writeStatus')).toEqual([]);
+
+    expect((await reconcile(key, s.deps)).outcome).toBe('applied');
+  });
+
+  it('propagates a conflict on the finalizer update', async () => {
+    s.putCr({ by: 'a' });
+    s.cluster.failNext('setFinalizers', new PortError('409 Conflict', { retryable: true, code: 'CONFLICT' }));
+    await expect(reconcile(key, s.deps)).rejects.toThrow('409 Conflict');
+  });
+
+  it('propagates a retryable read error during the skip check', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    s.cluster.failNext('getObject', new PortError('503', { retryable: true, code: 'UNAVAILABLE' }));
+    await expect(reconcile(key, s.deps)).rejects.toThrow('503');
+  });
+
+  it('does not fail the reconcile when the Event API is down', async () => {
+    s.putCr({ by: 'a' });
+    s.cluster.failEvents = true;
+    expect((await reconcile(key, s.deps)).outcome).toBe('applied');
+  });
+});
