@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { isConfigError, loadConfig, parseFlags, type FlagSpec } from '@lostromos/config';
+import { LOG_LEVELS, isConfigError, loadConfig, parseFlags, type FlagSpec } from '@lostromos/config';
 import { startKubeSim } from '@lostromos/kube-sim';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
 import { applyWithRetry } from '../dev/apply-manifests.js';
@@ -153,6 +153,9 @@ export function createDevCommand(options: DevCommandOptions = {}): Command {
         throw new UsageError(`--log-format: expected pretty or json, got "${logFormat}"`);
       }
       const logLevel = (f['log-level'] as string | undefined) ?? 'info';
+      if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+        throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+      }
       const examplesDir = path.resolve(ctx.cwd, (f.examples as string | undefined) ?? 'templates');
       const configFile = f.config as string | undefined;
 
