@@ -228,7 +228,14 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
   elector.on('new-leader', (holder) => {
     if (holder !== deps.identity) log.info({ leader: holder }, 'new leader observed');
   });
-  elector.on('error', (err) => log.warn({ err }, 'lease request failed; retrying'));
+  let lastLeaseError = '';
+  elector.on('error', (err) => {
+    // Logged once per distinct failure (a missing namespace would otherwise log every retry period).
+    if (err.message === lastLeaseError) return log.debug({ err }, 'lease request failed again; retrying');
+    lastLeaseError = err.message;
+    log.warn({ err, lease: `${le.namespace}/${le.leaseName}` }, 'lease request failed; retrying');
+  });
+  elector.on('started-leading', () => (lastLeaseError = ''));
 
   return {
     start() {

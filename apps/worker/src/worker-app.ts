@@ -103,6 +103,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         Math.max(0, (Date.now() - job.timestamp) / 1000),
       );
       metrics.activeWorkers.inc({ controller });
+      const endWork = metrics.beginWork(controller);
       const started = performance.now();
       await tracer?.start(keyText);
       try {
@@ -159,6 +160,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           (performance.now() - started) / 1000,
         );
         metrics.activeWorkers.dec({ controller });
+        endWork();
         await tracer?.end(keyText);
       }
     };
