@@ -16,6 +16,8 @@ export interface ResourceWatchEvents {
   resync(obj: KubeObject): void;
   /** Availability of the resource changed (CRD missing, forbidden, synced…). */
   state(ok: boolean, detail: string): void;
+  /** The watch history expired (410 Gone): a full relist follows. */
+  relist(reason: string): void;
 }
 
 /** Explains a list/watch failure in terms of what to fix. */
@@ -108,6 +110,7 @@ export class ResourceWatch {
     informer.on('update', (o, old) => (healthy(), this.on.update(o, old)));
     informer.on('delete', (o) => (healthy(), this.on.delete(o)));
     informer.on('resync', (o) => this.on.resync(o));
+    informer.on('relist', (reason) => this.on.relist(reason));
     informer.on('synced', () =>
       this.setState(true, `watching ${r.plural}.${r.group} (${informer.list().length} CRs)`),
     );

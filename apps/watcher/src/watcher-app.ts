@@ -194,6 +194,10 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
               enqueue(resource.name, crKeyOf(resource, cr), 'resync');
           },
           state: (ok, detail) => setState(resource, ok, detail),
+          relist: (reason) => {
+            metrics.watchRelists.inc({ controller: resource.name });
+            log.info({ resource: resource.name, reason }, 'watch history expired; relisting');
+          },
         }),
     );
     leading = { controller, watches, owned };
