@@ -19,7 +19,7 @@ import {
 } from '@lostromos/observability';
 import { createRedisConnection, CrQueueProducer } from '@lostromos/queue';
 import { buildWatcher, type WatcherApp } from '@lostromos/watcher';
-import { buildWorker, type WorkerApp } from '@lostromos/worker';
+import { buildWorker, selectResources, type WorkerApp } from '@lostromos/worker';
 import type { Redis } from 'ioredis';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
 import { cliVersion } from './version.js';
@@ -268,11 +268,22 @@ export const startCommand: Command = {
       base: { role: config.role },
       destination: ctx.stdout,
     });
+    if (config.role === 'all' || config.role === 'worker') {
+      try {
+        selectResources(config);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
     let running: Running;
     try {
       running = await startRoles(config, { logger, env: ctx.env, trace: flags['trace-reconciles'] === true });
     } catch (err) {
       if (err instanceof UsageError) throw err;
+      if ((err as { code?: unknown }).code === 'LOSTROMOS_KUBE_CONFIG') {
+        ctx.stderr.write(`lostromos start: ${(err as Error).message}\n`);
+        return ExitCode.usage;
+      }
       logger.fatal({ err }, 'could not start');
       ctx.stderr.write(`lostromos start: ${(err as Error).message}\n`);
       return ExitCode.failure;
