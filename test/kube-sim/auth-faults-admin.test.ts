@@ -48,6 +48,22 @@ describe('kube-sim bearer-token auth', () => {
     });
     expect(secrets.body.message).toContain('secrets "s" is forbidden');
     expect((await call(sim, 'POST', CMS, cm('x'), { token: 'admin' })).status).toBe(201);
+    const review = (verb: string, namespace: string) =>
+      call(
+        sim!,
+        'POST',
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: { resourceAttributes: { verb, resource: 'configmaps', namespace } },
+        },
+        { token: 'reader' },
+      );
+    expect((await review('list', 'default')).body.status).toMatchObject({ allowed: true });
+    const no = (await review('delete', 'default')).body;
+    expect(no.status.allowed).toBe(false);
+    expect(no.status.reason).toContain('cannot delete resource "configmaps"');
     const kc = sim.kubeconfig({ token: 'reader' });
     expect(kc).toContain('token: reader');
   });

@@ -214,6 +214,15 @@ export class ApiServer {
       throw errors.methodNotAllowed(method);
     if (!info.verbs.includes(verb === 'apply' ? 'patch' : verb)) throw errors.methodNotAllowed(method);
 
+    if (info.group === 'authorization.k8s.io' && info.plural === 'selfsubjectaccessreviews') {
+      // Virtual: every authenticated user may ask what it may do (system:basic-user); nothing is stored.
+      this.d.stats.record({ verb, resource: info.plural, userAgent: req.headers['user-agent'] ?? '' });
+      return sendJson(
+        res,
+        201,
+        this.accessReview(parseBody(await readBody(req), { yaml: false }), principal),
+      );
+    }
     const attrs = {
       verb: verb === 'apply' ? 'patch' : verb,
       group: info.group,
@@ -237,8 +246,10 @@ export class ApiServer {
       fieldManager: isWrite && verb !== 'delete' && verb !== 'deletecollection' ? manager : undefined,
       userAgent: req.headers['user-agent'] ?? '',
     });
-    const injected = await this.d.faults.before(verb, info.plural);
-    if (injected) throw injected;
+    if (this.d.faults.active) {
+      const injected = await this.d.faults.before(verb, info.plural);
+      if (injected) throw injected;
+    }
 
     const scope: Scope = { info, version: route.version, namespace: route.namespace };
     const accept = req.headers.accept;
@@ -368,6 +379,44 @@ export class ApiServer {
       default:
         throw errors.methodNotAllowed(method);
     }
+  }
+
+  /** Answers a SelfSubjectAccessReview with the token rules (non-resource URLs are always allowed). */
+  private accessReview(body: JsonValue, principal: Principal): JsonObject {
+    const review = isObject(body) ? body : {};
+    const spec = isObject(review.spec) ? review.spec : {};
+    const ra = isObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
+    const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+    let allowed = true;
+    let reason = '';
+    if (ra) {
+      const attrs = {
+        verb: str(ra.verb),
+        group: str(ra.group),
+        resource: str(ra.resource),
+        subresource: str(ra.subresource),
+        namespace: str(ra.namespace),
+      };
+      allowed = this.d.auth.allows(principal, attrs);
+      reason = allowed
+        ? this.d.auth.enabled
+          ? 'allowed by a kube-sim token rule'
+          : 'kube-sim runs without auth'
+        : forbiddenReason(principal, attrs);
+    }
+    const status: JsonObject = { allowed };
+    if (reason) status[allowed ? 'reason' : 'evaluationError'] = reason;
+    if (!allowed) {
+      delete status.evaluationError;
+      status.reason = reason;
+    }
+    return {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status,
+    };
   }
 
   private listOptions(params: URLSearchParams) {

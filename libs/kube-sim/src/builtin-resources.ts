@@ -283,6 +283,14 @@ const SPECS: BuiltinSpec[] = [
     columns: [col('Role', 'string', '.roleRef.name')],
   },
   {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    plural: 'selfsubjectaccessreviews',
+    kind: 'SelfSubjectAccessReview',
+    namespaced: false,
+    verbs: ['create'],
+  },
+  {
     group: 'apiextensions.k8s.io',
     version: 'v1',
     plural: 'customresourcedefinitions',

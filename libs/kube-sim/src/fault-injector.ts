@@ -61,6 +61,11 @@ export class FaultInjector {
     r?.();
   }
 
+  /** Whether `before` has anything to do (lets the hot path skip an await). */
+  get active(): boolean {
+    return this.pausedUntil !== undefined || this.faults.latencyMs > 0 || this.faults.errorRate > 0;
+  }
+
   /** Waits out pause and latency; returns the error to answer with, if one is injected for this request. */
   async before(verb: string, resource: string): Promise<ApiError | undefined> {
     while (this.pausedUntil) await this.pausedUntil;
