@@ -405,11 +405,7 @@ export class ApiServer {
         : forbiddenReason(principal, attrs);
     }
     const status: JsonObject = { allowed };
-    if (reason) status[allowed ? 'reason' : 'evaluationError'] = reason;
-    if (!allowed) {
-      delete status.evaluationError;
-      status.reason = reason;
-    }
+    if (reason) status.reason = reason;
     return {
       kind: 'SelfSubjectAccessReview',
       apiVersion: 'authorization.k8s.io/v1',
