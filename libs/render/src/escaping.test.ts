@@ -222,6 +222,42 @@ describe('a value from the CR never changes the structure of the output', () => 
     expect((out[0]!.data as Record<string, unknown>).q).toBe('v');
   });
 
+  it('json and quote output any string as one YAML scalar that reads back unchanged (property)', () => {
+    const body = `${HEAD}data:\n  j: {{json spec.v}}\n  q: {{quote spec.v}}\n  l: {{json spec.list}}\n  other: fixed\n`;
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom(...CORPUS)), (v) => {
+        const out = render(body, { v, list: [v, 1] });
+        expect(out).toHaveLength(1);
+        expect(out[0]!.data).toEqual({ j: v, q: v, l: [v, 1], other: 'fixed' });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('nindent + toYaml reproduce any mapping of CR data exactly (property)', () => {
+    const body = `${HEAD}spec:\n  obj:{{nindent 4 (toYaml spec.obj)}}\n  other: fixed\n`;
+    const leaf = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constantFrom(...CORPUS.slice(0, 20)),
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.string({ unit: 'binary' }),
+          fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }), fc.dictionary(fc.string(), leaf)),
+        ),
+        (obj) => {
+          const out = render(body, { obj });
+          expect(out).toHaveLength(1);
+          expect(out[0]!.spec).toEqual({ obj, other: 'fixed' });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('nindent on a plain CR string is still a value, not raw YAML', () => {
     const out = render(`${HEAD}data:\n  k: {{nindent 2 spec.v}}\n`, { v: 'a: b' });
     expect((out[0]!.data as Record<string, unknown>).k).toBe('\n  a: b');

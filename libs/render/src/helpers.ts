@@ -57,10 +57,11 @@ function str(v: unknown): string {
   return JSON.stringify(v) ?? '';
 }
 
-// JSON leaves U+0085/U+2028/U+2029 raw; YAML 1.1 readers treat them as line breaks, so escape them.
+// JSON leaves DEL, the C1 controls and U+2028/U+2029 raw; YAML forbids raw C1 controls in scalars and
+// YAML 1.1 readers treat NEL/LS/PS as line breaks, so escape them all: the text stays one YAML scalar.
 function jsonText(v: unknown): string {
   return (JSON.stringify(v) ?? 'null').replace(
-    /[\u0085\u2028\u2029]/g,
+    /[\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
