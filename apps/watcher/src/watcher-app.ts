@@ -98,22 +98,41 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
   let redisDown = false;
   let started = false;
 
+  // At most MAX_INFLIGHT adds at once: a first list of thousands of CRs must not open thousands of requests.
+  const MAX_INFLIGHT = 32;
+  let inflight = 0;
+  const backlog: Array<() => Promise<void>> = [];
+  const pump = (): void => {
+    while (inflight < MAX_INFLIGHT && backlog.length > 0) {
+      const next = backlog.shift()!;
+      inflight++;
+      void next().finally(() => {
+        inflight--;
+        pump();
+      });
+    }
+  };
+
   const enqueue = (resource: string, key: string, reason: EnqueueReason): void => {
     if (!elector.isLeader()) return;
     metrics.workqueueAdds.inc({ name: resource, controller: resource });
-    producer.enqueue(resource, key, reason).then(
-      () => undefined,
-      (err: unknown) => {
-        if (!redisDown) {
-          log.error(
-            { err, resource, key },
-            'cannot enqueue: Redis unavailable; watching on, every CR is re-enqueued on reconnect',
-          );
-          health.setReady('enqueue', false, `Redis unavailable: ${(err as Error).message}`);
-        }
-        redisDown = true;
-      },
+    backlog.push(() =>
+      // Checked again when the add really goes out: a leader that lost the Lease meanwhile stays silent.
+      (elector.isLeader() ? producer.enqueue(resource, key, reason) : Promise.resolve()).then(
+        () => undefined,
+        (err: unknown) => {
+          if (!redisDown) {
+            log.error(
+              { err, resource, key },
+              'cannot enqueue: Redis unavailable; watching on, every CR is re-enqueued on reconnect',
+            );
+            health.setReady('enqueue', false, `Redis unavailable: ${(err as Error).message}`);
+          }
+          redisDown = true;
+        },
+      ),
     );
+    pump();
   };
 
   const enqueueAll = (reason: EnqueueReason, only?: string): number => {
