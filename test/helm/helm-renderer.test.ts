@@ -185,6 +185,30 @@ describe('helm mode renders a chart with the real helm binary', () => {
   });
 });
 
+describe('watching a local chart', () => {
+  it('re-reads an edited chart folder: new revision, onChange, new output', async () => {
+    const dir = path.join(tmp('lz-watch-'), 'crew');
+    fs.cpSync(CHART_DIR, dir, { recursive: true });
+    let changes = 0;
+    const r = await createResourceRenderer(resource({ chart: dir, values: {} }), {
+      helm: helmCfg(),
+      watch: true,
+      onChange: () => changes++,
+    });
+    const rev = r.revision;
+    fs.writeFileSync(
+      path.join(dir, 'templates', 'extra.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.resource.name }}-extra\n',
+    );
+    const end = Date.now() + 10_000;
+    while (changes === 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+    expect(changes).toBeGreaterThan(0);
+    expect(r.revision).not.toBe(rev);
+    expect((await r.render(RIPLEY)).map((o) => o.metadata.name)).toContain('ripley-extra');
+    await r.close();
+  });
+});
+
 describe('chart errors are permanent RenderErrors carrying helm’s message', () => {
   function brokenChart(template: string, extra: Record<string, string> = {}): string {
     const dir = tmp('lz-broken-');

@@ -3,11 +3,18 @@ import fs from 'node:fs';
 /**
  * Calls `onChange` (debounced by `debounceMs`) whenever a file in `dir` is added, changed or removed,
  * until `signal` aborts. Editors write files in bursts; the debounce turns a save into one reload.
+ * `recursive` also watches sub-folders (Helm charts); `only` limits it to one file name.
  */
 export function watchTemplateSet(
   dir: string,
   onChange: () => void,
-  opts: { signal: AbortSignal; debounceMs?: number; onError?: (err: Error) => void },
+  opts: {
+    signal: AbortSignal;
+    debounceMs?: number;
+    recursive?: boolean;
+    only?: string;
+    onError?: (err: Error) => void;
+  },
 ): void {
   if (opts.signal.aborted) return;
   let timer: NodeJS.Timeout | undefined;
@@ -18,9 +25,15 @@ export function watchTemplateSet(
       if (!opts.signal.aborted) onChange();
     }, opts.debounceMs ?? 100);
   };
-  const watcher = fs.watch(dir, { persistent: false, signal: opts.signal }, fire);
+  const watcher = fs.watch(
+    dir,
+    { persistent: false, signal: opts.signal, recursive: opts.recursive ?? false },
+    (_event, file) => {
+      if (opts.only === undefined || file === opts.only) fire();
+    },
+  );
   watcher.on('error', (err: Error) => {
-    if ((err as NodeJS.ErrnoException).name === 'AbortError') return;
+    if (err.name === 'AbortError') return;
     opts.onError?.(err);
     fire();
   });
