@@ -383,6 +383,29 @@ describe('optional features', () => {
   });
 });
 
+describe('NOTES.txt', () => {
+  it('tells how to check the Lease, see the objects and log in to the dashboard', () => {
+    const r = helm(['install', 'lostromos', CHART, '--dry-run=client', '-n', 'ops']);
+    expect(r.status, r.stderr).toBe(0);
+    const notes = r.stdout.slice(r.stdout.indexOf('NOTES:'));
+    expect(notes).toContain('kubectl -n ops get lease lostromos-watcher');
+    expect(notes).toContain(
+      'kubectl get configmaps,deployments -A -l app.kubernetes.io/managed-by=lostromos',
+    );
+    expect(notes).toContain('port-forward svc/lostromos-dashboard 3000:80');
+    expect(notes).toContain("get secret lostromos-dashboard -o jsonpath='{.data.password}' | base64 -d");
+    const none = helm([
+      'install',
+      'lostromos',
+      CHART,
+      '--dry-run=client',
+      '--set',
+      'dashboard.auth.mode=none',
+    ]);
+    expect(none.stdout).toContain('WARNING: dashboard.auth.mode is "none"');
+  });
+});
+
 describe('bad values are refused with a message that says what to fix', () => {
   const fails = (flags: string[]): string => {
     const r = helm(['template', 'lz', CHART, ...flags]);
