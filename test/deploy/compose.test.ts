@@ -93,6 +93,8 @@ describe('docker-compose.yml', () => {
     // k3s writes its kubeconfig to a volume the setup job rewrites for the compose network.
     expect(s.k3s.environment.K3S_KUBECONFIG_OUTPUT).toBe('/output/kubeconfig.yaml');
     expect(s.setup.command.join('\n')).toContain('https://k3s:6443');
+    // The setup job uses the same k3s image (kubectl + shell), so the stack pulls one image less.
+    expect(s.setup.image).toBe(s.k3s.image);
   });
 
   it('only sets LOSTROMOS_* variables the config knows, and requires the dashboard password', () => {
