@@ -168,6 +168,24 @@ describe('the real kubectl against kube-sim', () => {
     expect(missing.stderr).toContain('Error from server (NotFound): configmaps "nope" not found');
   });
 
+  it('runs the kubectl create generators that send protobuf (deployment, service, job, cronjob, secret)', async () => {
+    await ok(['create', 'deployment', 'gen', '--image=nginx', '--port=80', '--replicas=2']);
+    const d = JSON.parse(await ok(['get', 'deploy', 'gen', '-o', 'json']));
+    expect(d.spec.template.spec.containers).toEqual([
+      { name: 'nginx', image: 'nginx', ports: [{ containerPort: 80 }], resources: {} },
+    ]);
+    expect(d.spec.replicas).toBe(2);
+    await ok(['create', 'service', 'clusterip', 'gen', '--tcp=80:8080']);
+    expect(JSON.parse(await ok(['get', 'svc', 'gen', '-o', 'json'])).spec.ports).toEqual([
+      { name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 },
+    ]);
+    await ok(['create', 'job', 'gen-job', '--image=busybox', '--', 'echo', 'hi']);
+    await ok(['wait', '--for=condition=Complete', 'job/gen-job', '--timeout=10s']);
+    await ok(['create', 'cronjob', 'gen-cj', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date']);
+    await ok(['create', 'secret', 'generic', 'gen-secret', '--from-literal=k=v']);
+    expect(JSON.parse(await ok(['get', 'secret', 'gen-secret', '-o', 'json'])).data).toEqual({ k: 'dg==' });
+  });
+
   it('streams changes to kubectl get -w', async () => {
     const child = spawn('kubectl', ['get', 'configmaps', '-w', '-o', 'name'], { env });
     let out = '';

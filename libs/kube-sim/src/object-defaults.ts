@@ -61,11 +61,37 @@ export function defaultObject(info: ResourceInfo, obj: KubeObject, old: KubeObje
       obj.spec = next;
       break;
     }
-    case 'apps/deployments':
+    case 'apps/deployments': {
+      const next: JsonObject = { ...spec };
+      if (next.replicas === undefined) next.replicas = 1;
+      if (next.revisionHistoryLimit === undefined) next.revisionHistoryLimit = 10;
+      if (next.progressDeadlineSeconds === undefined) next.progressDeadlineSeconds = 600;
+      const strategy = isObject(next.strategy) ? next.strategy : {};
+      if (
+        strategy.type === undefined ||
+        (strategy.type === 'RollingUpdate' && strategy.rollingUpdate === undefined)
+      )
+        next.strategy = {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' },
+          ...strategy,
+        };
+      obj.spec = next;
+      break;
+    }
     case 'apps/statefulsets':
     case 'apps/replicasets':
       if (spec.replicas === undefined) obj.spec = { ...spec, replicas: 1 };
       break;
+    case 'batch/cronjobs': {
+      const next: JsonObject = { ...spec };
+      if (next.suspend === undefined) next.suspend = false;
+      if (next.concurrencyPolicy === undefined) next.concurrencyPolicy = 'Allow';
+      if (next.successfulJobsHistoryLimit === undefined) next.successfulJobsHistoryLimit = 3;
+      if (next.failedJobsHistoryLimit === undefined) next.failedJobsHistoryLimit = 1;
+      obj.spec = next;
+      break;
+    }
     case 'batch/jobs': {
       const next: JsonObject = { ...spec };
       if (next.completions === undefined) next.completions = 1;

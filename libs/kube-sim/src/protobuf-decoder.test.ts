@@ -35,11 +35,28 @@ describe('Kubernetes protobuf bodies', () => {
       data: { a: 'b' },
     });
   });
+  it('refuses fields it has no schema for instead of dropping them, but skips Go zero values', () => {
+    const envelope = (kind: string, raw: Buffer) =>
+      Buffer.concat([
+        Buffer.from([0x6b, 0x38, 0x73, 0x00]),
+        field(1, Buffer.concat([str(1, 'v1'), str(2, kind)])),
+        field(2, raw),
+      ]);
+    const zeroBool = Buffer.from([(4 << 3) | 0, 0]); // ConfigMap.immutable=false
+    expect(
+      decodeKubernetesProtobuf(envelope('ConfigMap', Buffer.concat([field(1, str(1, 'z')), zeroBool]))),
+    ).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'z' } });
+    const unknownField = Buffer.from([(9 << 3) | 0, 1]);
+    expect(() =>
+      decodeKubernetesProtobuf(envelope('ConfigMap', Buffer.concat([field(1, str(1, 'z')), unknownField]))),
+    ).toThrow(/field 9 of ConfigMap is not supported/);
+  });
+
   it('rejects bodies without the magic prefix and kinds it has no schema for', () => {
     expect(() => decodeKubernetesProtobuf(Buffer.from('{}'))).toThrow(ProtobufError);
-    const unknown = field(1, Buffer.concat([str(1, 'apps/v1'), str(2, 'Deployment')]));
+    const unknown = field(1, Buffer.concat([str(1, 'apps/v1'), str(2, 'DaemonSet')]));
     expect(() =>
       decodeKubernetesProtobuf(Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), unknown])),
-    ).toThrow(/kind "Deployment" are not supported/);
+    ).toThrow(/kind "DaemonSet" are not supported/);
   });
 });

@@ -8,8 +8,23 @@ export class ProtobufError extends Error {
 /** "k8s\0": the prefix of every Kubernetes protobuf body. */
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
+/** resource.Quantity: a message whose field 1 is the canonical string. */
+function quantity(buf: Buffer): string {
+  const r = new Reader(buf);
+  let out = '';
+  while (!r.done) {
+    const key = Number(r.varint());
+    if (key >> 3 === 1 && (key & 7) === 2) out = r.bytes().toString('utf8');
+    else r.skip(key & 7);
+  }
+  return out;
+}
+
 /** Go's zero time (year 1): protobuf writes it for unset timestamps; JSON omits it. */
 const ZERO_TIME_PREFIX = '0001-01-01T00:00:00';
+
+/** Fields the schema leaves out on purpose (read-only or always empty in requests). */
+const SKIPPABLE = new Set(['ObjectMeta.17', 'NamespaceStatus.2']);
 
 class Reader {
   pos = 0;
@@ -64,13 +79,30 @@ function timeOf(buf: Buffer, micro: boolean): string {
     else if (field === 2 && (key & 7) === 0) nanos = toSigned(r.varint());
     else r.skip(key & 7);
   }
+  // Go's zero time (an empty message, or year 1): omitted, as JSON omits a nil time.
+  if ((seconds === 0 && nanos === 0) || seconds < -62135596000) return '';
   const iso = new Date(seconds * 1000).toISOString();
   return micro
     ? iso.replace(/\.\d{3}Z$/, `.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z`)
     : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
-function mapEntry(buf: Buffer, valueType: 'string' | 'bytes'): [string, string] {
+function intOrString(buf: Buffer): JsonValue {
+  const r = new Reader(buf);
+  let type = 0;
+  let intVal = 0;
+  let strVal = '';
+  while (!r.done) {
+    const key = Number(r.varint());
+    if (key >> 3 === 1) type = Number(r.varint());
+    else if (key >> 3 === 2) intVal = toSigned(r.varint());
+    else if (key >> 3 === 3) strVal = r.bytes().toString('utf8');
+    else r.skip(key & 7);
+  }
+  return type === 1 ? strVal : intVal;
+}
+
+function mapEntry(buf: Buffer, valueType: 'string' | 'bytes' | 'quantity'): [string, string] {
   const r = new Reader(buf);
   let k = '';
   let v = '';
@@ -82,7 +114,13 @@ function mapEntry(buf: Buffer, valueType: 'string' | 'bytes'): [string, string] 
     }
     const b = r.bytes();
     if (key >> 3 === 1) k = b.toString('utf8');
-    else if (key >> 3 === 2) v = valueType === 'bytes' ? b.toString('base64') : b.toString('utf8');
+    else if (key >> 3 === 2)
+      v =
+        valueType === 'bytes'
+          ? b.toString('base64')
+          : valueType === 'quantity'
+            ? quantity(b)
+            : b.toString('utf8');
   }
   return [k, v];
 }
@@ -96,6 +134,7 @@ function decodeValue(spec: FieldSpec, wire: number, r: Reader): JsonValue | [str
   if (t === 'string') return b.toString('utf8');
   if (t === 'bytes') return b.toString('base64');
   if (t === 'time' || t === 'microtime') return timeOf(b, t === 'microtime');
+  if (t === 'intorstring') return intOrString(b);
   if ('map' in t) return mapEntry(b, t.map);
   return decodeMessage(t.message, b);
 }
@@ -109,7 +148,15 @@ export function decodeMessage(name: string, buf: Buffer): JsonObject {
     const key = Number(r.varint());
     const field = spec[key >> 3];
     if (!field) {
-      r.skip(key & 7);
+      // Go writes zero values of every non-pointer field; anything else without a schema is refused rather
+      // than silently dropped.
+      const wire = key & 7;
+      const zero =
+        wire === 0 ? r.varint() === 0n : wire === 2 ? r.bytes().length === 0 : (r.skip(wire), false);
+      if (!zero && !SKIPPABLE.has(`${name}.${key >> 3}`))
+        throw new ProtobufError(
+          `field ${key >> 3} of ${name} is not supported in protobuf bodies; send JSON (e.g. kubectl create -f)`,
+        );
       continue;
     }
     const v = decodeValue(field, key & 7, r);

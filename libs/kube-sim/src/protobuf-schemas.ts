@@ -9,8 +9,9 @@ export type FieldType =
   | 'int'
   | 'time'
   | 'microtime'
+  | 'intorstring'
   | { message: string }
-  | { map: 'string' | 'bytes' };
+  | { map: 'string' | 'bytes' | 'quantity' };
 
 export interface FieldSpec {
   name: string;
@@ -141,10 +142,121 @@ export const MESSAGES: Record<string, MessageSpec> = {
     6: f('strategy', 'string'),
     7: f('preferredHolder', 'string'),
   },
+  // Workloads and services as `kubectl create deployment|job|cronjob|service` send them (the fields those
+  // generators and common specs use; any other field is refused rather than dropped).
+  Deployment: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('DeploymentSpec')),
+    3: f('status', msg('Empty')),
+  },
+  DeploymentSpec: {
+    1: f('replicas', 'int'),
+    2: f('selector', msg('LabelSelector')),
+    3: f('template', msg('PodTemplateSpec')),
+    4: f('strategy', msg('DeploymentStrategy')),
+    5: f('minReadySeconds', 'int'),
+    6: f('revisionHistoryLimit', 'int'),
+    7: f('paused', 'bool'),
+    9: f('progressDeadlineSeconds', 'int'),
+  },
+  DeploymentStrategy: { 1: f('type', 'string'), 2: f('rollingUpdate', msg('RollingUpdateDeployment')) },
+  RollingUpdateDeployment: { 1: f('maxUnavailable', 'intorstring'), 2: f('maxSurge', 'intorstring') },
+  Job: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('JobSpec')), 3: f('status', msg('Empty')) },
+  JobSpec: {
+    1: f('parallelism', 'int'),
+    2: f('completions', 'int'),
+    3: f('activeDeadlineSeconds', 'int'),
+    4: f('selector', msg('LabelSelector')),
+    5: f('manualSelector', 'bool'),
+    6: f('template', msg('PodTemplateSpec')),
+    7: f('backoffLimit', 'int'),
+    8: f('ttlSecondsAfterFinished', 'int'),
+    9: f('completionMode', 'string'),
+    10: f('suspend', 'bool'),
+  },
+  CronJob: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('CronJobSpec')),
+    3: f('status', msg('Empty')),
+  },
+  CronJobSpec: {
+    1: f('schedule', 'string'),
+    2: f('startingDeadlineSeconds', 'int'),
+    3: f('concurrencyPolicy', 'string'),
+    4: f('suspend', 'bool'),
+    5: f('jobTemplate', msg('JobTemplateSpec')),
+    6: f('successfulJobsHistoryLimit', 'int'),
+    7: f('failedJobsHistoryLimit', 'int'),
+    8: f('timeZone', 'string'),
+  },
+  JobTemplateSpec: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('JobSpec')) },
+  PodTemplateSpec: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('PodSpec')) },
+  PodSpec: {
+    2: f('containers', msg('Container'), true),
+    3: f('restartPolicy', 'string'),
+    4: f('terminationGracePeriodSeconds', 'int'),
+    6: f('dnsPolicy', 'string'),
+    7: f('nodeSelector', { map: 'string' }),
+    8: f('serviceAccountName', 'string'),
+    15: f('imagePullSecrets', msg('LocalObjectReference'), true),
+    20: f('initContainers', msg('Container'), true),
+    19: f('schedulerName', 'string'),
+  },
+  Container: {
+    1: f('name', 'string'),
+    2: f('image', 'string'),
+    3: f('command', 'string', true),
+    4: f('args', 'string', true),
+    5: f('workingDir', 'string'),
+    6: f('ports', msg('ContainerPort'), true),
+    7: f('env', msg('EnvVar'), true),
+    8: f('resources', msg('ResourceRequirements')),
+    13: f('terminationMessagePath', 'string'),
+    14: f('imagePullPolicy', 'string'),
+    20: f('terminationMessagePolicy', 'string'),
+  },
+  ContainerPort: {
+    1: f('name', 'string'),
+    2: f('hostPort', 'int'),
+    3: f('containerPort', 'int'),
+    4: f('protocol', 'string'),
+    5: f('hostIP', 'string'),
+  },
+  EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
+  ResourceRequirements: { 1: f('limits', { map: 'quantity' }), 2: f('requests', { map: 'quantity' }) },
+  Service: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('ServiceSpec')),
+    3: f('status', msg('Empty')),
+  },
+  ServiceSpec: {
+    1: f('ports', msg('ServicePort'), true),
+    2: f('selector', { map: 'string' }),
+    3: f('clusterIP', 'string'),
+    4: f('type', 'string'),
+    5: f('externalIPs', 'string', true),
+    7: f('sessionAffinity', 'string'),
+    10: f('externalName', 'string'),
+    18: f('clusterIPs', 'string', true),
+  },
+  ServicePort: {
+    1: f('name', 'string'),
+    2: f('protocol', 'string'),
+    3: f('port', 'int'),
+    4: f('targetPort', 'intorstring'),
+    5: f('nodePort', 'int'),
+    6: f('appProtocol', 'string'),
+  },
+  /** Status sent empty by the create generators. */
+  Empty: {},
 };
 
 /** Kinds whose protobuf bodies the sim decodes. */
 export const PROTOBUF_KINDS = new Set([
+  'Deployment',
+  'Job',
+  'CronJob',
+  'Service',
   'ConfigMap',
   'Secret',
   'Namespace',
