@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/index.js';
 import { condition, FIXTURES, startHarness, type Harness, type RoleHandle } from './harness.js';
@@ -36,7 +37,7 @@ dashboard: { address: 127.0.0.1:0, auth: { mode: none } }
     timeoutMs: 10_000,
     what: 'the sites CRD',
   });
-  all = await h.start('all');
+  all = await h.start('all', ['--trace-reconciles']);
 });
 afterAll(async () => {
   h?.sim.faults.clear();
@@ -90,5 +91,43 @@ describe('--role all', () => {
     await h.kubectl('wait', '--for=condition=Ready', 'site/shop', '--timeout=30s');
     const metrics = await (await fetch(`http://127.0.0.1:${all.port}/metrics`)).text();
     expect(metrics).toMatch(/rest_client_requests_total\{method="PATCH",code="429"\} [1-9]/);
+  });
+
+  it('a permanent failure (allow policy) is reported on the CR and completes the job, without a retry storm', async () => {
+    await h.apply(
+      JSON.stringify({
+        apiVersion: 'web.example.io/v1',
+        kind: 'Site',
+        metadata: { name: 'rogue' },
+        spec: { elsewhere: 'kube-system' },
+      }),
+    );
+    await waitFor(async () => condition(await site('rogue'), 'Ready')?.status === 'False', {
+      timeoutMs: 15_000,
+      what: 'Ready=False on the CR',
+    });
+    const ready = condition(await site('rogue'), 'Ready');
+    expect(ready?.message).toMatch(/kube-system/);
+    const events = JSON.parse(await h.kubectl('get', 'events', '-o', 'json')) as {
+      items: Array<{ involvedObject?: { name?: string }; type?: string }>;
+    };
+    expect(events.items.some((e) => e.involvedObject?.name === 'rogue' && e.type === 'Warning')).toBe(true);
+    expect(await h.get('v1', 'configmaps', 'kube-system', 'rogue-elsewhere')).toBeUndefined();
+
+    const redis = new Redis(h.redis.url);
+    try {
+      const key = 'itest:trace:count:web.example.io/sites/default/rogue';
+      const before = Number(await redis.get(key));
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(Number(await redis.get(key))).toBe(before); // not retried: nothing changed
+      const completed = await redis.zrange('itest:sites:completed', 0, -1);
+      const results = await Promise.all(
+        completed.map((id) => redis.hget(`itest:sites:${id}`, 'returnvalue')),
+      );
+      expect(results.some((r) => r?.includes('"failed-permanent"'))).toBe(true);
+      expect(await redis.zcard('itest:sites:failed')).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
