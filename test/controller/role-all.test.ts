@@ -120,7 +120,7 @@ describe('--role all', () => {
       const before = Number(await redis.get(key));
       await new Promise((r) => setTimeout(r, 3000));
       expect(Number(await redis.get(key))).toBe(before); // not retried: nothing changed
-      const completed = await redis.zrange('itest:sites:completed', 0, -1);
+      const completed = await redis.zrange('itest:sites:completed', '0', '-1');
       const results = await Promise.all(
         completed.map((id) => redis.hget(`itest:sites:${id}`, 'returnvalue')),
       );
