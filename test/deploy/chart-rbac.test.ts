@@ -43,8 +43,54 @@ function simRules(objs: K8sObject[], component: string): SimRule[] {
  * clean up, without a single 403. (The simulator does not model resourceNames, so the Lease rules are
  * checked for shape in chart.test.ts.)
  */
+/** Both repository example sets; `renders` for website is the one docs/operations.md shows. */
+function examplesValues(): string {
+  const files = (set: string): Record<string, string> =>
+    Object.fromEntries(
+      fs
+        .readdirSync(path.join(ROOT, 'templates', set))
+        .filter((f) => /\.(ya?ml|hbs)$/.test(f))
+        .map((f) => [f, fs.readFileSync(path.join(ROOT, 'templates', set, f), 'utf8')]),
+    );
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chart-values-')), 'values.yaml');
+  fs.writeFileSync(
+    file,
+    YAML.stringify({
+      resources: [
+        {
+          name: 'characters',
+          group: 'stable.nicolerenee.io',
+          version: 'v1',
+          plural: 'characters',
+          templateSet: 'characters',
+          renders: [
+            { apiGroup: '', resources: ['configmaps'] },
+            { apiGroup: 'apps', resources: ['deployments'] },
+          ],
+        },
+        {
+          name: 'website',
+          group: 'web.example.io',
+          version: 'v1alpha1',
+          plural: 'websites',
+          templateSet: 'website',
+          renders: [
+            { apiGroup: '', resources: ['services'] },
+            { apiGroup: 'apps', resources: ['deployments'] },
+            { apiGroup: 'networking.k8s.io', resources: ['ingresses'] },
+            { apiGroup: 'autoscaling', resources: ['horizontalpodautoscalers'] },
+          ],
+        },
+      ],
+      templateSets: { characters: { files: files('characters') }, website: { files: files('website') } },
+    }),
+  );
+  return file;
+}
+
 describe('the chart RBAC is sufficient for every role', () => {
-  const objs = renderChart(['--namespace', NS]);
+  const valuesFile = examplesValues();
+  const objs = renderChart(['--namespace', NS, '-f', valuesFile]);
   let sim: KubeSim;
   let redis: TestRedis;
   let dir: string;
@@ -64,7 +110,8 @@ describe('the chart RBAC is sufficient for every role', () => {
   const manifest = (file: string): Manifest =>
     parseManifests(fs.readFileSync(path.join(ROOT, file), 'utf8'))![0]!;
   const crd = manifest('templates/characters/examples/crd.yaml');
-  const crds = [crdInfo(crd, 'crd.yaml')];
+  const websiteCrd = manifest('templates/website/examples/crd.yaml');
+  const crds = [crdInfo(crd, 'crd.yaml'), crdInfo(websiteCrd, 'crd.yaml')];
   const apply = (obj: Manifest): Promise<void> =>
     applyManifest(obj, crds, { server: sim.url, token: 'admin-token' });
   const CR = '/apis/stable.nicolerenee.io/v1/namespaces/default/characters/ripley';
@@ -92,6 +139,11 @@ describe('the chart RBAC is sufficient for every role', () => {
     }
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     await apply(crd);
+    await apply(websiteCrd);
+    await waitFor(() => admin('/apis/web.example.io/v1alpha1/websites').then(Boolean), {
+      timeoutMs: 10_000,
+      what: 'the website CRD to be served',
+    });
     await waitFor(() => admin('/apis/stable.nicolerenee.io/v1/characters').then(Boolean), {
       timeoutMs: 10_000,
       what: 'the CRD to be served',
@@ -101,6 +153,7 @@ describe('the chart RBAC is sufficient for every role', () => {
     const cfg = YAML.parse(find(objs, 'ConfigMap', '-config').data['config.yaml'] as string);
     cfg.redis = { url: redis.url, prefix: 'rbac' };
     cfg.resources[0].templates = path.join(ROOT, 'templates/characters');
+    cfg.resources[1].templates = path.join(ROOT, 'templates/website');
     cfg.dashboard.auth = { mode: 'basic', username: 'admin' };
     cfg.leaderElection.leaseDurationSeconds = 4;
     cfg.leaderElection.renewDeadlineSeconds = 3;
@@ -121,10 +174,32 @@ describe('the chart RBAC is sufficient for every role', () => {
     await sim?.stop();
     await redis?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(valuesFile), { recursive: true, force: true });
   });
 
-  it('reconciles a CR to Ready, follows it, and cleans up on delete, with no request forbidden', async () => {
+  it('reconciles CRs of both example sets to Ready and cleans up on delete, with no request forbidden', async () => {
     await apply(manifest('templates/characters/examples/ripley.yaml'));
+    await apply(manifest('templates/website/examples/blog.yaml'));
+    const BLOG = '/apis/web.example.io/v1alpha1/namespaces/default/websites/blog';
+    await waitFor(
+      async () => {
+        const cr = await admin(BLOG);
+        const conditions: any[] = cr?.status?.conditions ?? [];
+        return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+      },
+      { timeoutMs: 60_000, what: 'blog Ready' },
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}\n${roles
+          .map((r) => r.output())
+          .join('\n')
+          .slice(-6000)}`,
+      );
+    });
+    expect(
+      await admin('/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/blog'),
+    ).toBeDefined();
+    expect(await admin('/apis/networking.k8s.io/v1/namespaces/default/ingresses/blog')).toBeDefined();
     const ready = async (): Promise<boolean> => {
       const cr = await admin(CR);
       const conditions: any[] = cr?.status?.conditions ?? [];
