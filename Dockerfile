@@ -7,23 +7,27 @@
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ---- helm: the official release tarball, verified against its published checksum ------------------------
+# ---- helm: the official release tarball, verified against a pinned sha256 --------------------------------
 FROM debian:bookworm-slim AS helm
 ARG HELM_VERSION=v4.1.4
-# Optional pin: the expected sha256 of helm-${HELM_VERSION}-linux-${TARGETARCH}.tar.gz. When set, the build
-# fails unless the tarball matches it (in addition to the .sha256sum file published next to the tarball).
-ARG HELM_SHA256=""
+# sha256 of helm-${HELM_VERSION}-linux-<arch>.tar.gz as published in the Helm release notes
+# (https://github.com/helm/helm/releases/tag/v4.1.4). Override all three together when bumping the version.
+ARG HELM_SHA256_AMD64=70b2c30a19da4db264dfd68c8a3664e05093a361cefd89572ffb36f8abfa3d09
+ARG HELM_SHA256_ARM64=13d03672be289045d2ff00e4e345d61de1c6f21c1257a45955a30e8ae036d8f1
 ARG TARGETARCH=amd64
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /helm
 RUN set -eux; \
+    case "${TARGETARCH}" in \
+      amd64) sha="${HELM_SHA256_AMD64}" ;; \
+      arm64) sha="${HELM_SHA256_ARM64}" ;; \
+      *) echo "no pinned helm checksum for architecture ${TARGETARCH}" >&2; exit 1 ;; \
+    esac; \
     tarball="helm-${HELM_VERSION}-linux-${TARGETARCH}.tar.gz"; \
     curl -fsSLO "https://get.helm.sh/${tarball}"; \
-    curl -fsSLO "https://get.helm.sh/${tarball}.sha256sum"; \
-    sha256sum -c "${tarball}.sha256sum"; \
-    if [ -n "${HELM_SHA256}" ]; then echo "${HELM_SHA256}  ${tarball}" | sha256sum -c -; fi; \
+    echo "${sha}  ${tarball}" | sha256sum -c -; \
     tar -xzf "${tarball}" --strip-components=1 "linux-${TARGETARCH}/helm"; \
     ./helm version
 

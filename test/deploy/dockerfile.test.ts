@@ -62,11 +62,15 @@ describe('Dockerfile', () => {
     expect(JSON.parse(cmd!.slice(3))).toEqual(['start', '--config', '/etc/lostromos/config/config.yaml']);
   });
 
-  it('ships helm from the official release tarball, verified by checksum', () => {
+  it('ships helm from the official release tarball, verified against pinned checksums', () => {
     const helm = stages.find((s) => s.name === 'helm')!;
     const run = instr(helm, 'RUN').join('\n');
     expect(run).toContain('https://get.helm.sh/');
     expect(run).toMatch(/sha256sum -c/);
+    for (const arch of ['AMD64', 'ARM64'])
+      expect(text).toMatch(new RegExp(`ARG HELM_SHA256_${arch}=[0-9a-f]{64}\\n`));
+    // The pinned version is the one the test suite runs (scripts/install-helm.mjs): v4.1.4.
+    expect(text).toContain('ARG HELM_VERSION=v4.1.4');
     expect(
       instr(final, 'COPY').some((l) => l.includes('--from=helm') && l.includes('/usr/local/bin/helm')),
     ).toBe(true);
