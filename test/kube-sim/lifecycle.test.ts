@@ -323,6 +323,84 @@ describe('kube-sim object lifecycle', () => {
     expect((await cond('bad-job', 'Failed')).reason).toBe('BackoffLimitExceeded');
   });
 
+  it('prunes, defaults and validates custom resources against a structural schema', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gizmos.example.org' },
+      spec: {
+        group: 'example.org',
+        scope: 'Namespaced',
+        names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    required: ['size'],
+                    properties: {
+                      size: { type: 'integer', minimum: 1 },
+                      color: { type: 'string', default: 'blue' },
+                    },
+                  },
+                  status: { type: 'object', properties: { phase: { type: 'string' } } },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    await call(sim, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    const url = '/apis/example.org/v1/namespaces/default/gizmos';
+    const ok = await call(sim, 'POST', url, {
+      apiVersion: 'example.org/v1',
+      kind: 'Gizmo',
+      metadata: { name: 'g' },
+      spec: { size: 2, bogus: true },
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body.spec).toEqual({ size: 2, color: 'blue' });
+    const bad = await call(sim, 'POST', url, {
+      apiVersion: 'example.org/v1',
+      kind: 'Gizmo',
+      metadata: { name: 'h' },
+      spec: { size: 'big' },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({
+      reason: 'Invalid',
+      details: { name: 'h', group: 'example.org', kind: 'Gizmo' },
+    });
+    expect(bad.body.message).toBe(
+      'Gizmo.example.org "h" is invalid: spec.size: Invalid value: "big": spec.size in body must be of type integer: "string"',
+    );
+    const st = await call(
+      sim,
+      'PATCH',
+      `${url}/g/status`,
+      { status: { phase: 'Ready', junk: 1 } },
+      { contentType: 'application/merge-patch+json' },
+    );
+    expect(st.body.status).toEqual({ phase: 'Ready' });
+    const applied = await call(
+      sim,
+      'PATCH',
+      `${url}/a?fieldManager=m`,
+      { apiVersion: 'example.org/v1', kind: 'Gizmo', metadata: { name: 'a' }, spec: { size: 1, bogus: 1 } },
+      { contentType: 'application/apply-patch+yaml' },
+    );
+    expect(applied.body.spec).toEqual({ size: 1, color: 'blue' });
+    expect(Object.keys(applied.body.metadata.managedFields[0].fieldsV1['f:spec'])).toEqual(['f:size']);
+  });
+
   it('deletes a CRD only after its custom resources are gone', async () => {
     await call(sim, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.org');
     await waitFor(() => gone('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.org'), {

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- suites read untyped JSON API responses */
+/* eslint-disable @typescript-eslint/no-unsafe-return -- suites read untyped JSON API responses */
 import { startKubeSim, type KubeSim } from '@lostromos/kube-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, cm, watch } from './sim-client.js';

@@ -21,6 +21,7 @@ import { errors, type Qualified, type StatusCause } from './status-error.js';
 import type { JsonObject, JsonValue, KubeObject } from './types.js';
 import type { WatchHub } from './watch-hub.js';
 import { defaultObject } from './object-defaults.js';
+import { conformToSchema, pruneToSchema } from './crd-schema.js';
 
 /** Which resource, version and namespace a request addresses. */
 export interface Scope {
@@ -229,6 +230,8 @@ export class ObjectApi {
     const name = objectName(obj);
     this.validate(scope, obj, name);
     if (this.find(scope, name)) throw errors.alreadyExists(q(info), name);
+    if (info.statusSubresource && opts.subresource !== 'status') delete obj.status;
+    const conformed = this.conform(scope, obj, name);
     if (info.namespaced) this.requireLiveNamespace(scope, name);
     if (info.kind === 'CustomResourceDefinition' && info.group === 'apiextensions.k8s.io') {
       const problems = validateCrd(obj);
@@ -240,22 +243,23 @@ export class ObjectApi {
         );
     }
     const now = this.now();
-    meta.uid = newUid();
-    meta.creationTimestamp = timestamp(now);
+    const cmeta = conformed.metadata;
+    cmeta.uid = newUid();
+    cmeta.creationTimestamp = timestamp(now);
     for (const k of [
       'deletionTimestamp',
       'deletionGracePeriodSeconds',
       'resourceVersion',
       'selfLink',
     ] as const)
-      delete meta[k];
-    if (info.generation) meta.generation = 1;
-    else delete meta.generation;
-    if (info.statusSubresource && opts.subresource !== 'status') delete obj.status;
-    defaultObject(info, obj, undefined);
-    if (opts.manager) setManagers(obj, trackUpdate(undefined, obj, [], this.fm(scope, opts, now)));
-    else delete meta.managedFields;
-    return this.commit(scope, undefined, obj, opts);
+      delete cmeta[k];
+    if (info.generation) cmeta.generation = 1;
+    else delete cmeta.generation;
+    defaultObject(info, conformed, undefined);
+    if (opts.manager)
+      setManagers(conformed, trackUpdate(undefined, conformed, [], this.fm(scope, opts, now)));
+    else delete cmeta.managedFields;
+    return this.commit(scope, undefined, conformed, opts);
   }
 
   update(scope: Scope, name: string, body: JsonValue, opts: WriteOptions): KubeObject {
@@ -305,6 +309,7 @@ export class ObjectApi {
       next.apiVersion = old.apiVersion;
       next.kind = info.kind;
     }
+    next = this.conform(scope, next, objectName(old));
     const now = this.now();
     const incomingManaged = incoming.metadata.managedFields;
     let base = decodeManagers(old);
@@ -396,6 +401,12 @@ export class ObjectApi {
       throw errors.badRequest(
         'the namespace of the provided object does not match the namespace sent on the request',
       );
+    if (info.crd) {
+      // Unknown fields are pruned before merging so they are never stored or owned.
+      const pruned = pruneToSchema(applied, info.schemas?.[scope.version]);
+      for (const k of Object.keys(applied)) if (!(k in pruned)) delete applied[k];
+      Object.assign(applied, pruned);
+    }
     const live = this.find(scope, name);
     if (meta.resourceVersion !== undefined && live && meta.resourceVersion !== live.metadata.resourceVersion)
       throw errors.conflict(
@@ -420,7 +431,7 @@ export class ObjectApi {
       },
     );
     if (!outcome.ok) throw errors.applyConflict(q(info), name, outcome.conflicts);
-    const next = outcome.object;
+    const next = this.conform(scope, outcome.object, name);
     next.apiVersion = live?.apiVersion ?? applied.apiVersion;
     next.kind = info.kind;
     const nm = next.metadata;
@@ -624,6 +635,15 @@ export class ObjectApi {
       obj.metadata.namespace = scope.namespace || obj.metadata.namespace || 'default';
     } else delete obj.metadata.namespace;
     return obj;
+  }
+
+  /** Custom resources: pruned, defaulted and validated against the version's structural schema (422). */
+  private conform(scope: Scope, obj: KubeObject, name: string): KubeObject {
+    const schema = scope.info.crd ? scope.info.schemas?.[scope.version] : undefined;
+    if (!schema) return obj;
+    const { object, causes } = conformToSchema(obj, schema);
+    if (causes.length > 0) throw errors.invalid({ ...q(scope.info), kind: scope.info.kind }, name, causes);
+    return object as KubeObject;
   }
 
   private validate(scope: Scope, obj: KubeObject, name: string): void {

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- assertions dig into untyped JSON */
+/* eslint-disable @typescript-eslint/no-explicit-any -- assertions dig into untyped JSON */
 import { describe, expect, it } from 'vitest';
 import { deleteAt, fieldSetOf, fromFieldsV1, toFieldsV1, valueAt } from './field-set.js';
 import { builtinListSemantics } from './list-semantics.js';

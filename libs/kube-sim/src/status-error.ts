@@ -142,9 +142,9 @@ export const errors = {
     );
   },
   invalid(q: Qualified & { kind: string }, name: string, causes: StatusCause[]): ApiError {
-    const msg = `${q.kind}${q.group ? '.' + q.group : ''} "${name}" is invalid: ${causes
-      .map((c) => (c.field ? `${c.field}: ${c.message}` : c.message))
-      .join(', ')}`;
+    const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+    const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+    const msg = `${q.kind}${q.group ? '.' + q.group : ''} "${name}" is invalid: ${list}`;
     const d: StatusDetails = { name, kind: q.kind, causes };
     if (q.group) d.group = q.group;
     return new ApiError(422, StatusReason.Invalid, msg, d);
