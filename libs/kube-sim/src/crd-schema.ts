@@ -126,7 +126,7 @@ function validate(v: JsonValue, s: JsonObject | true, path: string, causes: Stat
   };
   if (v === null) {
     if (s.nullable !== true && s.type !== undefined)
-      invalid(`${path} in body must be of type ${JSON.stringify(s.type)}: "null"`);
+      invalid(`${path} in body must be of type ${typeof s.type === 'string' ? s.type : 'object'}: "null"`);
     return;
   }
   const t = typeof s.type === 'string' ? s.type : undefined;
