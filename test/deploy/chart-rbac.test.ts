@@ -131,10 +131,7 @@ describe('the chart RBAC is sufficient for every role', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-rbac-'));
     for (const who of ['watcher', 'worker', 'dashboard']) {
       const file = path.join(dir, `${who}.kubeconfig`);
-      const kc = YAML.parse(sim.kubeconfig({ token: `${who}-token` }));
-      // client-node only talks plain HTTP to a cluster marked insecure-skip-tls-verify.
-      kc.clusters[0].cluster['insecure-skip-tls-verify'] = true;
-      fs.writeFileSync(file, YAML.stringify(kc));
+      await sim.writeKubeconfig(file, { token: `${who}-token` });
       kubeconfigs[who] = file;
     }
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });

@@ -11,7 +11,7 @@ import { applyWithRetry } from '../dev/apply-manifests.js';
 import { buildDevConfig, resourceForExample, type DevResource } from '../dev/dev-config.js';
 import { findExampleSets, type CrdInfo, type ExampleSet, type Manifest } from '../dev/example-sets.js';
 import { DevRedisError, startDevRedis, type DevRedis } from '../dev/local-redis.js';
-import { allowPlainHttp, freePort, portIsFree, waitHttpOk } from '../dev/net-util.js';
+import { freePort, portIsFree, waitHttpOk } from '../dev/net-util.js';
 import { startRole, type RoleProcess } from '../dev/role-process.js';
 import { formatReadyLines } from '../dev/tour.js';
 
@@ -224,7 +224,6 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
     sim = await (input.startSim ?? defaultStartSim)({});
     const kubeconfig = path.join(tmp, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
-    allowPlainHttp(kubeconfig);
     out(`kubeconfig: ${kubeconfig}`);
 
     // 2. Redis.

@@ -1,24 +1,4 @@
-import fs from 'node:fs';
 import net from 'node:net';
-import YAML from 'yaml';
-
-/**
- * The simulator speaks plain HTTP on loopback; @kubernetes/client-node refuses http:// servers unless the
- * cluster entry says insecure-skip-tls-verify (kubectl does not mind either way).
- */
-export function allowPlainHttp(file: string): void {
-  const kc = YAML.parse(fs.readFileSync(file, 'utf8')) as {
-    clusters?: { cluster?: { server?: string; 'insecure-skip-tls-verify'?: boolean } }[];
-  };
-  let changed = false;
-  for (const c of kc.clusters ?? []) {
-    if (c.cluster?.server?.startsWith('http://') && !c.cluster['insecure-skip-tls-verify']) {
-      c.cluster['insecure-skip-tls-verify'] = true;
-      changed = true;
-    }
-  }
-  if (changed) fs.writeFileSync(file, YAML.stringify(kc), { mode: 0o600 });
-}
 
 /** True when nothing listens on 127.0.0.1:port. */
 export async function portIsFree(port: number): Promise<boolean> {
