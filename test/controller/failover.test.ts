@@ -63,8 +63,8 @@ describe('leader failover', () => {
     );
     const tookOverMs = Date.now() - killedAt;
     expect(newHolder).toBe(identityOf(standby));
-    // leaseDuration + retryPeriod × (1 + 1.2 jitter) + polling/scheduling slack.
-    expect(tookOverMs).toBeLessThan(LEASE_MS + RETRY_MS * 2.2 + 1500);
+    // leaseDuration + retryPeriod × (1 + 1.2 jitter) + slack for polling and process scheduling on a loaded machine.
+    expect(tookOverMs).toBeLessThan(LEASE_MS + RETRY_MS * 2.2 + 2500);
     expect((await lease()).leaseTransitions).toBe(before + 1);
     await waitFor(() => cm('gap-config'), { timeoutMs: 15_000, what: 'the CR created during the gap' });
 
@@ -89,8 +89,9 @@ describe('leader failover', () => {
       what: 'the standby to take the released lease',
     });
     // Well below leaseDuration: the released lease is free at once.
-    expect(Date.now() - stoppedAt).toBeLessThan(RETRY_MS * 2.2 + 1500);
+    expect(Date.now() - stoppedAt).toBeLessThan(RETRY_MS * 2.2 + 2000);
     expect(leader.output()).toMatch(/stopped leading/);
+    expect(leader.output()).toMatch(/"msg":"released the lease"/);
   });
 });
 

@@ -248,6 +248,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
     log.warn({ identity: deps.identity, reason }, 'stopped leading');
     void stopLeading();
   });
+  elector.on('released', () => log.info({ lease: `${le.namespace}/${le.leaseName}` }, 'released the lease'));
   elector.on('new-leader', (holder) => {
     if (holder !== deps.identity) log.info({ leader: holder }, 'new leader observed');
   });

@@ -23,6 +23,8 @@ export interface LeaseElectorEvents {
   'started-leading': [];
   /** Leadership lost (renew deadline passed, someone else took the lease) or released on stop. */
   'stopped-leading': [reason: string];
+  /** `stop()` handed the Lease back (holder cleared) so a standby can take it at once. */
+  released: [];
   /** The observed holder changed (may be us). */
   'new-leader': [identity: string];
   /** A failed Lease read/write; the elector keeps trying. */
@@ -296,5 +298,6 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
       },
       timeoutMs: 2000,
     });
+    this.emit('released');
   }
 }
