@@ -148,5 +148,5 @@ console.log(`controller: ${N} CRs, 1 worker: ${one.toFixed(1)} reconciles/s`);
 const two = await scenario(2);
 console.log(`controller: ${N} CRs, 2 workers: ${two.toFixed(1)} reconciles/s`);
 console.log(
-  `controller: 2 workers / 1 worker = ${(two / one).toFixed(2)}× (2 CPU cores shared by sim, redis, watcher and workers)`,
+  `controller: 2 workers / 1 worker = ${(two / one).toFixed(2)}× (2 CPU cores shared by sim, redis, watcher and workers; each process has its own 100 QPS client-side limit)`,
 );
