@@ -265,6 +265,46 @@ describe('lostromos render --config and lostromos validate', () => {
     expect(b.stderr.split('\n')[0]).toContain('--resource nope: no such resource');
   });
 
+  it('render --config fails like the reconcile would when the allow policy refuses an object', async () => {
+    const dir = tmp({
+      'ns/ns.yaml':
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-{{name}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{name}}\n  namespace: elsewhere\n',
+      'cr.yaml': RIPLEY,
+    });
+    const cfg = (allow: string): string => {
+      const f = path.join(dir, `c-${allow.length}.yaml`);
+      fs.writeFileSync(
+        f,
+        `resources:\n  - { name: teams, group: stable.nicolerenee.io, version: v1, plural: characters, templates: ./ns, allow: ${allow} }\n`,
+      );
+      return f;
+    };
+    const refused = await runLostromos(['render', '--config', cfg('{}'), '--cr', path.join(dir, 'cr.yaml')], {
+      env,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    const lines = refused.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'lostromos render: the operator would refuse to apply 2 object(s) (allow policy of resource teams):',
+    );
+    expect(lines[1]).toContain('allow.clusterScoped: true');
+    expect(lines[2]).toContain('elsewhere');
+    const allowed = await runLostromos(
+      [
+        'render',
+        '--config',
+        cfg('{ clusterScoped: true, namespaces: [elsewhere] }'),
+        '--cr',
+        path.join(dir, 'cr.yaml'),
+      ],
+      { env },
+    );
+    expect(allowed.stderr).toBe('');
+    expect(allowed.code).toBe(0);
+    expect(docs(allowed.stdout).map((o) => o.kind)).toEqual(['Namespace', 'ConfigMap']);
+  });
+
   it('validate accepts a good config and summarises it', async () => {
     const r = await runLostromos(['validate', '--config', config(GOOD)], { env });
     expect(r.stderr).toBe('');

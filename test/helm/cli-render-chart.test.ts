@@ -47,9 +47,12 @@ describe('lostromos render --chart', () => {
       { env },
     );
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe(
-      'lostromos render: note: skipped Helm hook Job/ripley-crew-welcome (hooks are not applied; see docs/helm-mode.md)\n',
-    );
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'lostromos render: note: skipped Helm hook Job/ripley-crew-welcome (hooks are not applied; see docs/helm-mode.md)',
+      expect.stringMatching(
+        /^lostromos render: note: with the default allow policy: .*crewbadges.* is cluster-scoped .*allow\.clusterScoped: true/,
+      ),
+    ]);
     const out = docs(r.stdout);
     expect(out.map((o) => `${String(o.kind)}/${String((o.metadata as { name: string }).name)}`)).toEqual([
       'CustomResourceDefinition/crewbadges.crew.example.io',

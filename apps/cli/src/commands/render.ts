@@ -8,7 +8,7 @@ import {
   type LostromosConfig,
   type ResourceConfig,
 } from '@lostromos/config';
-import { buildDesiredObjects } from '@lostromos/reconcile';
+import { buildDesiredObjects, findPolicyViolations } from '@lostromos/reconcile';
 import {
   createHelmRenderer,
   loadTemplateSet,
@@ -65,18 +65,27 @@ Renders custom resources offline and prints the objects exactly as the operator 
 --cr may hold several CRs (YAML documents). Without --config, the lostromos.io/resource label is
 --resource, else the template folder's (or chart's) name.
 
-Exit codes: 0 rendered, 1 the templates/chart failed (message names file:line), 2 bad flags, CR or config.
+With --config, objects the resource's allow policy forbids (other namespaces, cluster-scoped kinds,
+kinds not in allow.kinds) fail the command as they would fail the reconcile; without a config they are
+only noted on stderr (under the default policy).
+
+Exit codes: 0 rendered, 1 the templates/chart failed (message names file:line) or the allow policy
+refuses an object, 2 bad flags, CR or config.
 
 Flags:
 ${formatFlagHelp([...RENDER_FLAGS, { name: 'templates', type: 'string', metavar: 'DIR', description: 'Handlebars template folder (no config needed)' }, { name: 'config', type: 'string', metavar: 'FILE', description: 'config file' }])}
 
 Also accepted: every flag of \`lostromos start\` that changes the config (e.g. --helm-binary, --helm-timeout).`;
 
+const DEFAULT_ALLOW: ResourceConfig['allow'] = { namespaces: [], clusterScoped: false, kinds: [] };
+
 type RenderFn = (cr: KubeObject) => Promise<{ objects: KubeObject[]; notes: string[] }>;
 
 interface Plan {
   resourceName: string;
   render: RenderFn;
+  /** The configured allow policy; undefined without a config (then only reported, not enforced). */
+  allow?: ResourceConfig['allow'];
 }
 
 async function planFromResource(
@@ -157,7 +166,7 @@ export const renderCommand: Command = {
         throw new UsageError(
           `--resource ${name}: no such resource in ${configFile} (known: ${names.join(', ') || 'none'})`,
         );
-      plan = await planFromResource(resource, config, extraValues);
+      plan = { ...(await planFromResource(resource, config, extraValues)), allow: resource.allow };
     } else {
       // Standalone: the config only contributes settings such as helm.binary (from env or flags).
       const config = loadConfig({
@@ -189,11 +198,29 @@ export const renderCommand: Command = {
     }
 
     const out: KubeObject[] = [];
+    const violations: string[] = [];
     for (const cr of crs) {
       const { objects, notes } = await plan.render(cr);
       for (const n of notes) ctx.stderr.write(`lostromos render: note: ${n}\n`);
-      out.push(...buildDesiredObjects(objects, { cr, resourceName: plan.resourceName }));
+      const desired = buildDesiredObjects(objects, { cr, resourceName: plan.resourceName });
+      // The operator refuses objects outside the resource's allow policy: say so here too.
+      violations.push(
+        ...findPolicyViolations(desired, {
+          cr,
+          resourceName: plan.resourceName,
+          allow: plan.allow ?? DEFAULT_ALLOW,
+        }),
+      );
+      out.push(...desired);
     }
+    if (violations.length > 0 && plan.allow) {
+      ctx.stderr.write(
+        `lostromos render: the operator would refuse to apply ${violations.length} object(s) (allow policy of resource ${plan.resourceName}):\n${violations.map((v) => `  ${v}`).join('\n')}\n`,
+      );
+      return ExitCode.failure;
+    }
+    for (const v of violations)
+      ctx.stderr.write(`lostromos render: note: with the default allow policy: ${v}\n`);
     ctx.stdout.write(toMultiDocYaml(out));
     return ExitCode.ok;
   },
