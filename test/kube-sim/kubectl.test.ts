@@ -104,6 +104,29 @@ describe('the real kubectl against kube-sim', () => {
     expect(list.items.map((i: any) => i.metadata.name)).toEqual(['nostromo', 'sulaco']);
   });
 
+  it("rejects unknown fields of a custom resource with a structural schema under kubectl's strict validation", async () => {
+    const crd = CRD.replace('ships.fleet', 'boats.fleet')
+      .replace(
+        'kind: Ship, plural: ships, singular: ship, shortNames: [sh]',
+        'kind: Boat, plural: boats, singular: boat',
+      )
+      .replace(
+        'openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }',
+        'openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { class: { type: string } } } } }',
+      );
+    await ok(['apply', '-f', '-'], crd);
+    await ok(['wait', '--for=condition=Established', 'crd/boats.fleet.example.org', '--timeout=10s']);
+    const boat = (extra: string) =>
+      `apiVersion: fleet.example.org/v1\nkind: Boat\nmetadata:\n  name: b\nspec:\n  class: dinghy\n${extra}`;
+    const strict = await kubectl(['apply', '-f', '-'], boat('  oars: 2\n'));
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('strict decoding error: unknown field "spec.oars"');
+    const warn = await kubectl(['apply', '--validate=warn', '-f', '-'], boat('  oars: 2\n'));
+    expect(warn.code).toBe(0);
+    expect(warn.stderr).toContain('unknown field "spec.oars"');
+    expect(JSON.parse(await ok(['get', 'boat', 'b', '-o', 'json'])).spec).toEqual({ class: 'dinghy' });
+  });
+
   it('client-side apply updates with the last-applied annotation and removes fields dropped from the manifest', async () => {
     await ok(['apply', '-f', '-'], ship('narcissus', 'shuttle', 2));
     expect(await ok(['apply', '-f', '-'], ship('narcissus', 'shuttle'))).toContain('configured');

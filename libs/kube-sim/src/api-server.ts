@@ -60,6 +60,12 @@ function managerOf(url: URL, req: IncomingMessage): string {
   return (ua.split('/')[0] ?? '').slice(0, 128) || 'unknown';
 }
 
+/** `Warning: 299 - "text"` headers, as the apiserver sends for unknown fields and deprecations. */
+function warningHeaders(warnings: readonly string[]): Record<string, string> | undefined {
+  if (warnings.length === 0) return undefined;
+  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+}
+
 /** A create/update body: JSON, YAML, or the protobuf kubectl's `create <kind>` generators send. */
 function decodeObjectBody(buf: Buffer, contentType: string): JsonValue {
   if (contentType === 'application/vnd.kubernetes.protobuf') {
@@ -254,6 +260,13 @@ export class ApiServer {
     const scope: Scope = { info, version: route.version, namespace: route.namespace };
     const accept = req.headers.accept;
     const dryRun = params.getAll('dryRun').includes('All');
+    const fv = params.get('fieldValidation');
+    if (fv !== null && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore')
+      throw errors.badRequest(
+        `fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`,
+      );
+    const fieldValidation = fv ?? undefined;
+    const warnings: string[] = [];
     const subresource = sub === 'status' ? 'status' : '';
 
     switch (verb) {
@@ -314,8 +327,14 @@ export class ApiServer {
       }
       case 'create': {
         const body = decodeObjectBody(await readBody(req), contentType);
-        const obj = this.d.api.create(scope, body, { manager, dryRun, subresource: '' });
-        return sendJson(res, 201, obj);
+        const obj = this.d.api.create(scope, body, {
+          manager,
+          dryRun,
+          subresource: '',
+          fieldValidation,
+          warnings,
+        });
+        return sendJson(res, 201, obj, warningHeaders(warnings));
       }
       case 'update': {
         const body = decodeObjectBody(await readBody(req), contentType);
@@ -323,11 +342,14 @@ export class ApiServer {
           return sendJson(res, 200, this.scaleWrite(scope, route.name, body, manager, dryRun));
         if (sub === 'finalize')
           return sendJson(res, 200, this.finalizeNamespace(scope, route.name, body, manager, dryRun));
-        return sendJson(
-          res,
-          200,
-          this.d.api.update(scope, route.name, body, { manager, dryRun, subresource }),
-        );
+        const updated = this.d.api.update(scope, route.name, body, {
+          manager,
+          dryRun,
+          subresource,
+          fieldValidation,
+          warnings,
+        });
+        return sendJson(res, 200, updated, warningHeaders(warnings));
       }
       case 'patch':
       case 'apply': {
@@ -345,8 +367,10 @@ export class ApiServer {
           dryRun,
           subresource,
           force: bool(params.get('force')),
+          fieldValidation,
+          warnings,
         });
-        return sendJson(res, existed ? 200 : 201, obj);
+        return sendJson(res, existed ? 200 : 201, obj, warningHeaders(warnings));
       }
       case 'delete': {
         const opts = await this.deleteOptions(req, params);

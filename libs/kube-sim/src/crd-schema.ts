@@ -27,6 +27,39 @@ export function conformToSchema(
   return { object: out, causes };
 }
 
+/** Paths of the fields pruning would drop (`spec.bogus`, `spec.ports[0].x`), for fieldValidation. */
+export function unknownFields(obj: JsonObject, schema: JsonObject | undefined): string[] {
+  if (!schema) return [];
+  const out: string[] = [];
+  const walk = (v: JsonValue, s: JsonObject | true, path: string): void => {
+    if (s === true) return;
+    if (isObject(v)) {
+      if (
+        s['x-kubernetes-embedded-resource'] === true ||
+        (!isObject(s.properties) &&
+          !isObject(s.additionalProperties) &&
+          s['x-kubernetes-preserve-unknown-fields'] === true)
+      )
+        return;
+      for (const [k, x] of Object.entries(v)) {
+        if (x === undefined) continue;
+        const p = path ? `${path}.${k}` : k;
+        const ps =
+          path === '' && (k === 'apiVersion' || k === 'kind' || k === 'metadata')
+            ? true
+            : propertySchema(s, k);
+        if (ps === undefined) out.push(p);
+        else walk(x, ps, p);
+      }
+    } else if (Array.isArray(v) && isObject(s.items)) {
+      const items = s.items;
+      v.forEach((e, i) => walk(e, items, `${path}[${i}]`));
+    }
+  };
+  walk(obj, schema, '');
+  return out;
+}
+
 /** Only the pruning step (for apply configurations, which must not pick up defaults). */
 export function pruneToSchema(obj: JsonObject, schema: JsonObject | undefined): JsonObject {
   if (!schema) return obj;

@@ -21,7 +21,7 @@ import { errors, type Qualified, type StatusCause } from './status-error.js';
 import type { JsonObject, JsonValue, KubeObject } from './types.js';
 import type { WatchHub } from './watch-hub.js';
 import { defaultObject } from './object-defaults.js';
-import { conformToSchema, pruneToSchema } from './crd-schema.js';
+import { conformToSchema, pruneToSchema, unknownFields } from './crd-schema.js';
 
 /** Which resource, version and namespace a request addresses. */
 export interface Scope {
@@ -34,6 +34,10 @@ export interface Scope {
 export interface WriteOptions {
   /** Field manager recorded in managedFields. */
   manager: string;
+  /** `fieldValidation`: Strict rejects unknown fields of custom resources (400), Warn (default) reports them. */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Collects `Warning` header texts for the response. */
+  warnings?: string[];
   dryRun?: boolean;
   subresource?: '' | 'status';
 }
@@ -231,6 +235,7 @@ export class ObjectApi {
     this.validate(scope, obj, name);
     if (this.find(scope, name)) throw errors.alreadyExists(q(info), name);
     if (info.statusSubresource && opts.subresource !== 'status') delete obj.status;
+    this.checkUnknownFields(scope, obj, opts);
     const conformed = this.conform(scope, obj, name);
     if (info.namespaced) this.requireLiveNamespace(scope, name);
     if (info.kind === 'CustomResourceDefinition' && info.group === 'apiextensions.k8s.io') {
@@ -309,6 +314,7 @@ export class ObjectApi {
       next.apiVersion = old.apiVersion;
       next.kind = info.kind;
     }
+    this.checkUnknownFields(scope, next, opts);
     next = this.conform(scope, next, objectName(old));
     const now = this.now();
     const incomingManaged = incoming.metadata.managedFields;
@@ -402,6 +408,7 @@ export class ObjectApi {
         'the namespace of the provided object does not match the namespace sent on the request',
       );
     if (info.crd) {
+      this.checkUnknownFields(scope, applied, opts);
       // Unknown fields are pruned before merging so they are never stored or owned.
       const pruned = pruneToSchema(applied, info.schemas?.[scope.version]);
       for (const k of Object.keys(applied)) if (!(k in pruned)) delete applied[k];
@@ -635,6 +642,20 @@ export class ObjectApi {
       obj.metadata.namespace = scope.namespace || obj.metadata.namespace || 'default';
     } else delete obj.metadata.namespace;
     return obj;
+  }
+
+  /** Unknown fields of a custom resource body: 400 under fieldValidation=Strict, warnings under Warn. */
+  private checkUnknownFields(scope: Scope, obj: KubeObject, opts: WriteOptions): void {
+    const schema = scope.info.crd ? scope.info.schemas?.[scope.version] : undefined;
+    const mode = opts.fieldValidation ?? 'Warn';
+    if (!schema || mode === 'Ignore') return;
+    const unknown = unknownFields(obj, schema);
+    if (unknown.length === 0) return;
+    if (mode === 'Strict')
+      throw errors.badRequest(
+        `${scope.info.kind} in version "${scope.version}" cannot be handled as a ${scope.info.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
+      );
+    for (const f of unknown) opts.warnings?.push(`unknown field "${f}"`);
   }
 
   /** Custom resources: pruned, defaulted and validated against the version's structural schema (422). */
