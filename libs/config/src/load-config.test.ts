@@ -302,6 +302,14 @@ describe('env and flags', () => {
     expect(c.kubernetes.kubeconfig).toBe('/home/op/kc');
   });
 
+  it('treats an empty variable as unset', () => {
+    const c = parseConfig('redis: { url: "redis://file:1" }\n', {
+      ...base,
+      env: { LOSTROMOS_REDIS_URL: '', LOSTROMOS_NOPE: '' },
+    });
+    expect(c.redis.url).toBe('redis://file:1');
+  });
+
   it('names the env var when its value is wrong', () => {
     const err = errorOf(() => parseConfig('', { env: { LOSTROMOS_HELM_MAX_CONCURRENT: 'many' } }));
     expect(err.code).toBe('LZ_CONFIG_ENV');

@@ -136,7 +136,9 @@ export function parseConfig(yamlText: string, opts: ParseConfigOptions = {}): Lo
   const resourceOverrides = new Map<string, { value: string; where: string }>();
   const envIssues: ConfigIssue[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('LOSTROMOS_') || value === undefined || name === 'LOSTROMOS_CONFIG') continue;
+    // An empty variable counts as unset (compose files interpolate missing variables to "").
+    if (!name.startsWith('LOSTROMOS_') || value === undefined || value === '' || name === 'LOSTROMOS_CONFIG')
+      continue;
     const where = `env ${name}`;
     const f = FIELD_BY_ENV.get(name);
     if (f) {
