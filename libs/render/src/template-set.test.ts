@@ -60,6 +60,24 @@ describe('loadTemplateSet', () => {
     ]);
   });
 
+  it('rejects two files defining the same partial', () => {
+    expect(() =>
+      compileTemplateSet(
+        '/t/set',
+        new Map([
+          ['_a.hbs', 'x'],
+          ['_a.yaml', 'y'],
+          ['t.yaml', CM('a')],
+        ]),
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'LZ_RENDER_TEMPLATE_DIR',
+        message: expect.stringContaining('both define the partial "a"') as unknown,
+      }),
+    );
+  });
+
   it('has a revision that changes exactly when a file changes', async () => {
     const dir = tmpDir({ 'a.yaml': CM('a') });
     const r1 = (await loadTemplateSet(dir)).revision;

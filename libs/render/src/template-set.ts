@@ -126,7 +126,16 @@ export function compileTemplateSet(
   const helpers = new Set<string>([...HELPER_NAMES, ...BUILTIN_HELPERS]);
   const partialNames = new Map<string, string>();
   for (const name of sources.keys()) {
-    if (name.startsWith('_')) partialNames.set(name.slice(1).replace(TEMPLATE_EXT, ''), name);
+    if (!name.startsWith('_')) continue;
+    const partial = name.slice(1).replace(TEMPLATE_EXT, '');
+    const other = partialNames.get(partial);
+    if (other !== undefined) {
+      throw new RenderError(
+        'LZ_RENDER_TEMPLATE_DIR',
+        `${base}/${name} and ${base}/${other} both define the partial "${partial}": rename one`,
+      );
+    }
+    partialNames.set(partial, name);
   }
   const sourceNames = [...sources.keys()].map((n) => `${base}/${n}`);
   const ctxFor = (display: string): Parameters<typeof rewriteTemplate>[1] => ({
