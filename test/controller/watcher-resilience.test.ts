@@ -29,6 +29,14 @@ const metrics = createOperatorMetrics({ collectDefault: false });
 const logLines: Array<Record<string, unknown>> = [];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lostromos-resilience-'));
 
+const GOOD = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: 'draft-{{name}}'
+data:
+  title: '{{spec.title}}'
+`;
+const BROKEN = GOOD.replace('data:', 'data:\n  {{#if spec.title}}');
 const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const crd = (plural: string, kind: string, group: string) => ({
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -61,7 +69,7 @@ beforeAll(async () => {
     auth: {
       tokens: {
         admin: [{ verbs: ['*'], resources: ['*'] }],
-        // Everything except listing/watching secrets.vault.example.io.
+        // Everything except listing/watching safes.vault.example.io.
         operator: [
           {
             verbs: ALL_VERBS,
@@ -73,6 +81,7 @@ beforeAll(async () => {
               'events.k8s.io',
               'fleet.example.io',
               'ghost.example.io',
+              'draft.example.io',
             ],
           },
           { verbs: ['get'], resources: ['safes'], apiGroups: ['vault.example.io'] },
@@ -88,6 +97,10 @@ beforeAll(async () => {
   const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
   await post(crds, crd('ships', 'Ship', 'fleet.example.io'));
   await post(crds, crd('safes', 'Safe', 'vault.example.io'));
+  await post(crds, crd('drafts', 'Draft', 'draft.example.io'));
+  // A template folder that is broken when the worker starts (unclosed block).
+  fs.mkdirSync(path.join(dir, 'drafts'));
+  fs.writeFileSync(path.join(dir, 'drafts', 'configmap.yaml'), BROKEN);
   await waitFor(
     () => admin.rest.request({ method: 'GET', path: '/apis/vault.example.io/v1/safes' }).then(() => true),
     {
@@ -104,6 +117,7 @@ resources:
 ${res('ships', 'fleet.example.io', 'ships', path.join(FIXTURES, 'ships'))}
 ${res('ghosts', 'ghost.example.io', 'ghosts', path.join(FIXTURES, 'gadgets'))}
 ${res('safes', 'vault.example.io', 'safes', path.join(FIXTURES, 'gadgets'))}
+${res('drafts', 'draft.example.io', 'drafts', path.join(dir, 'drafts'))}
 `,
     { cwd: dir, env: {} },
   );
@@ -209,5 +223,36 @@ describe('watcher resilience', () => {
     );
     await waitFor(() => cm('gadget-casper'), { timeoutMs: 15_000, what: 'the ghost reconciled' });
     expect(checks()['resource:safes']?.ok).toBe(false);
+  });
+
+  it('a worker started with broken templates reports the error on each CR and recovers when they are fixed', async () => {
+    await post('/apis/draft.example.io/v1/namespaces/default/drafts', {
+      apiVersion: 'draft.example.io/v1',
+      kind: 'Draft',
+      metadata: { name: 'd1' },
+      spec: { title: 'First' },
+    });
+    const draft = async () =>
+      (
+        await admin.rest.request<KubeObject>({
+          method: 'GET',
+          path: '/apis/draft.example.io/v1/namespaces/default/drafts/d1',
+        })
+      ).body;
+    const ready = async () =>
+      (
+        (await draft()).status as
+          { conditions?: Array<{ type: string; status: string; message?: string }> } | undefined
+      )?.conditions?.find((c) => c.type === 'Ready');
+    await waitFor(async () => (await ready())?.status === 'False', {
+      timeoutMs: 15_000,
+      what: 'Ready=False on the CR',
+    });
+    expect((await ready())?.message).toMatch(/configmap\.yaml/);
+    expect(await cm('draft-d1')).toBeUndefined();
+
+    fs.writeFileSync(path.join(dir, 'drafts', 'configmap.yaml'), GOOD);
+    await waitFor(() => cm('draft-d1'), { timeoutMs: 20_000, what: 'the CR reconciled after the fix' });
+    await waitFor(async () => (await ready())?.status === 'True', { timeoutMs: 10_000, what: 'Ready=True' });
   });
 });

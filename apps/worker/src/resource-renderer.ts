@@ -10,18 +10,17 @@ import { createResourceRenderer, type ResourceRenderer } from '@lostromos/render
  */
 export class ResilientRenderer implements CrRenderer {
   private inner: ResourceRenderer | undefined;
-  private failure: { error: Error; at: number } | undefined;
+  private failure: Error | undefined;
   private loading: Promise<void> | undefined;
 
   constructor(
     private readonly resource: ResourceConfig,
     private readonly helm: LostromosConfig['helm'],
     private readonly logger: Logger,
-    private readonly retryMs = 2000,
   ) {}
 
   get revision(): string {
-    return this.inner?.revision ?? `error:${this.failure?.error.message ?? 'not loaded'}`;
+    return this.inner?.revision ?? `error:${this.failure?.message ?? 'not loaded'}`;
   }
 
   async load(): Promise<void> {
@@ -35,7 +34,7 @@ export class ResilientRenderer implements CrRenderer {
         this.failure = undefined;
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
-        this.failure = { error, at: Date.now() };
+        this.failure = error;
         this.logger.error(
           { err: error, resource: this.resource.name },
           'templates failed to load; renders fail until fixed',
@@ -48,12 +47,13 @@ export class ResilientRenderer implements CrRenderer {
   }
 
   async render(cr: KubeObject): Promise<KubeObject[]> {
-    if (!this.inner && (!this.failure || Date.now() - this.failure.at >= this.retryMs)) await this.load();
+    // While broken, every render tries again: only CR or template changes bring jobs, so this is no storm.
+    if (!this.inner) await this.load();
     if (!this.inner) {
       throw new RenderFailedError(
-        `templates of resource ${this.resource.name} failed to load: ${this.failure?.error.message ?? 'unknown error'}`,
+        `templates of resource ${this.resource.name} failed to load: ${this.failure?.message ?? 'unknown error'}`,
         {
-          cause: this.failure?.error,
+          cause: this.failure,
         },
       );
     }
