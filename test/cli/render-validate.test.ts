@@ -252,6 +252,26 @@ describe('lostromos render --config and lostromos validate', () => {
     expect(r.stdout).toContain('lostromos.io/resource: characters');
   });
 
+  it('render --config notes a CR the resource would never watch', async () => {
+    const file = config(GOOD);
+    const r = await runLostromos(
+      [
+        'render',
+        '--config',
+        file,
+        '--resource',
+        'websites',
+        '--cr',
+        path.join(path.dirname(file), 'cr.yaml'),
+      ],
+      { env },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'lostromos render: note: Character ripley is stable.nicolerenee.io/v1, but resource websites watches web.example.io/v1alpha1: the operator would never render it\n',
+    );
+  });
+
   it('render --config needs --resource when there are several, and a known one', async () => {
     const file = config(GOOD);
     const cr = path.join(path.dirname(file), 'cr.yaml');

@@ -167,6 +167,14 @@ export const renderCommand: Command = {
           `--resource ${name}: no such resource in ${configFile} (known: ${names.join(', ') || 'none'})`,
         );
       plan = { ...(await planFromResource(resource, config, extraValues)), allow: resource.allow };
+      const expected = `${resource.group}/${resource.version}`;
+      for (const cr of crs) {
+        if (cr.apiVersion !== expected) {
+          ctx.stderr.write(
+            `lostromos render: note: ${cr.kind} ${cr.metadata.name ?? ''} is ${cr.apiVersion}, but resource ${resource.name} watches ${expected}: the operator would never render it\n`,
+          );
+        }
+      }
     } else {
       // Standalone: the config only contributes settings such as helm.binary (from env or flags).
       const config = loadConfig({
