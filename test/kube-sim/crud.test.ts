@@ -250,6 +250,37 @@ describe('kube-sim CRUD over HTTP', () => {
     expect((await call(sim, 'GET', `${CMS}?labelSelector=dc`)).body.items).toEqual([]);
   });
 
+  it('answers an immediate delete of pods and service accounts with the object, like their registries', async () => {
+    const sa = (
+      await call(sim, 'POST', '/api/v1/namespaces/default/serviceaccounts', {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'sa-del' },
+      })
+    ).body;
+    const del = await call(sim, 'DELETE', '/api/v1/namespaces/default/serviceaccounts/sa-del');
+    expect(del.body).toMatchObject({
+      kind: 'ServiceAccount',
+      metadata: { name: 'sa-del', uid: sa.metadata.uid },
+    });
+  });
+
+  it('finalizes a namespace through /finalize', async () => {
+    await call(sim, 'POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'fin-ns' },
+    });
+    const ns = (await call(sim, 'GET', '/api/v1/namespaces/fin-ns')).body;
+    expect(ns.spec.finalizers).toEqual(['kubernetes']);
+    const r = await call(sim, 'PUT', '/api/v1/namespaces/fin-ns/finalize', {
+      ...ns,
+      spec: { finalizers: [] },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.spec.finalizers).toEqual([]);
+  });
+
   it('refuses to create in a missing namespace with 404', async () => {
     const r = await call(sim, 'POST', '/api/v1/namespaces/ghost/configmaps', cm('x'));
     expect(r.status).toBe(404);

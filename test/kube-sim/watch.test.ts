@@ -139,6 +139,20 @@ describe('kube-sim watch', () => {
     expect(sim.stats().watchesOpen).toBe(0);
   });
 
+  it('serves the legacy /watch/ paths and watches of a single named object', async () => {
+    sim = await startKubeSim();
+    const rv = sim.stats().resourceVersion;
+    const legacy = await watch(sim, `/api/v1/watch/namespaces/default/configmaps?resourceVersion=${rv}`);
+    const named = await watch(sim, `${CMS}/only?watch=true&resourceVersion=${rv}`);
+    await call(sim, 'POST', CMS, cm('other'));
+    await call(sim, 'POST', CMS, cm('only'));
+    await legacy.waitFor((e) => e.length >= 2);
+    const ev = await named.waitFor((e) => e.length >= 1);
+    expect(ev.map((e) => e.object.metadata.name)).toEqual(['only']);
+    legacy.stop();
+    named.stop();
+  });
+
   it('serves watch events as Tables when kubectl asks for them', async () => {
     sim = await startKubeSim();
     const res = await fetch(`${sim.url}${CMS}?watch=true&timeoutSeconds=1`, {

@@ -20,6 +20,7 @@ import { openApiV3Document, openApiV3Root } from './openapi.js';
 import type { RequestStats } from './request-stats.js';
 import { parseRoute, type Route } from './request-route.js';
 import type { ResourceRegistry } from './resource-registry.js';
+import type { ResourceInfo } from './resource-info.js';
 import { scaleOf, replicasFromScale } from './scale-subresource.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import { ApiError, errors, StatusReason } from './status-error.js';
@@ -58,6 +59,17 @@ function managerOf(url: URL, req: IncomingMessage): string {
   if (fm) return fm;
   const ua = req.headers['user-agent'] ?? '';
   return (ua.split('/')[0] ?? '').slice(0, 128) || 'unknown';
+}
+
+/**
+ * Whether an immediate DELETE answers with the deleted object (the registry's ReturnDeletedObject: pods,
+ * service accounts, custom resources) rather than a Status Success.
+ */
+function returnsDeletedObject(info: ResourceInfo): boolean {
+  return (
+    info.crd !== undefined ||
+    (info.group === '' && (info.plural === 'pods' || info.plural === 'serviceaccounts'))
+  );
 }
 
 /** `Warning: 299 - "text"` headers, as the apiserver sends for unknown fields and deprecations. */
@@ -375,7 +387,7 @@ export class ApiServer {
       case 'delete': {
         const opts = await this.deleteOptions(req, params);
         const { object, deleted } = this.d.api.delete(scope, route.name, opts);
-        if (deleted && !info.crd)
+        if (deleted && !returnsDeletedObject(info))
           return sendJson(res, 200, {
             kind: 'Status',
             apiVersion: 'v1',
