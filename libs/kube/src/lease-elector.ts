@@ -87,7 +87,8 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
   constructor(opts: LeaseElectorOptions) {
     super();
     validateLeaseDurations(opts);
-    if (!opts.identity) throw new Error('leaderElection.identity must not be empty (default: <hostname>-<pid>)');
+    if (!opts.identity)
+      throw new Error('leaderElection.identity must not be empty (default: <hostname>-<pid>)');
     this.o = opts;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
