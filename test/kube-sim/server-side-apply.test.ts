@@ -212,3 +212,28 @@ describe('kube-sim field ownership across subresources', () => {
     expect(managers).toEqual(['app/Apply/', 'ctl/Update/status', 'labeler/Update/']);
   });
 });
+
+describe('kube-sim SSA of defaulted list-map keys', () => {
+  it('matches applied ports without a protocol to the defaulted TCP element, so re-applying does not duplicate them', async () => {
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'ports' },
+      spec: { selector: { app: 'x' }, ports: [{ port: 80, targetPort: 8080 }] },
+    };
+    const url = '/api/v1/namespaces/default/services/ports?fieldManager=op';
+    await call(sim, 'PATCH', url, svc, { contentType: APPLY });
+    const again = await call(sim, 'PATCH', url, svc, { contentType: APPLY });
+    expect(again.body.spec.ports).toEqual([{ port: 80, targetPort: 8080, protocol: 'TCP' }]);
+    const mf = again.body.metadata.managedFields.find((m: any) => m.manager === 'op');
+    expect(Object.keys(mf.fieldsV1['f:spec']['f:ports'])).toEqual(['k:{"port":80,"protocol":"TCP"}']);
+    const changed = await call(
+      sim,
+      'PATCH',
+      url,
+      { ...svc, spec: { ...svc.spec, ports: [{ port: 80, targetPort: 9090 }] } },
+      { contentType: APPLY },
+    );
+    expect(changed.body.spec.ports).toEqual([{ port: 80, targetPort: 9090, protocol: 'TCP' }]);
+  });
+});

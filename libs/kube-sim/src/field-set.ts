@@ -1,5 +1,5 @@
 import { deepEqual, isObject } from './json-util.js';
-import type { ListSemanticsFn } from './list-semantics.js';
+import { keyValue, type ListSemanticsFn } from './list-semantics.js';
 import type { JsonObject, JsonValue } from './types.js';
 
 /**
@@ -115,13 +115,16 @@ function walkValue(
 export function keyElement(e: JsonObject, keys: readonly string[]): string {
   const sorted = [...keys].sort();
   const parts: string[] = [];
-  for (const k of sorted) if (e[k] !== undefined) parts.push(`${JSON.stringify(k)}:${JSON.stringify(e[k])}`);
+  for (const k of sorted) {
+    const v = keyValue(e, k);
+    if (v !== undefined) parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  }
   return `k:{${parts.join(',')}}`;
 }
 
 function matchKey(e: JsonValue, spec: JsonObject): boolean {
   if (!isObject(e)) return false;
-  for (const k in spec) if (!deepEqual(e[k], spec[k])) return false;
+  for (const k in spec) if (!deepEqual(keyValue(e, k), spec[k])) return false;
   return true;
 }
 

@@ -1,5 +1,5 @@
 import { isObject } from './json-util.js';
-import type { JsonObject } from './types.js';
+import type { JsonObject, JsonValue } from './types.js';
 
 /**
  * How a list merges, in server-side apply (x-kubernetes-list-type) and strategic merge patch (patchStrategy):
@@ -11,6 +11,17 @@ export type ListSemantics = { type: 'atomic' } | { type: 'set' } | { type: 'map'
 export type SchemaPath = readonly string[];
 
 export type ListSemanticsFn = (path: SchemaPath) => ListSemantics;
+
+/**
+ * Defaults of list-map key fields: the apiserver defaults `protocol` to TCP, and structured-merge-diff uses
+ * the default when an element (e.g. an applied port) leaves the key field out, so such elements still match.
+ */
+const KEY_DEFAULTS: Record<string, JsonValue> = { protocol: 'TCP' };
+
+/** A list-map key field's value, or its default when absent. */
+export function keyValue(e: JsonObject, key: string): JsonValue | undefined {
+  return e[key] ?? KEY_DEFAULTS[key];
+}
 
 const ATOMIC: ListSemantics = { type: 'atomic' };
 const SET: ListSemantics = { type: 'set' };

@@ -9,7 +9,7 @@ import {
   type FieldWalkOptions,
 } from './field-set.js';
 import { clone, deepEqual, isObject } from './json-util.js';
-import type { ListSemanticsFn } from './list-semantics.js';
+import { keyValue, type ListSemanticsFn } from './list-semantics.js';
 import { managerId, type Manager } from './managed-fields.js';
 import type { JsonObject, JsonValue, KubeObject } from './types.js';
 
@@ -96,7 +96,9 @@ export function mergeApplied(
     names.push('[]');
     for (const e of applied) {
       if (!isObject(e)) continue;
-      const idx = out.findIndex((x) => isObject(x) && sem.keys.every((k) => deepEqual(x[k], e[k])));
+      const idx = out.findIndex(
+        (x) => isObject(x) && sem.keys.every((k) => deepEqual(keyValue(x, k), keyValue(e, k))),
+      );
       if (idx >= 0) out[idx] = mergeApplied(out[idx], e, names, opts);
       else out.push(mergeApplied(undefined, e, names, opts));
     }
