@@ -2,6 +2,7 @@
 // The sim runs in a worker thread (its own event loop, like a separate apiserver process); load comes from
 // this thread over real HTTP with keep-alive connections.
 import http from 'node:http';
+import net from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
@@ -26,32 +27,51 @@ if (!isMainThread) {
   const next = (): Promise<unknown> => new Promise((resolve) => worker.once('message', resolve));
   const { url } = (await next()) as { url: string };
   const { hostname, port } = new URL(url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
+  // A minimal keep-alive HTTP/1.1 load generator (like wrk): raw sockets, requests pipelined a few deep,
+  // responses parsed by Content-Length, so the client thread costs far less than node:http's client.
+  const CONNECTIONS = 16;
+  interface Conn {
+    socket: net.Socket;
+    buf: Buffer;
+    waiting: ((status: number) => void)[];
+  }
+  const conns: Conn[] = [];
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const socket = net.connect(Number(port), hostname);
+    socket.setNoDelay(true);
+    const c: Conn = { socket, buf: Buffer.alloc(0), waiting: [] };
+    socket.on('data', (d: Buffer) => {
+      c.buf = c.buf.length ? Buffer.concat([c.buf, d]) : d;
+      for (;;) {
+        const end = c.buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = c.buf.subarray(0, end).toString('latin1');
+        const m = /content-length: (\d+)/i.exec(head);
+        const total = end + 4 + (m ? Number(m[1]) : 0);
+        if (c.buf.length < total) return;
+        c.buf = c.buf.subarray(total);
+        c.waiting.shift()?.(Number(head.slice(9, 12)));
+      }
+    });
+    await new Promise((r) => socket.once('connect', r));
+    conns.push(c);
+  }
+  let rr = 0;
   const request = (
     method: string,
     path: string,
     body?: string,
     contentType = 'application/json',
-  ): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: hostname,
-          port,
-          method,
-          path,
-          agent,
-          headers: body ? { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } : {},
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  ): Promise<number> => {
+    const c = conns[rr++ % CONNECTIONS]!;
+    const head = `${method} ${path} HTTP/1.1\r\nHost: ${hostname}\r\nUser-Agent: sim-bench\r\n`;
+    c.socket.write(
+      body
+        ? `${head}Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+        : `${head}\r\n`,
+    );
+    return new Promise((resolve) => c.waiting.push(resolve));
+  };
 
   async function run(
     total: number,
@@ -193,6 +213,6 @@ if (!isMainThread) {
   );
   worker.postMessage({ cmd: 'stop' });
   await next();
-  agent.destroy();
+  for (const c of conns) c.socket.destroy();
   await worker.terminate();
 }

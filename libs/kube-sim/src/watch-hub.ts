@@ -189,7 +189,8 @@ export class WatchHub {
     this.dirty.add(w);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      // A 1 ms window batches the events of many writes into one socket write per watcher.
+      setTimeout(() => this.flush(), 1);
     }
   }
 
