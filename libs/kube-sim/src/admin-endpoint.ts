@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseBody, readBody, sendJson, sendRaw } from './http-io.js';
 import { isObject } from './json-util.js';
+import type { RequestUrl } from './request-route.js';
 import type { Faults, SimStats, WorkloadMode, WorkloadRef } from './types.js';
 
 /** What the admin endpoint drives; the same operations as the programmatic KubeSim handle. */
@@ -43,7 +44,7 @@ export async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   action: string,
-  url: URL,
+  url: RequestUrl,
 ): Promise<void> {
   const method = req.method ?? 'GET';
   try {

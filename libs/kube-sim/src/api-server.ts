@@ -18,7 +18,7 @@ import { isObject } from './json-util.js';
 import type { DeleteOptions, ObjectApi, PatchType, Scope } from './object-api.js';
 import { openApiV3Document, openApiV3Root } from './openapi.js';
 import type { RequestStats } from './request-stats.js';
-import { parseRoute, type Route } from './request-route.js';
+import { parseRequestUrl, parseRoute, type RequestUrl, type Route } from './request-route.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import type { ResourceInfo } from './resource-info.js';
 import { scaleOf, replicasFromScale } from './scale-subresource.js';
@@ -39,7 +39,7 @@ export interface ApiServerDeps {
   stats: RequestStats;
   logger?: SimLogger;
   serverAddress: () => string;
-  admin: (req: IncomingMessage, res: ServerResponse, action: string, url: URL) => Promise<void>;
+  admin: (req: IncomingMessage, res: ServerResponse, action: string, url: RequestUrl) => Promise<void>;
 }
 
 const PATCH_TYPES: Record<string, PatchType> = {
@@ -54,7 +54,7 @@ function bool(v: string | null): boolean {
 }
 
 /** The field manager of a non-apply write: `fieldManager`, else the User-Agent up to its first '/'. */
-function managerOf(url: URL, req: IncomingMessage): string {
+function managerOf(url: RequestUrl, req: IncomingMessage): string {
   const fm = url.searchParams.get('fieldManager');
   if (fm) return fm;
   const ua = req.headers['user-agent'] ?? '';
@@ -117,7 +117,7 @@ export class ApiServer {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    const url = parseRequestUrl(req.url ?? '/');
     const route = parseRoute(url.pathname);
     if (route.type === 'admin') return this.d.admin(req, res, route.action, url);
     try {
@@ -191,7 +191,7 @@ export class ApiServer {
   private async resource(
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    url: RequestUrl,
     route: Extract<Route, { type: 'resource' }>,
     principal: Principal,
   ): Promise<void> {
