@@ -1,35 +1,22 @@
-import { applyJsonPatch, JsonPatchError } from './json-patch.js';
 import { clone, deepEqual, isObject } from './json-util.js';
-import { applyMergePatch } from './merge-patch.js';
-import { applyStrategicMergePatch, StrategicMergePatchError } from './strategic-merge-patch.js';
 import { builtinListSemantics, crdListSemantics, type ListSemanticsFn } from './list-semantics.js';
-import { decodeContinue, encodeContinue, parseRv } from './list-query.js';
 import { decodeManagers, setManagers } from './managed-fields.js';
 import { generateName, hasFinalizers, newUid, timestamp, validateMetadata } from './object-meta.js';
-import type { ObjectStore, StoreEvent } from './object-store.js';
+import type { ObjectStore } from './object-store.js';
 import { apiVersionOf, type ResourceInfo } from './resource-info.js';
 import { validateCrd } from './resource-registry.js';
-import {
-  checkFieldSupport,
-  matchesFields,
-  matchesLabels,
-  type FieldRequirement,
-  type LabelRequirement,
-} from './selectors.js';
 import { ignoredPaths, serverSideApply, trackUpdate } from './server-side-apply.js';
 import { errors, type Qualified, type StatusCause } from './status-error.js';
 import type { JsonObject, JsonValue, KubeObject } from './types.js';
 import type { WatchHub } from './watch-hub.js';
 import { defaultObject } from './object-defaults.js';
-import { conformToSchema, pruneToSchema, unknownFields } from './crd-schema.js';
+import { listObjects, type ListOptions, type ListResult } from './object-list.js';
 
-/** Which resource, version and namespace a request addresses. */
-export interface Scope {
-  info: ResourceInfo;
-  version: string;
-  /** '' for cluster-scoped resources or a list across all namespaces. */
-  namespace: string;
-}
+export type { ListOptions, ListResult } from './object-list.js';
+export type { PatchType, Scope } from './request-scope.js';
+import type { PatchType, Scope } from './request-scope.js';
+import { applyPatchOrThrow, specChanged } from './patch-dispatch.js';
+import { conformToSchema, pruneToSchema, unknownFields } from './crd-schema.js';
 
 export interface WriteOptions {
   /** Field manager recorded in managedFields. */
@@ -42,29 +29,11 @@ export interface WriteOptions {
   subresource?: '' | 'status';
 }
 
-export interface ListOptions {
-  labels?: readonly LabelRequirement[];
-  fields?: readonly FieldRequirement[];
-  limit?: number;
-  continueToken?: string;
-  resourceVersion?: string;
-  resourceVersionMatch?: string;
-}
-
-export interface ListResult {
-  items: KubeObject[];
-  resourceVersion: string;
-  continueToken?: string;
-  remainingItemCount?: number;
-}
-
 export interface DeleteOptions {
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
 }
-
-export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 export interface ObjectApiDeps {
   store: ObjectStore;
@@ -131,93 +100,11 @@ export class ObjectApi {
   }
 
   list(scope: Scope, opts: ListOptions = {}): ListResult {
-    const { info } = scope;
-    const current = this.store.resourceVersion;
-    const fields = opts.fields ?? [];
-    const labels = opts.labels ?? [];
-    checkFieldSupportOrThrow(fields, info.storageKey);
-    if (opts.resourceVersionMatch && opts.resourceVersion === undefined)
-      throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
-    if (opts.continueToken && opts.resourceVersion && opts.resourceVersion !== '0')
-      throw errors.badRequest('specifying resource version is not allowed when using continue');
-    let rv = current;
-    let start = '';
-    let source: KubeObject[];
-    if (opts.continueToken) {
-      const t = decodeContinue(opts.continueToken);
-      if (t.rv < this.hub.oldestRetained())
-        throw errors.gone(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
-        );
-      rv = t.rv;
-      start = t.start;
-      source = this.snapshot(scope, t.rv);
-    } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
-      const requested = parseRv(opts.resourceVersion);
-      const match = opts.resourceVersionMatch ?? 'NotOlderThan';
-      if (match !== 'NotOlderThan' && match !== 'Exact')
-        throw errors.badRequest(
-          `resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
-        );
-      if (requested > current) throw errors.tooLargeResourceVersion(String(requested), String(current));
-      if (match === 'Exact') {
-        rv = requested;
-        source = this.snapshot(scope, requested);
-      } else source = this.store.list(info.storageKey, info.namespaced ? scope.namespace : undefined);
-    } else {
-      if (opts.resourceVersionMatch === 'Exact')
-        throw errors.badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
-      source = this.store.list(info.storageKey, info.namespaced ? scope.namespace : undefined);
-    }
-    const items: KubeObject[] = [];
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    let continueToken: string | undefined;
-    let remaining = 0;
-    for (const obj of source) {
-      if (start && keyOf(obj) <= start) continue;
-      if (labels.length > 0 && !matchesLabels(labels, obj.metadata.labels)) continue;
-      if (fields.length > 0 && !matchesFields(fields, obj)) continue;
-      if (items.length >= limit) {
-        if (continueToken === undefined)
-          continueToken = encodeContinue({ rv, start: keyOf(items[items.length - 1]!) });
-        remaining++;
-        continue;
-      }
-      items.push(this.present(obj, scope));
-    }
-    const result: ListResult = { items, resourceVersion: String(rv) };
-    if (continueToken !== undefined) {
-      result.continueToken = continueToken;
-      if (labels.length === 0 && fields.length === 0) result.remainingItemCount = remaining;
-    }
-    return result;
-  }
-
-  /** The objects of a resource as they were at `rv`, rebuilt by undoing retained history. */
-  private snapshot(scope: Scope, rv: number): KubeObject[] {
-    const { info } = scope;
-    const ns = info.namespaced ? scope.namespace : undefined;
-    const live = this.store.list(info.storageKey, ns);
-    if (rv >= this.store.resourceVersion) return live;
-    let events: StoreEvent[];
-    try {
-      events = this.hub.since(rv, { storageKey: info.storageKey, labels: [], fields: [] });
-    } catch {
-      throw errors.gone(`too old resource version: ${rv} (${this.hub.oldestRetained()})`);
-    }
-    if (events.length === 0) return live;
-    const byKey = new Map<string, KubeObject>();
-    for (const o of live) byKey.set(keyOf(o), o);
-    for (let i = events.length - 1; i >= 0; i--) {
-      const e = events[i]!;
-      const k = keyOf(e.object);
-      if (e.type === 'ADDED') byKey.delete(k);
-      else if (e.old) byKey.set(k, e.old);
-    }
-    return [...byKey.entries()]
-      .filter(([, o]) => !ns || o.metadata.namespace === ns)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, o]) => o);
+    return listObjects(
+      { store: this.store, hub: this.hub, present: (o) => this.present(o, scope) },
+      scope,
+      opts,
+    );
   }
 
   create(scope: Scope, body: JsonValue, opts: WriteOptions): KubeObject {
@@ -690,47 +577,5 @@ export class ObjectApi {
           },
         ],
       );
-  }
-}
-
-function keyOf(o: KubeObject): string {
-  return `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
-}
-
-function checkFieldSupportOrThrow(fields: readonly FieldRequirement[], storageKey: string): void {
-  try {
-    checkFieldSupport(fields, storageKey);
-  } catch (err) {
-    throw errors.badRequest((err as Error).message);
-  }
-}
-
-/** Whether anything but metadata (and status, when status is a subresource) differs. */
-export function specChanged(old: KubeObject, next: KubeObject, statusSubresource: boolean): boolean {
-  const keys = new Set([...Object.keys(old), ...Object.keys(next)]);
-  for (const k of keys) {
-    if (k === 'metadata' || k === 'apiVersion' || k === 'kind') continue;
-    if (k === 'status' && statusSubresource) continue;
-    if (!deepEqual(old[k], next[k])) return true;
-  }
-  return false;
-}
-
-function applyPatchOrThrow(
-  type: Exclude<PatchType, 'apply'>,
-  current: KubeObject,
-  patch: JsonValue,
-  ls: ListSemanticsFn,
-  who: Qualified & { kind: string },
-  name: string,
-): JsonValue {
-  try {
-    if (type === 'json') return applyJsonPatch(current, patch);
-    if (type === 'merge') return applyMergePatch(current, patch);
-    return applyStrategicMergePatch(current, patch, ls);
-  } catch (err) {
-    if (err instanceof JsonPatchError || err instanceof StrategicMergePatchError)
-      throw errors.invalid(who, name, [{ reason: 'FieldValueInvalid', message: err.message }]);
-    throw err;
   }
 }
