@@ -15,19 +15,21 @@ import {
 import type { FaultInjector } from './fault-injector.js';
 import { parseBody, readBody, sendError, sendJson, sendRaw } from './http-io.js';
 import { isObject } from './json-util.js';
-import type { DeleteOptions, ObjectApi, PatchType, Scope } from './object-api.js';
+import type { ObjectApi, PatchType, Scope } from './object-api.js';
 import { openApiV3Document, openApiV3Root } from './openapi.js';
 import type { RequestStats } from './request-stats.js';
 import { parseRequestUrl, parseRoute, type RequestUrl, type Route } from './request-route.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import type { ResourceInfo } from './resource-info.js';
 import { scaleOf, replicasFromScale } from './scale-subresource.js';
-import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
+import { SelectorError } from './selectors.js';
 import { ApiError, errors, StatusReason } from './status-error.js';
 import { decodeKubernetesProtobuf, ProtobufError } from './protobuf-decoder.js';
 import { toTable, wantsTable } from './table.js';
 import type { JsonObject, JsonValue, KubeObject, SimLogger } from './types.js';
 import { WatchHandler } from './watch-handler.js';
+import { accessReview } from './access-review.js';
+import { deleteOptionsOf, listOptions, parseOptionalBody } from './request-options.js';
 import type { WatchHub } from './watch-hub.js';
 
 export interface ApiServerDeps {
@@ -238,7 +240,7 @@ export class ApiServer {
       return sendJson(
         res,
         201,
-        this.accessReview(parseBody(await readBody(req), { yaml: false }), principal),
+        accessReview(this.d.auth, parseBody(await readBody(req), { yaml: false }), principal),
       );
     }
     const attrs = {
@@ -297,7 +299,7 @@ export class ApiServer {
         return sendJson(res, 200, obj);
       }
       case 'list': {
-        const result = this.d.api.list(scope, this.listOptions(params));
+        const result = this.d.api.list(scope, listOptions(params));
         if (wantsTable(accept))
           return sendJson(
             res,
@@ -320,7 +322,7 @@ export class ApiServer {
         return sendJson(res, 200, list);
       }
       case 'watch': {
-        const opts = this.listOptions(params);
+        const opts = listOptions(params);
         if (route.name)
           opts.fields = [...(opts.fields ?? []), { path: 'metadata.name', op: '=', value: route.name }];
         return this.watch.start(req, res, scope, {
@@ -385,7 +387,7 @@ export class ApiServer {
         return sendJson(res, existed ? 200 : 201, obj, warningHeaders(warnings));
       }
       case 'delete': {
-        const opts = await this.deleteOptions(req, params);
+        const opts = deleteOptionsOf(parseOptionalBody(await readBody(req)), params);
         const { object, deleted } = this.d.api.delete(scope, route.name, opts);
         if (deleted && !returnsDeletedObject(info))
           return sendJson(res, 200, {
@@ -403,8 +405,8 @@ export class ApiServer {
         return sendJson(res, 200, object);
       }
       case 'deletecollection': {
-        const opts = await this.deleteOptions(req, params);
-        const items = this.d.api.deleteCollection(scope, this.listOptions(params), opts);
+        const opts = deleteOptionsOf(parseOptionalBody(await readBody(req)), params);
+        const items = this.d.api.deleteCollection(scope, listOptions(params), opts);
         return sendJson(res, 200, {
           kind: info.listKind,
           apiVersion: info.group ? `${info.group}/${route.version}` : route.version,
@@ -415,81 +417,6 @@ export class ApiServer {
       default:
         throw errors.methodNotAllowed(method);
     }
-  }
-
-  /** Answers a SelfSubjectAccessReview with the token rules (non-resource URLs are always allowed). */
-  private accessReview(body: JsonValue, principal: Principal): JsonObject {
-    const review = isObject(body) ? body : {};
-    const spec = isObject(review.spec) ? review.spec : {};
-    const ra = isObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
-    const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-    let allowed = true;
-    let reason = '';
-    if (ra) {
-      const attrs = {
-        verb: str(ra.verb),
-        group: str(ra.group),
-        resource: str(ra.resource),
-        subresource: str(ra.subresource),
-        namespace: str(ra.namespace),
-      };
-      allowed = this.d.auth.allows(principal, attrs);
-      reason = allowed
-        ? this.d.auth.enabled
-          ? 'allowed by a kube-sim token rule'
-          : 'kube-sim runs without auth'
-        : forbiddenReason(principal, attrs);
-    }
-    const status: JsonObject = { allowed };
-    if (reason) status.reason = reason;
-    return {
-      kind: 'SelfSubjectAccessReview',
-      apiVersion: 'authorization.k8s.io/v1',
-      metadata: { creationTimestamp: null },
-      spec,
-      status,
-    };
-  }
-
-  private listOptions(params: URLSearchParams) {
-    const ls = params.get('labelSelector');
-    const fs = params.get('fieldSelector');
-    const limit = params.get('limit');
-    return {
-      labels: ls ? parseLabelSelector(ls) : [],
-      fields: fs ? parseFieldSelector(fs) : [],
-      limit: limit ? Number(limit) : undefined,
-      continueToken: params.get('continue') || undefined,
-      resourceVersion: params.get('resourceVersion') ?? undefined,
-      resourceVersionMatch: params.get('resourceVersionMatch') || undefined,
-    };
-  }
-
-  private async deleteOptions(req: IncomingMessage, params: URLSearchParams): Promise<DeleteOptions> {
-    const buf = await readBody(req);
-    let body: JsonValue = {};
-    if (buf.length > 0 && buf.toString('utf8').trim() !== '') body = parseBody(buf, { yaml: false });
-    const b = isObject(body) ? body : {};
-    let policy = (b.propagationPolicy as string | undefined) ?? params.get('propagationPolicy') ?? undefined;
-    const orphan =
-      b.orphanDependents ??
-      (params.has('orphanDependents') ? bool(params.get('orphanDependents')) : undefined);
-    if (policy === undefined && orphan !== undefined) policy = orphan ? 'Orphan' : 'Background';
-    if (policy !== undefined && policy !== 'Foreground' && policy !== 'Background' && policy !== 'Orphan')
-      throw errors.badRequest(
-        `propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`,
-      );
-    const pre = isObject(b.preconditions) ? b.preconditions : {};
-    const dryRun =
-      (Array.isArray(b.dryRun) && b.dryRun.includes('All')) || params.getAll('dryRun').includes('All');
-    return {
-      propagationPolicy: policy,
-      preconditions: {
-        uid: typeof pre.uid === 'string' ? pre.uid : undefined,
-        resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
-      },
-      dryRun,
-    };
   }
 
   private scaleWrite(
