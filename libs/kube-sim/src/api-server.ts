@@ -240,7 +240,7 @@ export class ApiServer {
       return sendJson(
         res,
         201,
-        accessReview(this.d.auth, parseBody(await readBody(req), { yaml: false }), principal),
+        accessReview(this.d.auth, decodeObjectBody(await readBody(req), contentType), principal),
       );
     }
     const attrs = {

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin, type AdminControls } from './admin-endpoint.js';
 import { ApiServer } from './api-server.js';
@@ -25,8 +26,13 @@ export interface KubeSimOptions {
   historyWindow?: number;
   /** Workload status simulation (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, Pods). Default on, 100 ms. */
   workloads?: { enabled?: boolean; delayMs?: number };
-  /** Bearer-token auth with per-token rules; without it every request has full access. */
+  /**
+   * Bearer-token auth with per-token rules; without it every request has full access. kubectl only sends
+   * tokens over TLS, so give `tls` too when kubectl must authenticate.
+   */
   auth?: { tokens: Record<string, SimRule[]> };
+  /** Serve HTTPS with this PEM key and certificate; the kubeconfig then trusts the certificate as its CA. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Interval of BOOKMARK events to watchers that allow them. Default 60000 ms. */
   bookmarkIntervalMs?: number;
   logger?: SimLogger;
@@ -116,8 +122,14 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     },
     get: () => faults.current,
   };
+  const caData = opts.tls ? Buffer.from(opts.tls.cert).toString('base64') : undefined;
   const kubeconfig = (o: { token?: string; namespace?: string } = {}): string =>
-    renderKubeconfig({ server: url, token: o.token, namespace: o.namespace });
+    renderKubeconfig({
+      server: url,
+      token: o.token,
+      namespace: o.namespace,
+      certificateAuthorityData: caData,
+    });
   const snapshot = (): SimStats =>
     stats.snapshot({
       watchesOpen: hub.open,
@@ -145,16 +157,17 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     admin: (req, res, action, u) => handleAdmin(controls, req, res, action, u),
   });
   holder.server = apiServer;
-  const httpServer = http.createServer(
-    { keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 60_000 },
-    (req, res) => {
-      apiServer.handle(req, res).catch((err: unknown) => {
-        logger?.error?.({ err }, 'kube-sim: request failed');
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-    },
-  );
+  const serverOptions = { keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 60_000 };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    apiServer.handle(req, res).catch((err: unknown) => {
+      logger?.error?.({ err }, 'kube-sim: request failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+  const httpServer: http.Server = opts.tls
+    ? https.createServer({ ...serverOptions, key: opts.tls.key, cert: opts.tls.cert }, onRequest)
+    : http.createServer(serverOptions, onRequest);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port ?? 0, host, () => {
@@ -163,7 +176,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     });
   });
   const port = (httpServer.address() as AddressInfo).port;
-  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const bookmarkTimer = setInterval(
     () => hub.bookmarkAll(store.resourceVersion),
     opts.bookmarkIntervalMs ?? 60_000,

@@ -4,6 +4,8 @@ export interface KubeconfigOptions {
   server: string;
   token?: string;
   namespace?: string;
+  /** Base64 PEM of the CA that signed the server certificate (HTTPS only). */
+  certificateAuthorityData?: string;
   /** Cluster, context and user name. */
   name?: string;
 }
@@ -17,7 +19,12 @@ export function renderKubeconfig(o: KubeconfigOptions): string {
     // @kubernetes/client-node refuses plain HTTP unless the cluster says insecure-skip-tls-verify; kubectl
     // ignores it for http:// servers.
     clusters: [
-      { name, cluster: { server: o.server, 'insecure-skip-tls-verify': o.server.startsWith('http:') } },
+      {
+        name,
+        cluster: o.certificateAuthorityData
+          ? { server: o.server, 'certificate-authority-data': o.certificateAuthorityData }
+          : { server: o.server, 'insecure-skip-tls-verify': o.server.startsWith('http:') },
+      },
     ],
     contexts: [{ name, context: { cluster: name, user: name, namespace: o.namespace ?? 'default' } }],
     'current-context': name,

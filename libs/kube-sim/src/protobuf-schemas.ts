@@ -249,10 +249,30 @@ export const MESSAGES: Record<string, MessageSpec> = {
   },
   /** Status sent empty by the create generators. */
   Empty: {},
+  SelfSubjectAccessReview: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('SelfSubjectAccessReviewSpec')),
+    3: f('status', msg('Empty')),
+  },
+  SelfSubjectAccessReviewSpec: {
+    1: f('resourceAttributes', msg('ResourceAttributes')),
+    2: f('nonResourceAttributes', msg('NonResourceAttributes')),
+  },
+  ResourceAttributes: {
+    1: f('namespace', 'string'),
+    2: f('verb', 'string'),
+    3: f('group', 'string'),
+    4: f('version', 'string'),
+    5: f('resource', 'string'),
+    6: f('subresource', 'string'),
+    7: f('name', 'string'),
+  },
+  NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
 };
 
 /** Kinds whose protobuf bodies the sim decodes. */
 export const PROTOBUF_KINDS = new Set([
+  'SelfSubjectAccessReview',
   'Deployment',
   'Job',
   'CronJob',
