@@ -185,6 +185,25 @@ describe('kube-sim object lifecycle', () => {
     await waitFor(() => gone(`${CMS}/owner-fg`), { what: 'owner deleted after dependents' });
   });
 
+  it('foreground deletion does not wait for dependents without blockOwnerDeletion, but still deletes them', async () => {
+    const owner = (await call(sim, 'POST', CMS, cm('owner-fg2'))).body;
+    await call(sim, 'POST', CMS, {
+      ...owned('dep-fg2', owner),
+      metadata: { ...owned('dep-fg2', owner).metadata, finalizers: ['example.org/slow'] },
+    });
+    await call(sim, 'DELETE', `${CMS}/owner-fg2`, { propagationPolicy: 'Foreground' });
+    await waitFor(() => gone(`${CMS}/owner-fg2`), { what: 'owner deleted without waiting' });
+    const dep = (await call(sim, 'GET', `${CMS}/dep-fg2`)).body;
+    expect(dep.metadata.deletionTimestamp).toBeTruthy();
+    await call(
+      sim,
+      'PATCH',
+      `${CMS}/dep-fg2`,
+      { metadata: { finalizers: null } },
+      { contentType: 'application/merge-patch+json' },
+    );
+  });
+
   it('orphan deletion strips owner references and keeps the dependents', async () => {
     const owner = (await call(sim, 'POST', CMS, cm('owner-or'))).body;
     await call(sim, 'POST', CMS, owned('dep-or', owner));

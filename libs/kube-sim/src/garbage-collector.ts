@@ -97,8 +97,12 @@ export class GarbageCollector {
       return;
     }
     if (obj.metadata.deletionTimestamp && fin.includes('foregroundDeletion')) {
-      if (deps.length === 0) this.removeFinalizer(scope, obj, 'foregroundDeletion');
-      else for (const dep of deps) this.queue.add(dep.metadata.uid!);
+      // Every dependent is deleted; the owner waits only for those with blockOwnerDeletion.
+      for (const dep of deps) this.queue.add(dep.metadata.uid!);
+      const blocking = deps.filter((d) =>
+        (d.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion === true),
+      );
+      if (blocking.length === 0) this.removeFinalizer(scope, obj, 'foregroundDeletion');
     }
     const refs = obj.metadata.ownerReferences ?? [];
     if (refs.length === 0 || (obj.metadata.deletionTimestamp && !fin.includes('foregroundDeletion'))) return;
