@@ -206,7 +206,12 @@ describe('kube-sim CRUD over HTTP', () => {
       );
       pages++;
       seen.push(...r.body.items.map((i: any) => i.metadata.name));
-      if (pages === 1) expect(r.body.metadata.remainingItemCount).toBe(4);
+      if (pages === 1) {
+        expect(r.body.metadata.remainingItemCount).toBe(4);
+        // Pages are a snapshot at the first page's resourceVersion: later writes do not show up.
+        await call(sim, 'POST', '/api/v1/namespaces/pages/configmaps', cm('p-9'));
+        await call(sim, 'DELETE', '/api/v1/namespaces/pages/configmaps/p-5');
+      }
       cont = r.body.metadata.continue ?? '';
     } while (cont);
     expect(pages).toBe(3);
