@@ -102,17 +102,9 @@ export class ObjectStore {
     if (!ns) bucket.set(namespace, (ns = new Map<string, KubeObject>()));
     const old = ns.get(name);
     ns.set(name, obj);
-    if (!old) {
-      this.count++;
-      this.sortedCache.delete(storageKey);
-    } else {
-      const cached = this.sortedCache.get(storageKey);
-      if (cached) {
-        const i = cached.indexOf(old);
-        if (i >= 0) cached[i] = obj;
-        else this.sortedCache.delete(storageKey);
-      }
-    }
+    if (!old) this.count++;
+    // Lists are rarer than writes: drop the sorted view instead of patching it (O(n) per write).
+    this.sortedCache.delete(storageKey);
     if (obj.metadata.uid) this.uids.set(obj.metadata.uid, { storageKey, namespace, name });
     return this.emit({ type: old ? 'MODIFIED' : 'ADDED', storageKey, namespace, rv, object: obj, old });
   }
