@@ -3,6 +3,7 @@ import type { JsonObject, JsonValue } from './types.js';
 
 export class JsonPatchError extends Error {
   override readonly name = 'JsonPatchError';
+  readonly code = 'KSIM_JSON_PATCH';
 }
 
 export interface JsonPatchOp {

@@ -3,6 +3,7 @@ import type { JsonObject, JsonValue } from './types.js';
 
 export class ProtobufError extends Error {
   override readonly name = 'ProtobufError';
+  readonly code = 'KSIM_PROTOBUF';
 }
 
 /** "k8s\0": the prefix of every Kubernetes protobuf body. */

@@ -16,6 +16,7 @@ export interface FieldRequirement {
 
 export class SelectorError extends Error {
   override readonly name = 'SelectorError';
+  readonly code = 'KSIM_SELECTOR';
 }
 
 const KEY_RE =

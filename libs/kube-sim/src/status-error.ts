@@ -7,7 +7,6 @@ export const StatusReason = {
   Conflict: 'Conflict',
   Invalid: 'Invalid',
   BadRequest: 'BadRequest',
-  Gone: 'Gone',
   Expired: 'Expired',
   Forbidden: 'Forbidden',
   Unauthorized: 'Unauthorized',
@@ -40,6 +39,7 @@ export interface StatusDetails extends JsonObject {
 /** A failed API call, rendered as a `metav1.Status` body with the matching HTTP code. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  /** The HTTP status; `reason` is the stable metav1.StatusReason clients branch on. */
   constructor(
     readonly code: number,
     readonly reason: StatusReasonValue,

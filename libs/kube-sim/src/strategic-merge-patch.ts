@@ -4,6 +4,7 @@ import type { JsonObject, JsonValue } from './types.js';
 
 export class StrategicMergePatchError extends Error {
   override readonly name = 'StrategicMergePatchError';
+  readonly code = 'KSIM_STRATEGIC_MERGE_PATCH';
 }
 
 /**

@@ -34,6 +34,7 @@ export interface Watcher extends WatchFilter {
 
 export class TooOldResourceVersionError extends Error {
   override readonly name = 'TooOldResourceVersionError';
+  readonly code = 'KSIM_TOO_OLD_RESOURCE_VERSION';
   constructor(
     readonly requested: number,
     readonly oldest: number,
