@@ -24,7 +24,8 @@ beforeAll(async () => {
     timeoutMs: 10_000,
     what: 'the ships CRD',
   });
-  all = await h.start('all');
+  // The client limiter comes from config flags; /status shows the values the Kubernetes client really uses.
+  all = await h.start('all', ['--kube-api-qps', '150', '--kube-api-burst', '250']);
 });
 
 afterAll(async () => {
@@ -120,7 +121,12 @@ describe('metrics, status and Events of a running operator', () => {
       string,
       unknown
     >;
-    expect(status).toMatchObject({ success: true, ready: true, role: 'all' });
+    expect(status).toMatchObject({
+      success: true,
+      ready: true,
+      role: 'all',
+      kubernetes: { server: h.sim.url, qps: 150, burst: 250 },
+    });
     const events = JSON.parse(await h.kubectl('get', 'events', '-o', 'json')) as {
       items: Array<{ involvedObject?: { name?: string; kind?: string }; reason?: string }>;
     };

@@ -44,6 +44,18 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     ['LOSTROMOS_KUBECONFIG'],
   ),
   field(['kubernetes', 'context'], 'string', ['context'], 'kubeconfig context ("" = current)'),
+  field(
+    ['kubernetes', 'qps'],
+    'number',
+    ['kube-api-qps'],
+    'Kubernetes API requests per second per process (client-side limiter)',
+  ),
+  field(
+    ['kubernetes', 'burst'],
+    'number',
+    ['kube-api-burst'],
+    'Kubernetes API requests allowed at once above qps',
+  ),
   field(['leaderElection', 'namespace'], 'string', ['lease-namespace'], 'namespace of the Lease'),
   field(['leaderElection', 'leaseName'], 'string', ['lease-name'], 'name of the Lease'),
   field(

@@ -66,6 +66,8 @@ export function finish(
     kubernetes: {
       kubeconfig: cfg.kubernetes.kubeconfig === '' ? '' : abs(cfg.kubernetes.kubeconfig),
       context: cfg.kubernetes.context,
+      qps: cfg.kubernetes.qps,
+      burst: cfg.kubernetes.burst,
     },
     leaderElection: {
       ...cfg.leaderElection,

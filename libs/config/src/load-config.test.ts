@@ -30,7 +30,7 @@ describe('parseConfig defaults', () => {
   it('fills every default and resolves templates relative to the config file', () => {
     const c = parseConfig(RESOURCE, base);
     expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'lostromos', tls: false });
-    expect(c.kubernetes).toEqual({ kubeconfig: '', context: '' });
+    expect(c.kubernetes).toEqual({ kubeconfig: '', context: '', qps: 100, burst: 200 });
     expect(c.leaderElection).toEqual({
       namespace: 'default',
       leaseName: 'lostromos-watcher',
@@ -300,6 +300,29 @@ describe('env and flags', () => {
     expect(c.helm.timeoutSeconds).toBe(12);
     expect(c.worker.shutdownGraceSeconds).toBe(5);
     expect(c.kubernetes.kubeconfig).toBe('/home/op/kc');
+  });
+
+  it('sets the Kubernetes client limiter from env, flags or the file, and rejects a zero qps', () => {
+    const fromEnv = parseConfig('', {
+      ...base,
+      env: { LOSTROMOS_KUBERNETES_QPS: '2.5', LOSTROMOS_KUBERNETES_BURST: '7' },
+    });
+    expect(fromEnv.kubernetes).toMatchObject({ qps: 2.5, burst: 7 });
+    const fromFlags = parseConfig('kubernetes: { qps: 50, burst: 60 }\n', {
+      ...base,
+      argv: ['--kube-api-qps', '20', '--kube-api-burst=30'],
+    });
+    expect(fromFlags.kubernetes).toMatchObject({ qps: 20, burst: 30 });
+    expect(parseConfig('kubernetes: { qps: 50, burst: 60 }\n', base).kubernetes).toMatchObject({
+      qps: 50,
+      burst: 60,
+    });
+    expect(errorOf(() => parseConfig('kubernetes: { qps: 0 }\n', base)).message).toBe(
+      'config: kubernetes.qps: must be greater than 0; got number 0',
+    );
+    expect(errorOf(() => parseConfig('kubernetes: { burst: 1.5 }\n', base)).message).toBe(
+      'config: kubernetes.burst: must be a whole number; got number 1.5',
+    );
   });
 
   it('treats an empty variable as unset', () => {

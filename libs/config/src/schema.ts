@@ -102,7 +102,12 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   kubernetes: z
-    .strictObject({ kubeconfig: z.string().default(''), context: z.string().default('') })
+    .strictObject({
+      kubeconfig: z.string().default(''),
+      context: z.string().default(''),
+      qps: z.number().positive('must be greater than 0').default(100),
+      burst: seconds(1).default(200),
+    })
     .prefault({}),
   leaderElection: z
     .strictObject({

@@ -3,8 +3,11 @@ export interface LostromosConfig {
   /** Which processes `lostromos start` runs in this process. */
   role: Role;
   redis: { url: string; prefix: string; tls: boolean; passwordFile?: string; username?: string };
-  /** kubeconfig "" = KUBECONFIG env, ~/.kube/config, in-cluster (client-node's default order). */
-  kubernetes: { kubeconfig: string; context: string };
+  /**
+   * kubeconfig "" = KUBECONFIG env, ~/.kube/config, in-cluster (client-node's default order); qps/burst = the
+   * client-side request limiter of each process (token bucket: `burst` requests at once, refilled at `qps`/s).
+   */
+  kubernetes: { kubeconfig: string; context: string; qps: number; burst: number };
   leaderElection: {
     namespace: string;
     leaseName: string;

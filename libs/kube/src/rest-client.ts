@@ -78,6 +78,8 @@ function errorMessage(body: unknown, fallback: string): { message: string; reaso
  */
 export class RestClient {
   readonly server: URL;
+  /** The client-side limiter's settings (requests per second, requests at once). */
+  readonly rateLimit: { readonly qps: number; readonly burst: number };
   private readonly limiter: TokenBucket;
   private readonly opts: Required<Pick<RestClientOptions, 'maxRetries' | 'maxRetryAfterMs'>> &
     RestClientOptions;
@@ -86,7 +88,12 @@ export class RestClient {
   constructor(opts: RestClientOptions) {
     this.server = new URL(opts.server);
     this.opts = { maxRetries: 3, maxRetryAfterMs: 10_000, ...opts };
-    this.limiter = new TokenBucket(opts.qps ?? 100, opts.burst ?? 200, opts.now ? { now: opts.now } : {});
+    this.rateLimit = { qps: opts.qps ?? 100, burst: opts.burst ?? 200 };
+    this.limiter = new TokenBucket(
+      this.rateLimit.qps,
+      this.rateLimit.burst,
+      opts.now ? { now: opts.now } : {},
+    );
     const agentOpts = { keepAlive: true, maxSockets: 64 };
     this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
   }

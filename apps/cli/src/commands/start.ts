@@ -111,6 +111,8 @@ export async function startRoles(
       kube = createKubeClient({
         kubeconfig: config.kubernetes.kubeconfig,
         context: config.kubernetes.context,
+        qps: config.kubernetes.qps,
+        burst: config.kubernetes.burst,
         env: deps.env,
         onRequest: restMetricsObserver(metrics),
       });
@@ -229,6 +231,7 @@ export async function startRoles(
         ...(watcher ? { watcher: watcher.status() } : {}),
         ...(worker ? { worker: { resources: worker.resources.map((r) => r.name) } } : {}),
         ...(dashboard ? { dashboard: true } : {}),
+        ...(kube ? { kubernetes: { server: kube.server, ...kube.rest.rateLimit } } : {}),
         redis: producerRedis?.status ?? workerRedis?.status ?? 'unused',
       }),
     });
