@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnLostromos } from '../support/index.js';
-import { FIXTURES } from './harness.js';
+import { FIXTURES, startHarness, type Harness } from './harness.js';
 import path from 'node:path';
 
 // `lostromos start` refuses bad input with exit code 2 and a message that says what to fix.
@@ -40,5 +40,55 @@ describe('lostromos start: bad input', () => {
     const p = spawnLostromos(['start', ...crd, '--role', 'boss']);
     expect(await p.exited).toBe(2);
     expect(p.output()).toMatch(/role/);
+  });
+});
+
+describe('lostromos start: dashboard configuration', () => {
+  // No LOSTROMOS_DASHBOARD_* from the test runner's environment may leak into these processes.
+  const env = { LOSTROMOS_DASHBOARD_PASSWORD: '', LOSTROMOS_DASHBOARD_PASSWORD_FILE: '' };
+  // Redis is never reached: the dashboard checks its settings before connecting.
+  const dashboard = ['start', ...crd, '--role', 'dashboard', '--redis', 'redis://127.0.0.1:1'];
+  let h: Harness | undefined;
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('--role dashboard without a password: exit 2 naming the fields that fix it', async () => {
+    const p = spawnLostromos(dashboard, { env });
+    expect(await p.exited).toBe(2);
+    const out = p.output();
+    expect(out).toMatch(/lostromos start: the dashboard refuses to start without authentication/);
+    expect(out).toContain('dashboard.auth.passwordFile');
+    expect(out).toContain('LOSTROMOS_DASHBOARD_PASSWORD');
+    expect(out).toContain('dashboard.auth.mode: none');
+  });
+
+  it('--role dashboard with a password file that does not exist: exit 2 naming the file', async () => {
+    const p = spawnLostromos([...dashboard, '--dashboard-password-file', '/nonexistent/dash-pw'], { env });
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toMatch(/cannot read dashboard\.auth\.passwordFile "\/nonexistent\/dash-pw": ENOENT/);
+  });
+
+  it('--role dashboard with a username containing ":": exit 2 naming the field', async () => {
+    const p = spawnLostromos([...dashboard, '--dashboard-username', 'ad:min'], {
+      env: { ...env, LOSTROMOS_DASHBOARD_PASSWORD: 'itest-pw' },
+    });
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toMatch(/lostromos start: .*dashboard\.auth\.username/);
+  });
+
+  it('--role all without a password keeps running the controller and says why the dashboard is skipped', async () => {
+    h = await startHarness({ prefix: 'nodash' });
+    const all = await h.start('all');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(all.proc.exitCode).toBeNull();
+    expect((await fetch(`http://127.0.0.1:${all.port}/healthz`)).status).toBe(200);
+    const warn = all
+      .logs()
+      .find(
+        (l) =>
+          l.msg === 'dashboard not started: set dashboard.auth (passwordFile, or mode none) to enable it',
+      );
+    expect(warn?.level).toBe('warn');
   });
 });

@@ -6,7 +6,7 @@ import {
   type FlagSpec,
   type LostromosConfig,
 } from '@lostromos/config';
-import { createDashboard, type Dashboard } from '@lostromos/dashboard';
+import { createDashboard, DASHBOARD_ERROR_CODES, type Dashboard } from '@lostromos/dashboard';
 import { createKubeClient, restMetricsObserver, type KubeClient } from '@lostromos/kube';
 import {
   createLogger,
@@ -59,6 +59,20 @@ Flags:
 ${formatFlagHelp([...CONFIG_FLAGS.filter((f) => SHOWN.includes(f.name)), ...EXTRA_FLAGS])}
 
 Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage or config error.`;
+
+/** Dashboard start-up errors that are configuration problems (exit 2); a failed listen is a runtime failure. */
+const DASHBOARD_CONFIG_ERRORS: ReadonlySet<unknown> = new Set([
+  DASHBOARD_ERROR_CODES.NO_PASSWORD,
+  DASHBOARD_ERROR_CODES.PASSWORD_FILE,
+  DASHBOARD_ERROR_CODES.INVALID_CONFIG,
+]);
+
+/** True for a dashboard error the operator fixes in the config (the message names the field and the fix). */
+export function isDashboardConfigError(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && DASHBOARD_CONFIG_ERRORS.has((err as { code?: unknown }).code)
+  );
+}
 
 interface Running {
   stop(): Promise<void>;
@@ -284,6 +298,12 @@ export const startCommand: Command = {
     } catch (err) {
       if (err instanceof UsageError) throw err;
       if ((err as { code?: unknown }).code === 'LOSTROMOS_KUBE_CONFIG') {
+        ctx.stderr.write(`lostromos start: ${(err as Error).message}\n`);
+        return ExitCode.usage;
+      }
+      if (isDashboardConfigError(err)) {
+        // e.g. `--role dashboard` without a password: a config error, reported with the field and the fix.
+        logger.error({ err }, 'dashboard configuration is invalid');
         ctx.stderr.write(`lostromos start: ${(err as Error).message}\n`);
         return ExitCode.usage;
       }
