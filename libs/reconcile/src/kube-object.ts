@@ -1,35 +1,5 @@
-/** A Kubernetes object as JSON. Only the fields every object has are typed. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  [field: string]: unknown;
-}
+/** Kubernetes object shapes come from @lostromos/render, which produces them; reconcile adds the identities it keys on. */
+export type { KubeObject, ObjectMeta, OwnerReference } from '@lostromos/render';
 
 /** Identifies one object: what the inventory records and what prune/delete act on. */
 export interface ObjectRef {

@@ -1,7 +1,4 @@
-/**
- * A Kubernetes object as JSON. Structurally identical to `KubeObject` in @lostromos/reconcile (which depends
- * on this package, so the type is defined here and reconcile can re-use it).
- */
+/** A Kubernetes object as JSON (the renderers' output). @lostromos/reconcile re-exports these types. */
 export interface KubeObject {
   apiVersion: string;
   kind: string;
