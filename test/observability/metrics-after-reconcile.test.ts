@@ -94,6 +94,9 @@ describe('metrics, status and Events of a running operator', () => {
       { what: 'releases_update_total ≥ 1' },
     );
     expect(sumSeries(updated, 'releases_create_total')).toBe(1);
+    // One spec change that changed one ConfigMap is one update; reconciles that change nothing are none.
+    await h.kubectl('wait', '--for=condition=Ready', 'ship/nautilus', '--timeout=30s');
+    expect(sumSeries(await scrape(), 'releases_update_total')).toBe(1);
     expect(sumSeries(updated, 'controller_runtime_reconcile_total', { controller: 'ships' })).toBeGreaterThan(
       reconciles,
     );

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterReader, KubeObject, ReconcileResult } from '@lostromos/reconcile';
-import { releaseOp, resultLabel, toJobResult } from './job-result.js';
+import { resultLabel, toJobResult } from './job-result.js';
 import { optOutReader } from './opt-out-reader.js';
 
 const result = (r: Partial<ReconcileResult>): ReconcileResult => ({
   outcome: 'applied',
   applied: [],
+  created: [],
+  updated: [],
   pruned: [],
   deleted: [],
   writes: 0,
@@ -28,16 +30,6 @@ describe('job results', () => {
     expect(resultLabel(result({}))).toBe('success');
     expect(resultLabel(result({ requeueAfterMs: 5 }))).toBe('requeue_after');
     expect(resultLabel(result({ outcome: 'failed-permanent' }))).toBe('error');
-  });
-  it('map to the original release operations', () => {
-    expect(releaseOp(result({}), new Set(['Created']))).toEqual({ op: 'create', ok: true });
-    expect(releaseOp(result({}), new Set(['Updated']))).toEqual({ op: 'update', ok: true });
-    expect(releaseOp(result({ outcome: 'unchanged' }), new Set())).toBeUndefined();
-    expect(releaseOp(result({ outcome: 'deleted' }), new Set())).toEqual({ op: 'delete', ok: true });
-    expect(releaseOp(result({ outcome: 'failed-permanent' }), new Set())).toEqual({
-      op: 'update',
-      ok: false,
-    });
   });
 });
 

@@ -21,16 +21,3 @@ export function resultLabel(result: ReconcileResult): ReconcileResultLabel {
   if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) return 'requeue_after';
   return 'success';
 }
-
-/** Which of the original tool's release operations a reconcile amounts to (undefined = none). */
-export function releaseOp(
-  result: ReconcileResult,
-  eventReasons: ReadonlySet<string>,
-): { op: 'create' | 'update' | 'delete'; ok: boolean } | undefined {
-  if (result.outcome === 'deleted') return { op: 'delete', ok: true };
-  if (result.outcome === 'failed-permanent')
-    return { op: eventReasons.has('Created') ? 'create' : 'update', ok: false };
-  if (eventReasons.has('Created')) return { op: 'create', ok: true };
-  if (result.outcome === 'applied') return { op: 'update', ok: true };
-  return undefined;
-}

@@ -9,10 +9,9 @@ import {
   parseCrKey,
   reconcile,
   type CrRenderer,
-  type EventRecorder,
 } from '@lostromos/reconcile';
 import type { Redis } from 'ioredis';
-import { releaseOp, resultLabel, toJobResult } from './job-result.js';
+import { resultLabel, toJobResult } from './job-result.js';
 import { optOutReader } from './opt-out-reader.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
 import { ResilientRenderer } from './resource-renderer.js';
@@ -91,13 +90,6 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         name: key.name,
         jobId: job.id,
       });
-      const reasons = new Set<string>();
-      const events: EventRecorder = {
-        record: async (cr, e) => {
-          reasons.add(e.reason);
-          await recorder.record(cr, e);
-        },
-      };
       metrics.workqueueQueueDuration.observe(
         { name: controller, controller },
         Math.max(0, (Date.now() - job.timestamp) / 1000),
@@ -110,7 +102,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         const result = await reconcile(key, {
           reader,
           writer: ports,
-          events,
+          events: recorder,
           renderer,
           resource,
           logger: jlog,
@@ -134,8 +126,8 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
             'reconcile finished',
           );
         }
-        const rel = releaseOp(result, reasons);
-        if (rel) metrics.observeRelease(rel.op, rel.ok);
+        // The original tool's releases_* counters, from what reconcile() says it did to the CR as a whole.
+        if (result.release) metrics.observeRelease(result.release.op, result.release.ok);
         return toJobResult(result);
       } catch (err) {
         const seconds = (performance.now() - started) / 1000;

@@ -46,8 +46,13 @@ export async function applyObjects(
     ctx.applied.push(ref);
     ctx.deps.hooks?.onApply?.(ref);
     report.live.push(live);
-    if (!before) report.created.push(ref);
-    else if (before.metadata.resourceVersion !== live.metadata.resourceVersion) report.updated.push(ref);
+    if (!before) {
+      report.created.push(ref);
+      ctx.created.push(ref);
+    } else if (before.metadata.resourceVersion !== live.metadata.resourceVersion) {
+      report.updated.push(ref);
+      ctx.updated.push(ref);
+    }
   }
   return report;
 }

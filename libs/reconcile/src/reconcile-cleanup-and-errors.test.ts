@@ -161,7 +161,15 @@ describe('reconcile: deletion', () => {
 
   it('reports a CR that no longer exists as gone without any write', async () => {
     const result = await reconcile(key, s.deps);
-    expect(result).toEqual({ outcome: 'gone', applied: [], pruned: [], deleted: [], writes: 0 });
+    expect(result).toEqual({
+      outcome: 'gone',
+      applied: [],
+      created: [],
+      updated: [],
+      pruned: [],
+      deleted: [],
+      writes: 0,
+    });
   });
 });
 

@@ -13,6 +13,8 @@ export class ReconcileContext {
   readonly now: Date;
   readonly log: ReconcileLogger;
   readonly applied: ObjectRef[] = [];
+  readonly created: ObjectRef[] = [];
+  readonly updated: ObjectRef[] = [];
   readonly pruned: ObjectRef[] = [];
   readonly deleted: ObjectRef[] = [];
   writes = 0;
@@ -63,6 +65,8 @@ export class ReconcileContext {
     return {
       outcome,
       applied: this.applied,
+      created: this.created,
+      updated: this.updated,
       pruned: this.pruned,
       deleted: this.deleted,
       writes: this.writes,

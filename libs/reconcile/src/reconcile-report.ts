@@ -5,7 +5,7 @@ import type { ReconcileError } from './errors.js';
 import { inventoryOf } from './inventory.js';
 import type { KubeObject } from './kube-object.js';
 import { PAUSED_ANNOTATION } from './labels.js';
-import type { ReconcileResult } from './ports.js';
+import type { ReconcileResult, ReleaseOp } from './ports.js';
 import type { ReconcileContext } from './reconcile-context.js';
 import { summarizeReadiness } from './readiness.js';
 
@@ -75,6 +75,7 @@ export async function reportPermanentFailure(
   ctx: ReconcileContext,
   cr: KubeObject,
   error: ReconcileError,
+  op: ReleaseOp,
 ): Promise<ReconcileResult> {
   const previous = statusOf(cr);
   const failure = {
@@ -107,5 +108,6 @@ export async function reportPermanentFailure(
   ctx.log.warn({ cr: ctx.keyText, code: error.code, err: error.message }, 'reconcile failed permanently');
   return ctx.finish('failed-permanent', {
     error: { code: error.code, message: error.message, retryable: false },
+    release: { op, ok: false },
   });
 }

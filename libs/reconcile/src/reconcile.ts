@@ -31,8 +31,13 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
   } catch (err) {
     const permanent = asPermanentError(err);
     if (!permanent) throw err;
-    return reportPermanentFailure(ctx, current, permanent);
+    return reportPermanentFailure(ctx, current, permanent, firstApply(current) ? 'create' : 'update');
   }
+}
+
+/** No successful apply recorded yet: this reconcile is (an attempt at) the CR's release "create". */
+function firstApply(cr: KubeObject): boolean {
+  return statusOf(cr).lastApplied === undefined;
 }
 
 /** Deletion path; a permanent refusal (e.g. RBAC) is reported on the CR, whose finalizer stays until it succeeds. */
@@ -46,7 +51,7 @@ async function cleanUp(ctx: ReconcileContext, cr: KubeObject): Promise<Reconcile
       `cleanup of the deleted CR is blocked; the ${CLEANUP_FINALIZER} finalizer stays until it succeeds: ${permanent.message}`,
       { cause: err },
     );
-    return reportPermanentFailure(ctx, cr, blocked);
+    return reportPermanentFailure(ctx, cr, blocked, 'delete');
   }
 }
 
@@ -62,6 +67,7 @@ async function reconcileLive(ctx: ReconcileContext, cr: KubeObject): Promise<Rec
     const live = await findUpToDateLive(ctx, cr, desired);
     if (live) return reportReconciled(ctx, cr, desired, live, 'unchanged');
   }
+  const first = firstApply(cr);
   const report = await applyObjects(ctx, cr, desired.objects);
   await pruneStale(ctx, cr, desired);
   await recordChangeEvents(ctx, cr, report);
@@ -75,7 +81,10 @@ async function reconcileLive(ctx: ReconcileContext, cr: KubeObject): Promise<Rec
     },
     'reconciled',
   );
-  return reportReconciled(ctx, cr, desired, report.live, 'applied');
+  const changed = report.created.length + report.updated.length + ctx.pruned.length > 0;
+  const result = await reportReconciled(ctx, cr, desired, report.live, 'applied');
+  if (first) return { ...result, release: { op: 'create', ok: true } };
+  return changed ? { ...result, release: { op: 'update', ok: true } } : result;
 }
 
 /** One Event per kind of change, and only for real changes (an unchanged re-apply emits nothing). */
