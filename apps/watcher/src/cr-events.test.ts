@@ -4,9 +4,12 @@ import {
   actionForPresent,
   actionForUpdate,
   changedBySomeoneElse,
+  countByReady,
   crKeyOf,
   inventoryKinds,
+  isReleaseEvent,
   ownerUidOf,
+  readyStateOf,
 } from './cr-events.js';
 
 const ANN = 'io.nicolerenee.lostromosApplied';
@@ -92,5 +95,41 @@ describe('owned objects', () => {
     expect(crKeyOf({ group: 'toys.example.org', plural: 'gadgets' }, cr())).toBe(
       'toys.example.org/gadgets/default/g',
     );
+  });
+});
+
+describe('managed CRs for the metrics', () => {
+  const s = { filterAnnotation: ANN };
+  const withReady = (status?: string): KubeObject =>
+    cr(
+      { annotations: { [ANN]: 'yes' } },
+      status === undefined ? {} : { status: { conditions: [{ type: 'Ready', status }] } },
+    );
+  it('reads the Ready condition as true, false or unknown', () => {
+    expect(readyStateOf(withReady('True'))).toBe('true');
+    expect(readyStateOf(withReady('False'))).toBe('false');
+    expect(readyStateOf(withReady('Unknown'))).toBe('unknown');
+    expect(readyStateOf(withReady())).toBe('unknown');
+    expect(readyStateOf(cr({}, { status: { conditions: 'garbage' } }))).toBe('unknown');
+  });
+  it('counts only managed CRs (filter annotation or our finalizer), every state present', () => {
+    const crs = [
+      withReady('True'),
+      withReady('True'),
+      withReady('False'),
+      cr(), // not opted in: not managed
+      cr({ finalizers: ['lostromos.io/cleanup'] }), // opted out while we hold the finalizer: still managed
+    ];
+    expect(countByReady(crs, s)).toEqual({ true: 2, false: 1, unknown: 1 });
+    expect(countByReady([], s)).toEqual({ true: 0, false: 0, unknown: 0 });
+    expect(countByReady([cr()], { filterAnnotation: '' })).toEqual({ true: 0, false: 0, unknown: 1 });
+  });
+  it('counts informer notifications about managed CRs as release events, filter transitions included', () => {
+    const opted = cr({ annotations: { [ANN]: 'yes' } });
+    expect(isReleaseEvent(opted, undefined, s)).toBe(true);
+    expect(isReleaseEvent(cr(), undefined, s)).toBe(false);
+    expect(isReleaseEvent(cr(), opted, s)).toBe(true); // annotation removed
+    expect(isReleaseEvent(opted, cr(), s)).toBe(true); // annotation added
+    expect(isReleaseEvent(cr({ generation: 2 }), cr(), s)).toBe(false);
   });
 });

@@ -103,3 +103,36 @@ export function changedBySomeoneElse(obj: KubeObject, old: KubeObject): boolean 
   for (const e of entries) if (!newest || (e.time ?? '') > (newest.time ?? '')) newest = e;
   return !(newest?.manager === FIELD_MANAGER && newest.operation === 'Apply');
 }
+
+/** A CR this resource manages: it passes the filter annotation, or still holds our finalizer. */
+export function isManaged(obj: KubeObject, s: FilterSettings): boolean {
+  return actionForPresent(obj, s) === 'enqueue';
+}
+
+/**
+ * One of the original tool's `releases_events_total`: an informer notification (add, update, delete, resync)
+ * about a managed CR; an update counts when the CR is managed before or after it (a filter transition).
+ */
+export function isReleaseEvent(obj: KubeObject, old: KubeObject | undefined, s: FilterSettings): boolean {
+  return isManaged(obj, s) || (old !== undefined && isManaged(old, s));
+}
+
+/** `ready` label of lostromos_managed_crs: the CR's Ready condition status. */
+export type ReadyState = 'true' | 'false' | 'unknown';
+
+export function readyStateOf(cr: KubeObject): ReadyState {
+  const conds = (cr.status as { conditions?: unknown } | undefined)?.conditions;
+  const ready = Array.isArray(conds)
+    ? (conds as Array<{ type?: unknown; status?: unknown }>).find((c) => c?.type === 'Ready')
+    : undefined;
+  if (ready?.status === 'True') return 'true';
+  if (ready?.status === 'False') return 'false';
+  return 'unknown';
+}
+
+/** Managed CRs among `crs` by Ready state (every state present, 0 when none). */
+export function countByReady(crs: readonly KubeObject[], s: FilterSettings): Record<ReadyState, number> {
+  const counts: Record<ReadyState, number> = { true: 0, false: 0, unknown: 0 };
+  for (const cr of crs) if (isManaged(cr, s)) counts[readyStateOf(cr)] += 1;
+  return counts;
+}

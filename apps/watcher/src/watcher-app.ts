@@ -1,6 +1,11 @@
 import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
 import { LeaseElector, type KubeClient, type KubeObject } from '@lostromos/kube';
-import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
+import {
+  addCollectHook,
+  type HealthRegistry,
+  type Logger,
+  type OperatorMetrics,
+} from '@lostromos/observability';
 import type { CrQueueProducer, EnqueueReason } from '@lostromos/queue';
 import { watchTemplateSet } from '@lostromos/render';
 import type { Redis } from 'ioredis';
@@ -9,9 +14,12 @@ import {
   actionForPresent,
   actionForUpdate,
   changedBySomeoneElse,
+  countByReady,
   crKeyOf,
   inventoryKinds,
+  isReleaseEvent,
   ownerUidOf,
+  type ReadyState,
 } from './cr-events.js';
 import { OwnedWatch } from './owned-watch.js';
 import { ResourceWatch } from './resource-watch.js';
@@ -43,14 +51,8 @@ export interface WatcherApp {
   stop(): Promise<void>;
   isLeader(): boolean;
   status(): WatcherStatus;
-  /** CRs per resource by Ready condition, from the informer caches (leader only; empty otherwise). */
+  /** Managed CRs per resource by Ready condition, from the informer caches (leader only; empty otherwise). */
   crCounts(): Record<string, { crs: number; ready: number; notReady: number }>;
-}
-
-function isReady(cr: KubeObject): boolean {
-  const conds = (cr.status as { conditions?: Array<{ type?: string; status?: string }> } | undefined)
-    ?.conditions;
-  return Array.isArray(conds) && conds.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 /** The namespace owned-object informers watch: one namespace when every resource is confined to it. */
@@ -97,6 +99,29 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
   let templateWatch: AbortController | undefined;
   let redisDown = false;
   let started = false;
+  let unhookMetrics: Array<() => void> = [];
+
+  /** Managed CRs per resource by Ready state, from the informer caches (leader only; empty otherwise). */
+  const managedCounts = (): Map<string, Record<ReadyState, number>> =>
+    new Map((leading?.watches ?? []).map((w) => [w.resource.name, countByReady(w.list(), w.resource)]));
+  // Scrape-time gauges: lostromos_managed_crs{controller,ready} and the original tool's releases_total.
+  const collectManaged = (): Promise<void> => {
+    metrics.managedCrs.reset();
+    for (const [controller, counts] of managedCounts()) {
+      for (const [ready, n] of Object.entries(counts)) metrics.managedCrs.set({ controller, ready }, n);
+    }
+    return Promise.resolve();
+  };
+  const collectReleases = (): Promise<void> => {
+    let total = 0;
+    for (const counts of managedCounts().values()) total += counts.true + counts.false + counts.unknown;
+    metrics.releasesTotal.set(total);
+    return Promise.resolve();
+  };
+  /** releases_events_total: every informer notification about a managed CR, like the original tool. */
+  const countEvent = (resource: ResourceConfig, cr: KubeObject, old?: KubeObject): void => {
+    if (isReleaseEvent(cr, old, resource)) metrics.releasesEvents.inc();
+  };
 
   // At most MAX_INFLIGHT adds at once: a first list of thousands of CRs must not open thousands of requests.
   const MAX_INFLIGHT = 32;
@@ -193,22 +218,26 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       (resource) =>
         new ResourceWatch(resource, deps.kube, {
           add: (cr) => {
+            countEvent(resource, cr);
             remember(resource, cr);
             if (actionForPresent(cr, resource) === 'enqueue')
               enqueue(resource.name, crKeyOf(resource, cr), 'event');
           },
           update: (cr, old) => {
+            countEvent(resource, cr, old);
             remember(resource, cr);
             if (actionForUpdate(cr, old, resource) === 'enqueue')
               enqueue(resource.name, crKeyOf(resource, cr), 'event');
           },
           delete: (cr) => {
+            countEvent(resource, cr);
             enqueue(resource.name, crKeyOf(resource, cr), 'event');
             // Keep the uid mapping briefly: owned objects' deletions arrive after the CR's.
             const uid = cr.metadata.uid;
             if (uid) setTimeout(() => uidToKey.delete(uid), 60_000).unref();
           },
           resync: (cr) => {
+            countEvent(resource, cr);
             if (actionForPresent(cr, resource) === 'enqueue')
               enqueue(resource.name, crKeyOf(resource, cr), 'resync');
           },
@@ -266,6 +295,10 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       if (started) return Promise.resolve();
       started = true;
       metrics.leaderElectionMasterStatus.set({ name: le.leaseName }, 0);
+      unhookMetrics = [
+        addCollectHook(metrics.managedCrs, collectManaged),
+        addCollectHook(metrics.releasesTotal, collectReleases),
+      ];
       health.setReady('leader-election', true, 'standby (campaigning)');
       deps.producerRedis.on('ready', onRedisReady);
       templateWatch = new AbortController();
@@ -307,16 +340,19 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       await stopLeading();
       await elector.stop();
       metrics.leaderElectionMasterStatus.set({ name: le.leaseName }, 0);
+      for (const unhook of unhookMetrics) unhook();
+      unhookMetrics = [];
+      metrics.managedCrs.reset();
+      metrics.releasesTotal.set(0);
       log.info('watcher stopped');
     },
     isLeader: () => elector.isLeader(),
     crCounts: () =>
       Object.fromEntries(
-        (leading?.watches ?? []).map((w) => {
-          const crs = w.list();
-          const ready = crs.filter((cr) => isReady(cr)).length;
-          return [w.resource.name, { crs: crs.length, ready, notReady: crs.length - ready }];
-        }),
+        [...managedCounts()].map(([name, c]) => [
+          name,
+          { crs: c.true + c.false + c.unknown, ready: c.true, notReady: c.false + c.unknown },
+        ]),
       ),
     status: () => ({
       identity: deps.identity,

@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { resultLabel, toJobResult } from './job-result.js';
 import { optOutReader } from './opt-out-reader.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
+import { measuredRenderer } from './render-metrics.js';
 import { ResilientRenderer } from './resource-renderer.js';
 
 export interface WorkerDeps {
@@ -182,7 +183,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           concurrency: resource.concurrency,
           lockDurationMs: config.worker.lockDurationMs,
           name: deps.identity,
-          process: processFor(resource, renderer),
+          process: processFor(resource, measuredRenderer(renderer, resource.name, metrics)),
           onRequeue: async (key, delayMs) => {
             try {
               await deps.producer.enqueue(resource.name, key, 'requeue', { delayMs });

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseMetricsText as parseExposition } from './metrics-text.js';
-import { createOperatorMetrics } from './operator-metrics.js';
+import { addCollectHook, createOperatorMetrics } from './operator-metrics.js';
 
 const EXPECTED = {
   controller_runtime_reconcile_total: 'counter',
@@ -156,5 +156,31 @@ describe('createOperatorMetrics', () => {
     expect(
       s.get('workqueue_longest_running_processor_seconds{name="characters",controller="characters"}'),
     ).toBe(0);
+  });
+
+  it('managed CRs and releases_total are computed at scrape time by a collect hook, which can be removed', async () => {
+    const m = createOperatorMetrics({ collectDefault: false });
+    let crs = 3;
+    const unhookCrs = addCollectHook(m.managedCrs, () => {
+      m.managedCrs.reset();
+      m.managedCrs.set({ controller: 'characters', ready: 'true' }, crs);
+      return Promise.resolve();
+    });
+    const unhookTotal = addCollectHook(m.releasesTotal, () => {
+      m.releasesTotal.set(crs);
+      return Promise.resolve();
+    });
+    let s = parseExposition(await m.registry.metrics());
+    expect(s.get('lostromos_managed_crs{controller="characters",ready="true"}')).toBe(3);
+    expect(s.get('releases_total')).toBe(3);
+    crs = 1;
+    s = parseExposition(await m.registry.metrics());
+    expect(s.get('lostromos_managed_crs{controller="characters",ready="true"}')).toBe(1);
+    expect(s.get('releases_total')).toBe(1);
+    unhookCrs();
+    unhookTotal();
+    crs = 9;
+    s = parseExposition(await m.registry.metrics());
+    expect(s.get('releases_total')).toBe(1);
   });
 });

@@ -134,6 +134,23 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
     collect: hookedGaugeCollect,
   });
   collectHooks.set(workqueueDepth, new Set());
+  // Computed at scrape time by the watcher from its informer caches (addCollectHook).
+  const managedCrs = new Gauge<'controller' | 'ready'>({
+    name: 'lostromos_managed_crs',
+    help: 'Custom resources managed per controller, by Ready condition (true, false, unknown)',
+    labelNames: ['controller', 'ready'],
+    registers,
+    collect: hookedGaugeCollect,
+  });
+  collectHooks.set(managedCrs, new Set());
+  const releasesTotal = new Gauge({
+    name: 'releases_total',
+    help: 'The number of releases managed',
+    labelNames: [],
+    registers,
+    collect: hookedGaugeCollect,
+  });
+  collectHooks.set(releasesTotal, new Set());
 
   // Jobs in progress per controller: id → start time. Only controllers that ever had work get series.
   const now = opts.now ?? (() => performance.now());
@@ -240,7 +257,7 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
     ),
     watchRelists: counter(
       'lostromos_watch_relists_total',
-      'Full relists of a resource (initial list, 410 Gone, resync after reconnect)',
+      'Full relists of a resource after its watch history expired (410 Gone)',
       ['controller'],
     ),
     objectsApplied: counter(
@@ -268,11 +285,7 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
       'controller',
       'reason',
     ]),
-    managedCrs: gauge(
-      'lostromos_managed_crs',
-      'Custom resources managed per controller, by Ready condition',
-      ['controller', 'ready'],
-    ),
+    managedCrs,
     redisUp: gauge('lostromos_redis_up', 'Whether this process can reach Redis (1) or not (0)', []),
     info: gauge('lostromos_info', 'Always 1; labels say which role and version this process runs', [
       'role',
@@ -284,7 +297,7 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
     releasesUpdateError: counter('releases_update_error_total', 'The number of errors updating releases', []),
     releasesDelete: counter('releases_delete_total', 'The number of releases deleted', []),
     releasesDeleteError: counter('releases_delete_error_total', 'The number of errors deleting releases', []),
-    releasesTotal: gauge('releases_total', 'The number of releases managed', []),
+    releasesTotal,
     releasesEvents: counter('releases_events_total', 'The number of events seen by the controller', []),
     releasesLastCreate: gauge(
       'releases_last_create_timestamp_utc_seconds',
