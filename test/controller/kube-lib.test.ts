@@ -4,6 +4,7 @@ import {
   Discovery,
   Informer,
   KubeClusterPorts,
+  eventName,
   KubeEventRecorder,
   LeaseElector,
   ResourceNotServedError,
@@ -289,5 +290,34 @@ describe('KubeClusterPorts and events', () => {
       count: 2,
       involvedObject: { uid: cr.metadata.uid },
     });
+  });
+
+  it('aggregates the same event recorded by several worker processes into one Event, counting every record', async () => {
+    const cr = (await createCm('evt-multi')).body;
+    // Two recorders = two worker processes: their own caches, one API server.
+    const a = new KubeEventRecorder({ client: kube.rest, instance: 'worker-a' });
+    const b = new KubeEventRecorder({ client: kube.rest, instance: 'worker-b' });
+    const failed = { type: 'Warning' as const, reason: 'RenderFailed', message: 'spec.captain is a mapping' };
+    await a.record(cr, failed);
+    await b.record(cr, failed); // create → 409 AlreadyExists → GET + PATCH count
+    await a.record(cr, failed); // a's own repeat: straight to the bump, on top of b's
+    // all at once: the losers of the resourceVersion race re-read and bump again
+    await Promise.all([a.record(cr, failed), b.record(cr, failed), b.record(cr, failed)]);
+    await b.record(cr, { ...failed, message: 'another message' });
+    const events = (
+      await kube.rest.request<{
+        items: Array<{
+          metadata: { name: string };
+          involvedObject: { name: string };
+          count: number;
+          message: string;
+        }>;
+      }>({ method: 'GET', path: '/api/v1/namespaces/default/events' })
+    ).body.items.filter((e) => e.involvedObject.name === 'evt-multi');
+    expect(events.map((e) => [e.message, e.count]).sort()).toEqual([
+      ['another message', 1],
+      ['spec.captain is a mapping', 6],
+    ]);
+    expect(events.find((e) => e.count === 6)?.metadata.name).toBe(eventName(cr, failed, 'lostromos'));
   });
 });
