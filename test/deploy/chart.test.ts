@@ -153,6 +153,8 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
     expect(cfg.server.address).toBe('0.0.0.0:8080');
     expect(cfg.leaderElection.namespace).toBe('lostromos-system');
     expect(cfg.kubernetes.kubeconfig).toBe('');
+    expect(cfg.kubernetes.qps).toBeGreaterThan(0);
+    expect(Number.isInteger(cfg.kubernetes.burst) && cfg.kubernetes.burst >= 1).toBe(true);
     const watcher = find(objs, 'Deployment', '-watcher').spec.template.spec;
     const mounts = watcher.containers[0].volumeMounts.map((m: any) => m.mountPath);
     for (const r of cfg.resources) {
@@ -166,6 +168,36 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
       expect(d.spec.template.spec.serviceAccountName).toBe(`lz-lostromos-${role}`);
     }
     expect(byKind(objs, 'ServiceAccount')).toHaveLength(3);
+  });
+});
+
+describe('Kubernetes client limiter (config.kubernetes.qps / burst)', () => {
+  const kubernetesOf = (flags: string[]) =>
+    parseConfig(find(renderChart(flags), 'ConfigMap', '-config').data['config.yaml'] as string, {
+      env: {},
+      cwd: '/',
+    }).kubernetes;
+
+  it('writes the defaults, 100 requests/s with bursts of 200, into the operator config', () => {
+    expect(kubernetesOf([])).toMatchObject({ qps: 100, burst: 200 });
+  });
+
+  it('passes values from a values file (fractional qps included) to the operator config', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-qps-'));
+    try {
+      const file = path.join(dir, 'values.yaml');
+      fs.writeFileSync(file, 'config:\n  kubernetes:\n    qps: 2.5\n    burst: 7\n');
+      expect(kubernetesOf(['-f', file])).toMatchObject({ qps: 2.5, burst: 7 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes --set-json values, and large ones unmangled', () => {
+    expect(kubernetesOf(['--set-json', 'config.kubernetes={"qps":1500,"burst":3000000}'])).toMatchObject({
+      qps: 1500,
+      burst: 3000000,
+    });
   });
 });
 
@@ -415,6 +447,12 @@ describe('bad values are refused with a message that says what to fix', () => {
 
   it('Redis eviction policies other than noeviction (BullMQ would lose locks)', () => {
     expect(fails(['--set', 'redis.maxmemoryPolicy=allkeys-lru'])).toMatch(/maxmemoryPolicy.*noeviction/s);
+  });
+  it('a zero or negative qps, a fractional or zero burst', () => {
+    expect(fails(['--set-json', 'config.kubernetes.qps=0'])).toContain('/config/kubernetes/qps');
+    expect(fails(['--set-json', 'config.kubernetes.qps=-1'])).toContain('/config/kubernetes/qps');
+    expect(fails(['--set-json', 'config.kubernetes.burst=1.5'])).toContain('/config/kubernetes/burst');
+    expect(fails(['--set-json', 'config.kubernetes.burst=0'])).toContain('/config/kubernetes/burst');
   });
   it('misspelt keys', () => {
     expect(fails(['--set', 'watcher.replicaz=2'])).toContain("'replicaz' not allowed");

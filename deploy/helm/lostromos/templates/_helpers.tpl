@@ -212,7 +212,7 @@ templates at the mounted ConfigMap.
 {{- end -}}
 {{- $cfg := dict
   "redis" $redis
-  "kubernetes" (dict "kubeconfig" "")
+  "kubernetes" (dict "kubeconfig" "" "qps" .Values.config.kubernetes.qps "burst" .Values.config.kubernetes.burst)
   "leaderElection" $le
   "server" (dict "address" (printf "0.0.0.0:%d" (int .Values.metricsPort)))
   "dashboard" $dash
