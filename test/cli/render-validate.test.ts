@@ -252,6 +252,64 @@ describe('lostromos render --config and lostromos validate', () => {
     expect(r.stdout).toContain('lostromos.io/resource: characters');
   });
 
+  it('render --config --cr - reads the CR from standard input, as piped from kubectl get -o yaml', async () => {
+    const file = config(GOOD);
+    const args = ['render', '--config', file, '--resource', 'characters', '--cr', '-'];
+    const fromFile = await runLostromos(
+      [
+        'render',
+        '--config',
+        file,
+        '--resource',
+        'characters',
+        '--cr',
+        path.join(path.dirname(file), 'cr.yaml'),
+      ],
+      { env },
+    );
+    const piped = await runLostromos(args, { env, stdin: RIPLEY });
+    expect(piped.stderr).toBe('');
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toContain('image: httpd:2');
+    expect(piped.stdout).toBe(fromFile.stdout);
+    expect(
+      docs(piped.stdout).map((o) => `${String(o.kind)}/${String((o.metadata as { name: string }).name)}`),
+    ).toEqual(['ConfigMap/ripley-configmap', 'Deployment/ripley-nginx']);
+
+    // kubectl get <kind> -o yaml prints a List: each item is rendered.
+    const list = `apiVersion: v1\nkind: List\nitems:\n${[
+      RIPLEY,
+      RIPLEY.replace('name: ripley', 'name: dallas'),
+    ]
+      .map((cr) => `- ${cr.trimEnd().replace(/\n/g, '\n  ')}\n`)
+      .join('')}`;
+    const many = await runLostromos(args, { env, stdin: list });
+    expect(many.code).toBe(0);
+    expect(docs(many.stdout).map((o) => (o.metadata as { name: string }).name)).toEqual([
+      'ripley-configmap',
+      'ripley-nginx',
+      'dallas-configmap',
+      'dallas-nginx',
+    ]);
+  });
+
+  it('render --cr - with empty standard input, or no CR in it, exits 2 naming --cr -', async () => {
+    const args = ['render', '--config', config(GOOD), '--resource', 'characters', '--cr', '-'];
+    for (const stdin of [undefined, '', '  \n']) {
+      const r = await runLostromos(args, { env, ...(stdin === undefined ? {} : { stdin }) });
+      expect(r.code, JSON.stringify(stdin)).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(
+        'lostromos render: --cr - (standard input): standard input is empty; pipe a CR in (e.g. kubectl get <kind> <name> -o yaml | lostromos render ... --cr -) or give a file',
+      );
+    }
+    const notCr = await runLostromos(args, { env, stdin: 'just: a map\n' });
+    expect(notCr.code).toBe(2);
+    expect(notCr.stderr.split('\n')[0]).toBe(
+      'lostromos render: --cr - (standard input): document 1 is not a custom resource (needs apiVersion, kind and metadata.name)',
+    );
+  });
+
   it('render --config notes a CR the resource would never watch', async () => {
     const file = config(GOOD);
     const r = await runLostromos(

@@ -11,7 +11,7 @@ export interface CliResult {
 /** Runs the built CLI to completion, keeping stdout and stderr apart. */
 export async function runLostromos(
   args: readonly string[],
-  opts: { env?: Record<string, string>; cwd?: string } = {},
+  opts: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
 ): Promise<CliResult> {
   if (!fs.existsSync(LOSTROMOS_BIN))
     throw new Error(`${LOSTROMOS_BIN} is missing: build first (npx tsc -b apps/cli)`);

@@ -15,16 +15,20 @@ export interface LostromosProcess {
   kill(): Promise<number | null>;
 }
 
-/** Runs `node apps/cli/dist/main.js ...args` as a real child process and records its output. */
+/**
+ * Runs `node apps/cli/dist/main.js ...args` as a real child process and records its output.
+ * `stdin`: text piped to the process's standard input (then closed); without it stdin is /dev/null.
+ */
 export function spawnLostromos(
   args: readonly string[],
-  opts: { env?: Record<string, string>; cwd?: string } = {},
+  opts: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
 ): LostromosProcess {
   const proc = spawn(process.execPath, [LOSTROMOS_BIN, ...args], {
     cwd: opts.cwd ?? path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (opts.stdin !== undefined) proc.stdin?.end(opts.stdin);
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -9,6 +9,8 @@ export interface CommandContext {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   cwd: string;
+  /** Standard input, for flags that take `-` (e.g. `render --cr -`); absent = no input to read. */
+  stdin?: NodeJS.ReadableStream;
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
 }

@@ -17,6 +17,7 @@ const code = await runCli({
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   cwd: process.cwd(),
   signal: controller.signal,
 });

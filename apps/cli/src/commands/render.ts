@@ -17,14 +17,20 @@ import {
   type KubeObject,
 } from '@lostromos/render';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
-import { readCustomResources, readValuesFile, toMultiDocYaml, withoutFlags } from '../render/read-inputs.js';
+import {
+  readCustomResources,
+  readStream,
+  readValuesFile,
+  toMultiDocYaml,
+  withoutFlags,
+} from '../render/read-inputs.js';
 
 const RENDER_FLAGS: readonly FlagSpec[] = [
   {
     name: 'cr',
     type: 'string',
-    metavar: 'FILE',
-    description: 'custom resource(s) to render (YAML, one or more documents)',
+    metavar: 'FILE|-',
+    description: 'custom resource(s) to render (YAML, one or more documents); - reads standard input',
   },
   {
     name: 'resource',
@@ -56,14 +62,16 @@ const STANDALONE = ['templates', 'chart', 'cr', 'values', 'resource', 'namespace
 const VALUED = new Set(STANDALONE);
 
 export const RENDER_USAGE = `Usage:
-  lostromos render --config FILE --resource NAME --cr FILE [--values FILE]
-  lostromos render --templates DIR --cr FILE [--values FILE] [--resource NAME]
-  lostromos render --chart DIR|TGZ --cr FILE [--values FILE] [--resource NAME]
+  lostromos render --config FILE --resource NAME --cr FILE|- [--values FILE]
+  lostromos render --templates DIR --cr FILE|- [--values FILE] [--resource NAME]
+  lostromos render --chart DIR|TGZ --cr FILE|- [--values FILE] [--resource NAME]
 
 Renders custom resources offline and prints the objects exactly as the operator would apply them
 (namespace defaulted, Lostrómos labels, owner reference when the CR has a uid) as multi-document YAML.
---cr may hold several CRs (YAML documents). Without --config, the lostromos.io/resource label is
---resource, else the template folder's (or chart's) name.
+--cr may hold several CRs (YAML documents, or a kind: List). --cr - reads them from standard input:
+  kubectl get character ripley -o yaml | lostromos render --config c.yaml --resource characters --cr -
+Without --config, the lostromos.io/resource label is --resource, else the template folder's (or
+chart's) name.
 
 With --config, objects the resource's allow policy forbids (other namespaces, cluster-scoped kinds,
 kinds not in allow.kinds) fail the command as they would fail the reconcile; without a config they are
@@ -128,7 +136,8 @@ export const renderCommand: Command = {
     const { flags, positionals } = parseFlags(ctx.argv, [...CONFIG_FLAGS, ...RENDER_FLAGS]);
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     const crFile = flags.cr;
-    if (typeof crFile !== 'string') throw new UsageError('--cr FILE is required');
+    if (typeof crFile !== 'string')
+      throw new UsageError('--cr FILE is required (--cr - reads the CR from standard input)');
     const str = (name: string): string | undefined =>
       typeof flags[name] === 'string' ? flags[name] : undefined;
     const chart = str('chart');
@@ -143,7 +152,12 @@ export const renderCommand: Command = {
     }
     const namespace = str('namespace') ?? 'default';
     // A CR file usually has no namespace; kubectl apply would put it in the current one.
-    const crs = readCustomResources(crFile, ctx.cwd).map((cr) =>
+    let stdinText: string | undefined;
+    if (crFile === '-') {
+      if (!ctx.stdin) throw new UsageError('--cr -: no standard input to read from; give a file');
+      stdinText = await readStream(ctx.stdin);
+    }
+    const crs = readCustomResources(crFile, ctx.cwd, stdinText).map((cr) =>
       cr.metadata.namespace ? cr : { ...cr, metadata: { ...cr.metadata, namespace } },
     );
     const extraValues = valuesFile === undefined ? undefined : readValuesFile(valuesFile, ctx.cwd);

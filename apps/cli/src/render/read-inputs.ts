@@ -14,32 +14,60 @@ function readText(file: string, what: string, cwd: string): string {
   }
 }
 
-/** The custom resources of a YAML file (one or more documents); a usage error when it holds none. */
-export function readCustomResources(file: string, cwd: string): KubeObject[] {
-  const text = readText(file, '--cr', cwd);
+/** Everything on a stream (standard input), as UTF-8 text. */
+export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The custom resources of a YAML file (one or more documents; a `kind: List` such as
+ * `kubectl get <kind> -o yaml` prints is expanded to its items); a usage error when it holds none.
+ * `file` is "-" for standard input, whose text is then `stdinText`.
+ */
+export function readCustomResources(file: string, cwd: string, stdinText?: string): KubeObject[] {
+  const fromStdin = file === '-';
+  const where = fromStdin ? '--cr - (standard input)' : `--cr ${file}`;
+  const text = fromStdin ? (stdinText ?? '') : readText(file, '--cr', cwd);
+  if (fromStdin && text.trim() === '') {
+    throw new UsageError(
+      `${where}: standard input is empty; pipe a CR in (e.g. kubectl get <kind> <name> -o yaml | lostromos render ... --cr -) or give a file`,
+    );
+  }
   const docs = YAML.parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [];
   const crs: KubeObject[] = [];
-  list.forEach((doc, i) => {
-    const err = doc.errors[0];
-    if (err) throw new UsageError(`--cr ${file}: not valid YAML: ${err.message.split('\n')[0]}`);
-    const v: unknown = doc.toJS();
-    if (v === null || v === undefined) return;
+  const add = (v: unknown, what: string): void => {
     const o = v as Partial<KubeObject>;
     if (
       typeof v !== 'object' ||
+      v === null ||
       Array.isArray(v) ||
       typeof o.apiVersion !== 'string' ||
       typeof o.kind !== 'string' ||
       typeof o.metadata?.name !== 'string'
     ) {
       throw new UsageError(
-        `--cr ${file}: document ${i + 1} is not a custom resource (needs apiVersion, kind and metadata.name)`,
+        `${where}: ${what} is not a custom resource (needs apiVersion, kind and metadata.name)`,
       );
     }
     crs.push(v as KubeObject);
+  };
+  list.forEach((doc, i) => {
+    const err = doc.errors[0];
+    if (err) throw new UsageError(`${where}: not valid YAML: ${err.message.split('\n')[0]}`);
+    const v: unknown = doc.toJS();
+    if (v === null || v === undefined) return;
+    const maybeList = v as { kind?: unknown; items?: unknown };
+    if (maybeList.kind === 'List' && Array.isArray(maybeList.items)) {
+      maybeList.items.forEach((item, j) => add(item, `document ${i + 1} (List) item ${j + 1}`));
+      return;
+    }
+    add(v, `document ${i + 1}`);
   });
-  if (crs.length === 0) throw new UsageError(`--cr ${file}: no custom resource in the file`);
+  if (crs.length === 0)
+    throw new UsageError(`${where}: no custom resource in ${fromStdin ? 'the input' : 'the file'}`);
   return crs;
 }
 
