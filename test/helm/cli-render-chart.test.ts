@@ -25,6 +25,27 @@ function tmp(files: Record<string, string>): string {
 const CR =
   'apiVersion: crew.example.io/v1\nkind: CrewMember\nmetadata:\n  name: ripley\n  uid: u-9\nspec:\n  By: Ridley Scott\n  From: Alien\n  Ship: Nostromo\n';
 
+/** `lostromos render --chart CHART --cr CR_FILE --helm-binary BIN [extra…]` through the built CLI. */
+function renderChart(
+  chart: string,
+  crFile: string,
+  opts: { extra?: string[]; helmBinary?: string } = {},
+): ReturnType<typeof runLostromos> {
+  return runLostromos(
+    [
+      'render',
+      '--chart',
+      chart,
+      '--cr',
+      crFile,
+      ...(opts.extra ?? []),
+      '--helm-binary',
+      opts.helmBinary ?? helm,
+    ],
+    { env },
+  );
+}
+
 beforeAll(() => {
   helm = installHelm();
 });
@@ -32,20 +53,9 @@ beforeAll(() => {
 describe('lostromos render --chart', () => {
   it('renders a chart folder object by object, decorated like Handlebars output', async () => {
     const dir = tmp({ 'cr.yaml': CR, 'values.yaml': 'replicaCount: 4\n' });
-    const r = await runLostromos(
-      [
-        'render',
-        '--chart',
-        path.join(CHARTS, 'crew'),
-        '--cr',
-        path.join(dir, 'cr.yaml'),
-        '--values',
-        path.join(dir, 'values.yaml'),
-        '--helm-binary',
-        helm,
-      ],
-      { env },
-    );
+    const r = await renderChart(path.join(CHARTS, 'crew'), path.join(dir, 'cr.yaml'), {
+      extra: ['--values', path.join(dir, 'values.yaml')],
+    });
     expect(r.code).toBe(0);
     expect(r.stderr.trimEnd().split('\n')).toEqual([
       'lostromos render: note: skipped Helm hook Job/ripley-crew-welcome (hooks are not applied; see docs/helm-mode.md)',
@@ -80,30 +90,8 @@ describe('lostromos render --chart', () => {
 
   it('renders the packaged .tgz identically', async () => {
     const dir = tmp({ 'cr.yaml': CR });
-    const a = await runLostromos(
-      [
-        'render',
-        '--chart',
-        path.join(CHARTS, 'crew'),
-        '--cr',
-        path.join(dir, 'cr.yaml'),
-        '--helm-binary',
-        helm,
-      ],
-      { env },
-    );
-    const b = await runLostromos(
-      [
-        'render',
-        '--chart',
-        path.join(CHARTS, 'crew-0.1.0.tgz'),
-        '--cr',
-        path.join(dir, 'cr.yaml'),
-        '--helm-binary',
-        helm,
-      ],
-      { env },
-    );
+    const a = await renderChart(path.join(CHARTS, 'crew'), path.join(dir, 'cr.yaml'));
+    const b = await renderChart(path.join(CHARTS, 'crew-0.1.0.tgz'), path.join(dir, 'cr.yaml'));
     expect(b.code).toBe(0);
     expect(b.stdout).toBe(a.stdout);
   });
@@ -114,18 +102,7 @@ describe('lostromos render --chart', () => {
       'broken/Chart.yaml': 'apiVersion: v2\nname: broken\nversion: 0.1.0\n',
       'broken/templates/x.yaml': 'kind: {{ .Values.resource.spec.By | nosuchfunc }}\n',
     });
-    const r = await runLostromos(
-      [
-        'render',
-        '--chart',
-        path.join(dir, 'broken'),
-        '--cr',
-        path.join(dir, 'cr.yaml'),
-        '--helm-binary',
-        helm,
-      ],
-      { env },
-    );
+    const r = await renderChart(path.join(dir, 'broken'), path.join(dir, 'cr.yaml'));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')[0]).toMatch(
@@ -136,18 +113,9 @@ describe('lostromos render --chart', () => {
 
   it('no helm exits 1 with the install hint', async () => {
     const dir = tmp({ 'cr.yaml': CR });
-    const r = await runLostromos(
-      [
-        'render',
-        '--chart',
-        path.join(CHARTS, 'crew'),
-        '--cr',
-        path.join(dir, 'cr.yaml'),
-        '--helm-binary',
-        '/nonexistent/helm',
-      ],
-      { env },
-    );
+    const r = await renderChart(path.join(CHARTS, 'crew'), path.join(dir, 'cr.yaml'), {
+      helmBinary: '/nonexistent/helm',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')[0]).toContain(
       'helm not found (no file /nonexistent/helm): install helm >= 3.10',
