@@ -178,12 +178,12 @@ describe('controller cluster (2 watchers, 3 workers)', () => {
     );
   });
 
-  it('a resync of unchanged CRs performs zero writes (counted at the sim)', async () => {
+  it('a resync of unchanged CRs performs zero writes (counted at the API server)', async () => {
     // Let everything settle, then count writes over more than one resync period.
     await new Promise((r) => setTimeout(r, 3000));
-    h.sim.resetStats();
+    h.api.resetStats();
     await new Promise((r) => setTimeout(r, (RESYNC_SECONDS * 1.5 + 1) * 1000));
-    const stats = h.sim.stats();
+    const stats = h.api.stats();
     // The resync really reconciled (fresh reads of the CRs)…
     expect(stats.byVerbResource['get ships'] ?? 0).toBeGreaterThan(0);
     // …and wrote nothing: only Lease renewals (and no Events either).

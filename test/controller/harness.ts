@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createKubeClient, type KubeClient, type KubeObject } from '@lostromos/kube';
-import { startKubeSim } from '@lostromos/kube-sim';
 import {
   freePort,
   spawnLostromos,
@@ -13,11 +12,10 @@ import {
   type LostromosProcess,
   type TestRedis,
 } from '../support/index.js';
+import { startSubstrate, type Substrate, type SubstrateKind } from '../support/substrate.ts';
 
 const run = promisify(execFile);
 export const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
-
-export type Sim = Awaited<ReturnType<typeof startKubeSim>>;
 
 export interface RoleHandle extends LostromosProcess {
   role: string;
@@ -30,7 +28,8 @@ export interface Harness {
   dir: string;
   /** The editable copy of the fixture template folders (ships/, gadgets/). */
   templates: string;
-  sim: Sim;
+  /** The API server under test: the real control plane (default) or the simulator. */
+  api: Substrate;
   redis: TestRedis;
   kubeconfig: string;
   kube: KubeClient;
@@ -50,6 +49,8 @@ export interface HarnessOptions {
   resyncSeconds?: number;
   lease?: { duration: number; renewDeadline: number; retryPeriod: number };
   prefix?: string;
+  /** Default: LOSTROMOS_TEST_SUBSTRATE (real unless set to sim). */
+  substrate?: SubstrateKind;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -57,9 +58,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   // A private copy of the template folders, so a test can edit them.
   const templates = path.join(dir, 'templates');
   fs.cpSync(FIXTURES, templates, { recursive: true });
-  const sim = await startKubeSim({});
+  const api = await startSubstrate({ kind: opts.substrate });
   const kubeconfig = path.join(dir, 'kubeconfig');
-  await sim.writeKubeconfig(kubeconfig);
+  await api.writeKubeconfig(kubeconfig);
   const redis = await startRedis();
   const kube = createKubeClient({ kubeconfig });
   // Config durations are whole seconds: 3/2/1 is the shortest valid lease (lease > renewDeadline > 1.2 × retry).
@@ -97,7 +98,24 @@ ${opts.configExtra ?? ''}`,
   const apply = async (yaml: string): Promise<void> => {
     const f = path.join(dir, `apply-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);
     fs.writeFileSync(f, yaml);
-    await kubectl('apply', '-f', f);
+    // A real API server serves a new CRD's kind a moment after the CRD is created (Established), and
+    // kubectl's discovery cache lags behind it: retry "no matches for kind" for a few seconds.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await kubectl('apply', '-f', f);
+        return;
+      } catch (err) {
+        const msg = String((err as { stderr?: string }).stderr ?? err);
+        if (
+          attempt >= 40 ||
+          !/no matches for kind|ensure CRDs are installed|the server could not find the requested resource/.test(
+            msg,
+          )
+        )
+          throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   };
   const roles: RoleHandle[] = [];
   const start = async (role: 'watcher' | 'worker' | 'all', extra: string[] = []): Promise<RoleHandle> => {
@@ -178,13 +196,13 @@ ${opts.configExtra ?? ''}`,
     await Promise.all(roles.map((r) => r.stop(8000)));
     kube.close();
     await redis.stop();
-    await sim.stop();
+    await api.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   return {
     dir,
     templates,
-    sim,
+    api,
     redis,
     kubeconfig,
     kube,

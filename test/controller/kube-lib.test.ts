@@ -12,16 +12,17 @@ import {
   type KubeClient,
   type KubeObject,
 } from '@lostromos/kube';
-import { startKubeSim } from '@lostromos/kube-sim';
 import { UnknownKindError } from '@lostromos/reconcile';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../support/index.js';
+import { startSubstrate, type Substrate } from '../support/substrate.ts';
 
-// @lostromos/kube against the real API simulator, in-process: informer recovery, Lease election, the ports.
+// @lostromos/kube in-process against the API server (real control plane, or the simulator with
+// LOSTROMOS_TEST_SUBSTRATE=sim): informer recovery, Lease election, the ports.
 
-let sim: Awaited<ReturnType<typeof startKubeSim>>;
+let sim: Substrate;
 let kube: KubeClient;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lostromos-kube-lib-'));
 
@@ -34,7 +35,7 @@ const createCm = (name: string, data: Record<string, string> = {}) =>
   });
 
 beforeAll(async () => {
-  sim = await startKubeSim({ bookmarkIntervalMs: 200 });
+  sim = await startSubstrate({ sim: { bookmarkIntervalMs: 200 } });
   const kc = path.join(dir, 'kubeconfig');
   await sim.writeKubeconfig(kc);
   kube = createKubeClient({ kubeconfig: kc });
@@ -57,7 +58,14 @@ class GatedClient extends RestClient {
 describe('Informer', () => {
   it('lists then watches, survives dropped watches, relists after 410 Gone without losing a change, and resyncs', async () => {
     await createCm('inf-a');
-    const gated = new GatedClient({ server: sim.url });
+    const gated = new GatedClient({
+      server: sim.url,
+      applyAuth: (o) => {
+        o.headers = { ...o.headers, authorization: `Bearer ${sim.adminToken}` };
+        if (sim.caPem) o.ca = sim.caPem;
+        return Promise.resolve();
+      },
+    });
     const informer = new Informer({
       client: gated,
       apiVersion: 'v1',
@@ -98,7 +106,7 @@ describe('Informer', () => {
     sim.faults.dropWatches();
     await kube.rest.request({ method: 'DELETE', path: `${cmPath}/inf-1` });
     await labelled('inf-3');
-    sim.faults.compact();
+    await sim.faults.compact();
     open();
     await waitFor(() => seen.includes('add inf-3') && seen.includes('delete inf-1'), {
       timeoutMs: 10_000,

@@ -40,7 +40,7 @@ dashboard: { address: 127.0.0.1:0, auth: { mode: none } }
   all = await h.start('all', ['--trace-reconciles']);
 });
 afterAll(async () => {
-  h?.sim.faults.clear();
+  h?.api.faults.clear();
   await h?.close();
 });
 
@@ -55,7 +55,7 @@ describe('--role all', () => {
       }),
     );
     await h.kubectl('wait', '--for=condition=Ready', 'site/blog', '--timeout=30s');
-    h.sim.markUnready(
+    await h.api.markUnready(
       { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'blog-web' },
       'unready',
     );
@@ -75,7 +75,7 @@ describe('--role all', () => {
 
   it('retries 429s (honouring Retry-After) on writes until the CR is reconciled', async () => {
     // Every write is throttled at first (a random rate could let all of them through and prove nothing) …
-    h.sim.faults.set({
+    h.api.faults.set({
       errorRate: 1,
       errorStatus: 429,
       retryAfterSeconds: 1,
@@ -93,12 +93,12 @@ describe('--role all', () => {
     );
     expect(await h.get('apps/v1', 'deployments', 'default', 'shop-web')).toBeUndefined();
     // … then half of them: the retries (Retry-After honoured) get the CR reconciled.
-    h.sim.faults.set({ errorRate: 0.5 });
+    h.api.faults.set({ errorRate: 0.5 });
     await waitFor(async () => (await h.get('apps/v1', 'deployments', 'default', 'shop-web')) !== undefined, {
       timeoutMs: 30_000,
       what: 'the Deployment applied despite 429s',
     });
-    h.sim.faults.clear();
+    h.api.faults.clear();
     await h.kubectl('wait', '--for=condition=Ready', 'site/shop', '--timeout=30s');
   });
 

@@ -5,19 +5,19 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '@lostromos/config';
 import { createKubeClient, type KubeClient, type KubeObject } from '@lostromos/kube';
-import { startKubeSim } from '@lostromos/kube-sim';
 import { createLogger, createOperatorMetrics, HealthRegistry } from '@lostromos/observability';
 import { createRedisConnection, CrQueueProducer } from '@lostromos/queue';
 import { buildWatcher, type WatcherApp } from '@lostromos/watcher';
 import { buildWorker, type WorkerApp } from '@lostromos/worker';
 import type { Redis } from 'ioredis';
 import { startRedis, waitFor, type TestRedis } from '../support/index.js';
+import { startSubstrate, type Substrate } from '../support/substrate.ts';
 import { FIXTURES } from './harness.js';
 
 // The watcher and worker started in-process through build(deps): a resource whose CRD is missing and one the
 // operator may not list are reported (log, metric, readiness detail) and retried, while the others work.
 
-let sim: Awaited<ReturnType<typeof startKubeSim>>;
+let sim: Substrate;
 let redis: TestRedis;
 let admin: KubeClient;
 let operator: KubeClient;
@@ -65,33 +65,30 @@ const cm = async (name: string) =>
     .catch(() => undefined);
 
 beforeAll(async () => {
-  sim = await startKubeSim({
-    auth: {
-      tokens: {
-        admin: [{ verbs: ['*'], resources: ['*'] }],
-        // Everything except listing/watching safes.vault.example.io.
-        operator: [
-          {
-            verbs: ALL_VERBS,
-            resources: ['*'],
-            apiGroups: [
-              '',
-              'apps',
-              'coordination.k8s.io',
-              'events.k8s.io',
-              'fleet.example.io',
-              'ghost.example.io',
-              'draft.example.io',
-            ],
-          },
-          { verbs: ['get'], resources: ['safes'], apiGroups: ['vault.example.io'] },
-        ],
-      },
+  sim = await startSubstrate({
+    identities: {
+      // Everything except listing/watching safes.vault.example.io.
+      operator: [
+        {
+          verbs: ALL_VERBS,
+          resources: ['*'],
+          apiGroups: [
+            '',
+            'apps',
+            'coordination.k8s.io',
+            'events.k8s.io',
+            'fleet.example.io',
+            'ghost.example.io',
+            'draft.example.io',
+          ],
+        },
+        { verbs: ['get'], resources: ['safes'], apiGroups: ['vault.example.io'] },
+      ],
     },
   });
   redis = await startRedis();
-  await sim.writeKubeconfig(path.join(dir, 'admin'), { token: 'admin' });
-  await sim.writeKubeconfig(path.join(dir, 'operator'), { token: 'operator' });
+  await sim.writeKubeconfig(path.join(dir, 'admin'));
+  await sim.writeKubeconfig(path.join(dir, 'operator'), { token: sim.token('operator') });
   admin = createKubeClient({ kubeconfig: path.join(dir, 'admin') });
   operator = createKubeClient({ kubeconfig: path.join(dir, 'operator') });
   const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';

@@ -31,7 +31,7 @@ beforeAll(async () => {
   redis = new Redis(h.redis.url);
 });
 afterAll(async () => {
-  h?.sim.faults.clear();
+  h?.api.faults.clear();
   redis?.disconnect();
   await h?.close();
 });
@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('worker lifecycle', () => {
   it('a job whose worker was killed mid-reconcile is recovered by another worker', async () => {
     const first = await h.start('worker', ['--trace-reconciles']);
-    h.sim.faults.set({ latencyMs: 400 }); // every API call slow: a reconcile takes seconds
+    h.api.faults.set({ latencyMs: 400 }); // every API call slow: a reconcile takes seconds
     await h.apply(ship('stall', { captain: 'Slow', crew: 1 }));
     const key = 'itest:trace:inflight:fleet.example.io/ships/default/stall';
     await waitFor(async () => Number(await redis.get(key)) >= 1, {
@@ -47,7 +47,7 @@ describe('worker lifecycle', () => {
       what: 'the reconcile to start',
     });
     await first.kill();
-    h.sim.faults.clear();
+    h.api.faults.clear();
     expect(await observed('stall')).toBe(false);
     await h.start('worker');
     // Recovered once the dead worker's lock (5 s) expires and the stalled check runs.
@@ -62,7 +62,7 @@ describe('worker lifecycle', () => {
     const w = h.roles.find(
       (r) => r.role === 'worker' && r.proc.exitCode === null && r.proc.signalCode === null,
     )!;
-    h.sim.faults.set({ latencyMs: 300 });
+    h.api.faults.set({ latencyMs: 300 });
     await h.apply(ship('graceful', { captain: 'Calm', crew: 2 }));
     // Wait until the job is active, then stop the worker.
     await waitFor(
@@ -73,7 +73,7 @@ describe('worker lifecycle', () => {
       { timeoutMs: 20_000, intervalMs: 20, what: 'the job to be active' },
     );
     const code = await w.stop(20_000);
-    h.sim.faults.clear();
+    h.api.faults.clear();
     expect(code).toBe(0);
     expect(w.output()).toMatch(/"msg":"worker stopped"/);
     expect(await observed('graceful')).toBe(true); // finished, not abandoned

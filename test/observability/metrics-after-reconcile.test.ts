@@ -217,7 +217,7 @@ describe('metrics, status and Events of a running operator', () => {
 
   it('shows a running reconcile in the unfinished-work and longest-running gauges until it ends', async () => {
     // Slow API requests stretch one reconcile over seconds, so a scrape catches it in flight.
-    h.sim.faults.set({ latencyMs: 300 });
+    h.api.faults.set({ latencyMs: 300 });
     try {
       await h.apply(ship('slowboat', { captain: 'Slow', crew: 2 }));
       const during = await waitFor(
@@ -239,7 +239,7 @@ describe('metrics, status and Events of a running operator', () => {
       ).toBeGreaterThanOrEqual(longest - 0.01);
       expect(during.get('controller_runtime_active_workers{controller="ships"}')).toBeGreaterThanOrEqual(1);
     } finally {
-      h.sim.faults.clear();
+      h.api.faults.clear();
     }
     await waitFor(() => cm('slowboat-config'), { timeoutMs: 20_000, what: 'slowboat objects' });
     await waitFor(
@@ -262,8 +262,8 @@ describe('metrics, status and Events of a running operator', () => {
     // A write the informers do not see moves the store past their resourceVersions; then forget the watch
     // history and cut every watch: the resumed watches get 410 Gone and relist.
     await h.kubectl('create', 'configmap', 'unrelated-write');
-    h.sim.faults.compact();
-    h.sim.faults.dropWatches();
+    await h.api.faults.compact();
+    h.api.faults.dropWatches();
     await waitFor(
       async () => {
         const m = await scrape();
@@ -297,7 +297,7 @@ describe('metrics, status and Events of a running operator', () => {
       success: true,
       ready: true,
       role: 'all',
-      kubernetes: { server: h.sim.url, qps: 150, burst: 250 },
+      kubernetes: { server: h.api.url, qps: 150, burst: 250 },
     });
     const events = JSON.parse(await h.kubectl('get', 'events', '-o', 'json')) as {
       items: Array<{ involvedObject?: { name?: string; kind?: string }; reason?: string }>;

@@ -49,6 +49,11 @@ export interface FaultProxy {
   port: number;
   faults: KubeSimFaults;
   /**
+   * compact() at a resourceVersion known to be current (e.g. of a write just made directly to the server):
+   * every watch from an older one gets 410, while a relist (which returns a newer one) is served normally.
+   */
+  compactAt(resourceVersion: string): void;
+  /**
    * Counters of the requests that passed through the proxy. `objects` is -1 and `resourceVersion` '' because a
    * proxy cannot know the server's object count or current resourceVersion (it only sees what clients ask for).
    */
@@ -362,9 +367,10 @@ class Compaction {
     }
   }
 
-  compact(): void {
-    if (this.highest !== undefined && (this.watermark === undefined || this.highest > this.watermark))
-      this.watermark = this.highest;
+  /** `at`: a resourceVersion known to be current (e.g. of a write made just now), beyond what was relayed. */
+  compact(at?: bigint): void {
+    const mark = at !== undefined && (this.highest === undefined || at > this.highest) ? at : this.highest;
+    if (mark !== undefined && (this.watermark === undefined || mark > this.watermark)) this.watermark = mark;
     for (const t of this.recentTokens) this.expiredTokens.add(t);
     this.recentTokens.clear();
   }
@@ -757,21 +763,23 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       resume();
     },
     dropWatches,
-    compact: () => {
-      compaction.compact();
-      // Informers reconnect from their last resourceVersion, which is what meets the 410.
-      dropWatches();
-    },
+    compact: () => compactAt(undefined),
     pause: () => faults.pause(),
     resume,
     get: () => faults.current,
   };
+  function compactAt(rv: string | undefined): void {
+    compaction.compact(rv !== undefined && DIGITS.test(rv) ? BigInt(rv) : undefined);
+    // Informers reconnect from their last resourceVersion, which is what meets the 410.
+    dropWatches();
+  }
 
   let stopping: Promise<void> | undefined;
   return {
     url,
     port,
     faults: controls,
+    compactAt,
     stats: () => stats.snapshot(relays.size),
     resetStats: () => stats.reset(),
     stop: () =>

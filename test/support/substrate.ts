@@ -47,7 +47,8 @@ export interface Substrate {
   kubeconfig(opts?: { token?: string; namespace?: string }): string;
   writeKubeconfig(file: string, opts?: { token?: string; namespace?: string }): Promise<void>;
   token(identity: string): string;
-  faults: KubeSimFaults;
+  /** The simulator's fault controls; compact() is async because on `real` it first writes to move the store on. */
+  faults: Omit<KubeSimFaults, 'compact'> & { compact(): Promise<void> };
   stats(): SimStats;
   resetStats(): void;
   /** Keeps a workload's Pods (real) or status (sim) unready or failed. */
@@ -85,7 +86,7 @@ async function startSim(opts: SubstrateOptions): Promise<Substrate> {
         throw new Error(`no identity "${name}" was declared in startSubstrate({ identities })`);
       return `${name}-token`;
     },
-    faults: sim.faults,
+    faults: { ...sim.faults, compact: () => Promise.resolve(sim.faults.compact()) },
     stats: () => sim.stats(),
     resetStats: () => sim.resetStats(),
     markUnready: (ref, mode) => Promise.resolve(sim.markUnready(ref, mode)),
@@ -137,7 +138,28 @@ async function startReal(opts: SubstrateOptions): Promise<Substrate> {
       if (!t) throw new Error(`no identity "${name}" was declared in startSubstrate({ identities })`);
       return t;
     },
-    faults: proxy.faults,
+    faults: {
+      ...proxy.faults,
+      // As etcd compacts at its current revision: a write made now marks it; every watch resuming from an
+      // older resourceVersion then meets 410 Gone, and the relist returns one at least this new.
+      compact: async () => {
+        const r = await cp.request<{ metadata?: { resourceVersion?: string } }>(
+          'PATCH',
+          '/api/v1/namespaces/kube-system/configmaps/lostromos-test-compaction?fieldManager=lostromos-test&force=true',
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'lostromos-test-compaction' },
+            data: { at: new Date().toISOString() },
+          },
+          'application/apply-patch+yaml',
+        );
+        const rv = r.body.metadata?.resourceVersion;
+        if (!rv)
+          throw new Error(`compaction marker write failed: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+        proxy.compactAt(rv);
+      },
+    },
     stats: () => proxy.stats(),
     resetStats: () => proxy.resetStats(),
     markUnready: async (ref, mode) => {
