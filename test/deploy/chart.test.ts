@@ -232,7 +232,7 @@ describe('RBAC generated from the configured resources', () => {
     expect(verbsFor(w, '', 'services')).toEqual(all);
     expect(verbsFor(w, 'apps', 'deployments')).toEqual(all);
     expect(verbsFor(w, 'networking.k8s.io', 'ingresses')).toEqual(all);
-    expect(verbsFor(w, '', 'events')).toEqual(['create', 'patch']);
+    expect(verbsFor(w, '', 'events')).toEqual(['create', 'get', 'patch']);
     expect(verbsFor(w, '', 'secrets')).toEqual([]);
     const resources = w.flatMap((r) => r.resources).sort();
     expect(resources).toEqual(

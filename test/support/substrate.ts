@@ -5,6 +5,7 @@
 // On `real`, clients talk to the API server through a fault proxy (test/support/fault-proxy.ts), which gives
 // the same fault and request-count controls as the simulator has built in. Suites that need something only
 // one substrate has say so with `substrate.kind`.
+import https from 'node:https';
 import {
   startKubeSim,
   type KubeSimFaults,
@@ -47,6 +48,8 @@ export interface Substrate {
   kubeconfig(opts?: { token?: string; namespace?: string }): string;
   writeKubeconfig(file: string, opts?: { token?: string; namespace?: string }): Promise<void>;
   token(identity: string): string;
+  /** `fetch` that trusts the substrate's CA (Node's global fetch cannot be given one per call). */
+  fetch(url: string, init?: RequestInit): Promise<Response>;
   /** The simulator's fault controls; compact() is async because on `real` it first writes to move the store on. */
   faults: Omit<KubeSimFaults, 'compact'> & { compact(): Promise<void> };
   stats(): SimStats;
@@ -86,6 +89,7 @@ async function startSim(opts: SubstrateOptions): Promise<Substrate> {
         throw new Error(`no identity "${name}" was declared in startSubstrate({ identities })`);
       return `${name}-token`;
     },
+    fetch: (url, init) => fetch(url, init),
     faults: { ...sim.faults, compact: () => Promise.resolve(sim.faults.compact()) },
     stats: () => sim.stats(),
     resetStats: () => sim.resetStats(),
@@ -138,6 +142,7 @@ async function startReal(opts: SubstrateOptions): Promise<Substrate> {
       if (!t) throw new Error(`no identity "${name}" was declared in startSubstrate({ identities })`);
       return t;
     },
+    fetch: (url, init) => fetchTrusting(cp.caPem, url, init),
     faults: {
       ...proxy.faults,
       // As etcd compacts at its current revision: a write made now marks it; every watch resuming from an
@@ -172,6 +177,35 @@ async function startReal(opts: SubstrateOptions): Promise<Substrate> {
       await cp.stop();
     },
   };
+}
+
+/** A minimal `fetch` over node:https that trusts `ca`: string bodies, buffered responses. */
+export function fetchTrusting(ca: string, url: string, init: RequestInit = {}): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const headers = new Headers(init.headers);
+    const body = init.body === undefined || init.body === null ? undefined : String(init.body as string);
+    if (body !== undefined) headers.set('content-length', String(Buffer.byteLength(body)));
+    const req = https.request(
+      url,
+      { method: init.method ?? 'GET', ca, headers: Object.fromEntries(headers.entries()), timeout: 30_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          const status = res.statusCode ?? 500;
+          const outHeaders = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') outHeaders.set(k, v);
+          const nullBody = status === 204 || status === 304;
+          resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, headers: outHeaders }));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`${init.method ?? 'GET'} ${url}: timeout`)));
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
 }
 
 const IDENTITY_NS = 'lostromos-test-identities';

@@ -70,10 +70,56 @@ describe('owned objects', () => {
         mf('kubectl', 'Update', '2026-01-01T00:00:09Z'),
       ],
     });
-    expect(changedBySomeoneElse(ours, cr())).toBe(false);
-    expect(changedBySomeoneElse(theirs, cr())).toBe(true);
+    const before = cr({
+      managedFields: [
+        mf('kubectl', 'Update', '2026-01-01T00:00:00Z'),
+        mf('lostromos', 'Apply', '2026-01-01T00:00:01Z'),
+      ],
+    });
+    expect(changedBySomeoneElse(ours, before)).toBe(false);
+    expect(changedBySomeoneElse(theirs, before)).toBe(true);
     expect(changedBySomeoneElse({ ...ours, status: { ready: 1 } }, ours)).toBe(true);
     expect(changedBySomeoneElse(cr(), cr())).toBe(true);
+  });
+  it('tells edits apart within one second, as a real API server stamps managedFields (whole seconds)', () => {
+    const T = '2026-01-01T00:00:05Z';
+    const e = (manager: string, operation: string, time: string, fields: unknown) => ({
+      manager,
+      operation,
+      time,
+      fieldsV1: fields,
+    });
+    const applied = { 'f:data': { 'f:from': {}, 'f:name': {} } };
+    // The server lists Apply entries first: an edit in the same second as our apply is not "older".
+    const ourApply = cr({ resourceVersion: '2', managedFields: [e('lostromos', 'Apply', T, applied)] });
+    const edited = cr({
+      resourceVersion: '3',
+      managedFields: [
+        e('lostromos', 'Apply', T, { 'f:data': { 'f:name': {} } }),
+        e('tamper', 'Update', T, { 'f:data': { 'f:from': {} } }),
+      ],
+    });
+    expect(changedBySomeoneElse(edited, ourApply)).toBe(true);
+    // A second edit by the same manager in the same second changes only the object, not the entries…
+    expect(
+      changedBySomeoneElse({ ...edited, metadata: { ...edited.metadata, resourceVersion: '4' } }, edited),
+    ).toBe(true);
+    // …our re-apply takes the field back: our entry grows, theirs goes.
+    const repaired = cr({ resourceVersion: '5', managedFields: [e('lostromos', 'Apply', T, applied)] });
+    expect(changedBySomeoneElse(repaired, edited)).toBe(true); // conservative: their entry vanished
+    expect(changedBySomeoneElse(repaired, ourApply)).toBe(true); // nothing in managedFields moved: unknown
+    // A removal of one of our fields (no entry of their own) shrinks our entry without re-stamping it.
+    const removed = cr({
+      resourceVersion: '6',
+      managedFields: [e('lostromos', 'Apply', T, { 'f:data': { 'f:name': {} } })],
+    });
+    expect(changedBySomeoneElse(removed, ourApply)).toBe(true);
+    // Our apply a second later re-stamps our entry: ours.
+    const later = cr({
+      resourceVersion: '7',
+      managedFields: [e('lostromos', 'Apply', '2026-01-01T00:00:06Z', applied)],
+    });
+    expect(changedBySomeoneElse(later, ourApply)).toBe(false);
   });
   it('lists the inventory kinds once each', () => {
     const withInv = cr(

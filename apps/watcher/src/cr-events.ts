@@ -89,19 +89,63 @@ interface ManagedFieldsEntry {
   operation?: string;
   time?: string;
   subresource?: string;
+  fieldsV1?: unknown;
+}
+
+function isOurApply(e: ManagedFieldsEntry): boolean {
+  return e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource;
 }
 
 /**
- * False when the newest write to an owned object was our own apply (no need to reconcile the owner again);
- * true for anyone else's change (drift), a status update by a controller (readiness), or when unknown.
+ * False only when the change from `old` to `obj` was our own apply; true for anyone else's change (drift), a
+ * status update by a controller (readiness), or when it cannot be told.
+ *
+ * A real API server stamps managedFields with whole seconds, so "the newest entry" is ambiguous when our
+ * apply and someone's edit land in the same second. Instead, compare the entries of both versions: anyone
+ * else's entry appearing or changing is their write; ours alone re-stamped is ours. An edit that only
+ * removes fields we own adds no entry but shrinks ours without re-stamping it, so that counts as someone
+ * else's. Erring towards "someone else" costs one no-op reconcile; erring the other way leaves drift until
+ * the next resync.
  */
 export function changedBySomeoneElse(obj: KubeObject, old: KubeObject): boolean {
   if (JSON.stringify(obj.status ?? null) !== JSON.stringify(old.status ?? null)) return true;
-  const entries = (obj.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [];
-  if (entries.length === 0) return true;
-  let newest: ManagedFieldsEntry | undefined;
-  for (const e of entries) if (!newest || (e.time ?? '') > (newest.time ?? '')) newest = e;
-  return !(newest?.manager === FIELD_MANAGER && newest.operation === 'Apply');
+  const now = (obj.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [];
+  const before = (old.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [];
+  if (now.length === 0) return true;
+  const others = (entries: ManagedFieldsEntry[]): string =>
+    JSON.stringify(
+      entries
+        .filter((e) => !isOurApply(e))
+        .map((e) => JSON.stringify([e.manager, e.operation, e.subresource, e.time, e.fieldsV1]))
+        .sort(),
+    );
+  if (others(now) !== others(before)) return true;
+  const ours = now.find(isOurApply);
+  const oursBefore = before.find(isOurApply);
+  if (!ours) return true;
+  if (!oursBefore) return false; // our first apply to an object someone else created
+  if (ours.time !== oursBefore.time) return false; // we wrote it (re-stamped)
+  // Same second: our fields changed (our apply within the second) or shrank (someone removed ours).
+  return (
+    JSON.stringify(ours.fieldsV1 ?? null) === JSON.stringify(oursBefore.fieldsV1 ?? null) ||
+    isSubset(ours.fieldsV1, oursBefore.fieldsV1)
+  );
+}
+
+/** Whether fieldsV1 set `a` is a strict subset of `b` (fields removed, none added). */
+function isSubset(a: unknown, b: unknown): boolean {
+  const keys = (v: unknown, prefix = ''): string[] =>
+    v !== null && typeof v === 'object'
+      ? Object.entries(v as Record<string, unknown>).flatMap(([k, c]) => [
+          `${prefix}/${k}`,
+          ...keys(c, `${prefix}/${k}`),
+        ])
+      : [];
+  const ka = new Set(keys(a));
+  const kb = new Set(keys(b));
+  if (ka.size >= kb.size) return false;
+  for (const k of ka) if (!kb.has(k)) return false;
+  return true;
 }
 
 /** A CR this resource manages: it passes the filter annotation, or still holds our finalizer. */
