@@ -111,6 +111,19 @@ describe('lostromos render --chart', () => {
     expect(r.stderr).toContain('(error code LZ_HELM_CHART');
   });
 
+  it('without --helm-binary and no helm on PATH, finds the helm `npm run helm:install` put in .tools/', async () => {
+    expect(helm).toBe(path.resolve(import.meta.dirname, '../../.tools/helm/helm'));
+    const dir = tmp({ 'cr.yaml': CR });
+    const r = await runLostromos(
+      ['render', '--chart', path.join(CHARTS, 'crew'), '--cr', path.join(dir, 'cr.yaml')],
+      // A PATH with node but no helm, and no helm.binary from the environment.
+      { env: { ...env, PATH: path.dirname(process.execPath) } },
+    );
+    expect(r.stderr).not.toContain('helm not found');
+    expect(r.code).toBe(0);
+    expect(docs(r.stdout).map((d) => d.kind)).toContain('ConfigMap');
+  });
+
   it('no helm exits 1 with the install hint', async () => {
     const dir = tmp({ 'cr.yaml': CR });
     const r = await renderChart(path.join(CHARTS, 'crew'), path.join(dir, 'cr.yaml'), {

@@ -11,6 +11,7 @@ import {
   type HealthRegistry,
   type Logger,
   type OperatorMetrics,
+  type RedisConnectionStatus,
 } from '@lostromos/observability';
 import { createRedisConnection, CrQueueProducer } from '@lostromos/queue';
 import express, { type ErrorRequestHandler } from 'express';
@@ -36,6 +37,11 @@ export interface DashboardDeps {
   queueMetrics?: boolean;
   /** Reads the password file (default fs.readFile); injectable for tests. */
   readPassword?: (path: string) => Promise<string>;
+  /**
+   * Called with the dashboard's Redis connection once it exists (e.g. to follow it in `lostromos_redis_up`);
+   * the function it returns is called when the dashboard stops.
+   */
+  onRedisConnection?: (redis: RedisConnectionStatus) => (() => void) | void;
 }
 
 export interface Dashboard {
@@ -75,7 +81,14 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const log = deps.logger.child({ component: 'dashboard' });
   let running:
-    | { url: string; server: http.Server; redis: Redis; queues: Queue[]; unhookMetrics: () => void }
+    | {
+        url: string;
+        server: http.Server;
+        redis: Redis;
+        queues: Queue[];
+        unhookMetrics: () => void;
+        unwatchRedis: () => void;
+      }
     | undefined;
   let starting: Promise<{ url: string }> | undefined;
 
@@ -115,6 +128,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       deps.health?.setReady('dashboard-redis', true);
     });
     deps.health?.setReady('dashboard-redis', false, 'connecting');
+    const unwatchRedis = deps.onRedisConnection?.(redis) ?? (() => undefined);
     const producer = new CrQueueProducer({
       connection: redis,
       prefix: settings.prefix,
@@ -148,6 +162,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       });
     } catch (err) {
       unhookMetrics();
+      unwatchRedis();
       redis.disconnect();
       await Promise.allSettled(queues.map((q) => q.close()));
       throw new DashboardError(
@@ -161,7 +176,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       (server.address() as AddressInfo).port,
       settings.basePath === '/' ? '/' : `${settings.basePath}/`,
     );
-    running = { url, server, redis, queues, unhookMetrics };
+    running = { url, server, redis, queues, unhookMetrics, unwatchRedis };
     deps.health?.setReady('dashboard', true);
     log.info(
       {
@@ -198,6 +213,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       await timeout(Promise.allSettled(r.queues.map((q) => q.close())), 2000, 'closing queues').catch(
         () => undefined,
       );
+      r.unwatchRedis();
       r.redis.disconnect();
       log.info('dashboard stopped');
     },

@@ -107,7 +107,12 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   ),
   field(['worker', 'shutdownGraceSeconds'], 'number', ['shutdown-grace'], 'time to finish running jobs'),
   field(['worker', 'lockDurationMs'], 'number', ['lock-duration-ms'], 'job lock duration'),
-  field(['helm', 'binary'], 'path', ['helm-binary'], 'helm executable ("" = helm on PATH)'),
+  field(
+    ['helm', 'binary'],
+    'path',
+    ['helm-binary'],
+    'helm executable ("" = helm on PATH, else .tools/helm/helm from npm run helm:install)',
+  ),
   field(['helm', 'timeoutSeconds'], 'number', ['helm-timeout'], 'timeout of one `helm template`'),
   field(['helm', 'maxConcurrent'], 'number', ['helm-max-concurrent'], 'helm processes at once per worker'),
 ];

@@ -43,4 +43,10 @@ export {
   type PresenceRedis,
   type PresenceOptions,
 } from './presence.js';
-export { trackRedis, type TrackRedisOptions, type TrackedRedisClient } from './redis-health.js';
+export {
+  trackRedis,
+  RedisUpGauge,
+  type RedisConnectionStatus,
+  type TrackRedisOptions,
+  type TrackedRedisClient,
+} from './redis-health.js';

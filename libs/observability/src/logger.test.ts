@@ -82,6 +82,20 @@ describe('createLogger', () => {
     });
   });
 
+  it('writes a non-Error under err as a readable message, never one key per character', () => {
+    const s = sink();
+    const log = createLogger({ level: 'info', format: 'json', destination: s.stream });
+    log.warn({ err: 'render failed: redis://:strpw@r:6379 refused' }, 'a string under err');
+    log.warn({ err: 42 }, 'a number under err');
+    log.warn({ err: { code: 'X', detail: 'plain object' } }, 'an object under err');
+    const [str, num, obj] = s.lines();
+    expect(str?.err).toEqual({ message: `render failed: redis://:${REDACTED}@r:6379 refused` });
+    expect(num?.err).toEqual({ message: '42' });
+    expect(obj?.err).toEqual({ code: 'X', detail: 'plain object' });
+    expect(s.text()).not.toMatch(/"0":/);
+    expect(s.text()).not.toContain('strpw');
+  });
+
   it('pretty format prints human-readable lines, still redacted', () => {
     const s = sink();
     const log = createLogger({ level: 'debug', format: 'pretty', destination: s.stream });

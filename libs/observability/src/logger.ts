@@ -24,6 +24,7 @@ export const LOG_KEYS = {
   durationMs: 'durationMs',
   role: 'role',
   component: 'component',
+  /** Holds an Error (written with type, message and stack); put plain text under `message` or `reason`. */
   err: 'err',
 } as const;
 
@@ -36,6 +37,21 @@ export interface CreateLoggerOptions {
   base?: Record<string, unknown>;
   /** Where lines go; defaults to stdout. Tests pass a sink stream. */
   destination?: NodeJS.WritableStream;
+}
+
+/**
+ * The `err` field of a line. Error messages and stacks can quote a connection URL; the std serializer keeps
+ * cause chains (the serialized error has a custom prototype; its own fields are copied so they get walked).
+ * `err` should hold an Error; anything else (a thrown string, a message passed by mistake) is written as
+ * `{ message }` so the line stays readable instead of spreading a string into one key per character.
+ */
+function serializeErr(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string')
+    return redactSecrets({ ...stdSerializers.err(err as Error) });
+  if (typeof err === 'string') return { message: redactString(err) };
+  if (typeof err === 'number' || typeof err === 'boolean' || typeof err === 'bigint')
+    return { message: String(err) };
+  return redactSecrets(err); // a plain object is walked like any other field
 }
 
 function isLevel(level: string): level is LevelWithSilent {
@@ -74,9 +90,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
         log: (obj) => redactSecrets(obj),
       },
       serializers: {
-        // Error messages and stacks can quote a connection URL; the std serializer keeps cause chains.
-        // (the serialized error has a custom prototype; copy its own fields so they get walked).
-        err: (err: Error) => redactSecrets({ ...stdSerializers.err(err) }),
+        err: serializeErr,
       },
       hooks: {
         // Messages and printf-style arguments can carry a URL with credentials too.

@@ -56,7 +56,7 @@ async function renderedRefs(ctx: ReconcileContext, cr: KubeObject): Promise<Obje
     return buildDesiredObjects(rendered, { cr, resourceName: ctx.deps.resource.name }).map(refOf);
   } catch (err) {
     ctx.log.warn(
-      { cr: ctx.keyText, err: errorMessageOf(err) },
+      { cr: ctx.keyText, message: errorMessageOf(err) },
       'could not render the deleted CR; cleaning up by inventory only',
     );
     return [];

@@ -55,7 +55,7 @@ export class ReconcileContext {
       await this.deps.events.record(cr, event);
     } catch (err) {
       this.log.warn(
-        { cr: this.keyText, reason: event.reason, err: errorMessageOf(err) },
+        { cr: this.keyText, reason: event.reason, message: errorMessageOf(err) },
         'could not record event',
       );
     }

@@ -105,7 +105,11 @@ export async function reportPermanentFailure(
       message: truncate(error.message),
     });
   }
-  ctx.log.warn({ cr: ctx.keyText, code: error.code, err: error.message }, 'reconcile failed permanently');
+  // `err` is reserved for Error objects (the logger serializes them); the failure's text goes in `message`.
+  ctx.log.warn(
+    { cr: ctx.keyText, code: error.code, reason: error.reason, message: error.message },
+    'reconcile failed permanently',
+  );
   return ctx.finish('failed-permanent', {
     error: { code: error.code, message: error.message, retryable: false },
     release: { op, ok: false },

@@ -12,10 +12,12 @@ import {
   createLogger,
   createOperatorMetrics,
   HealthRegistry,
+  RedisUpGauge,
   registerQueueMetrics,
   startHealthServer,
   startPresence,
   type Logger,
+  type RedisConnectionStatus,
 } from '@lostromos/observability';
 import { createRedisConnection, CrQueueProducer } from '@lostromos/queue';
 import { buildWatcher, type WatcherApp } from '@lostromos/watcher';
@@ -94,6 +96,8 @@ export async function startRoles(
   const runsWorker = role === 'all' || role === 'worker';
   const runsDashboard = role === 'all' || role === 'dashboard';
   const stops: Array<() => Promise<void>> = [];
+  // lostromos_redis_up follows every Redis connection of this process, whichever roles it runs.
+  const redisUp = new RedisUpGauge(metrics.redisUp);
 
   let kube: KubeClient | undefined;
   let producerRedis: Redis | undefined;
@@ -102,6 +106,7 @@ export async function startRoles(
   let watcher: WatcherApp | undefined;
   let worker: WorkerApp | undefined;
   let dashboard: Dashboard | undefined;
+  let dashboardRedis: RedisConnectionStatus | undefined;
 
   const cleanup = async (): Promise<void> => {
     // Explicit order: stop producing (watcher releases the Lease), drain workers, then shared connections.
@@ -139,11 +144,11 @@ export async function startRoles(
       });
       const redisState = (): void => {
         const ok = pr.status === 'ready';
-        metrics.redisUp.set(ok ? 1 : 0);
         health.setReady('redis', ok, ok ? 'connected' : `redis ${pr.status}`);
       };
       redisState();
       for (const ev of ['ready', 'close', 'end', 'reconnecting'] as const) pr.on(ev, redisState);
+      redisUp.add(pr);
       pr.on('error', (err) => log.debug({ err }, 'redis connection error'));
       producer = new CrQueueProducer({
         connection: pr,
@@ -162,6 +167,7 @@ export async function startRoles(
       const wr = createRedisConnection(config.redis, 'worker');
       workerRedis = wr;
       wr.on('error', (err) => log.debug({ err }, 'redis connection error (worker)'));
+      redisUp.add(wr);
       stops.push(async () => {
         await wr.quit().catch(() => wr.disconnect());
       });
@@ -211,7 +217,17 @@ export async function startRoles(
       stops.push(() => presence.stop());
     }
     if (runsDashboard) {
-      const d = createDashboard({ config, logger: log, metrics, health, queueMetrics: !producer });
+      const d = createDashboard({
+        config,
+        logger: log,
+        metrics,
+        health,
+        queueMetrics: !producer,
+        onRedisConnection: (redis) => {
+          dashboardRedis = redis;
+          return redisUp.add(redis);
+        },
+      });
       try {
         const { url } = await d.start();
         dashboard = d;
@@ -246,7 +262,7 @@ export async function startRoles(
         ...(worker ? { worker: { resources: worker.resources.map((r) => r.name) } } : {}),
         ...(dashboard ? { dashboard: true } : {}),
         ...(kube ? { kubernetes: { server: kube.server, ...kube.rest.rateLimit } } : {}),
-        redis: producerRedis?.status ?? workerRedis?.status ?? 'unused',
+        redis: producerRedis?.status ?? workerRedis?.status ?? dashboardRedis?.status ?? 'unused',
       }),
     });
     stops.unshift(() => server.close());

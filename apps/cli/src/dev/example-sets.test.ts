@@ -22,6 +22,26 @@ describe('findExampleSets', () => {
     expect(sets.find((s) => s.name === 'website')?.crd.kind).toBe('Website');
   });
 
+  it('gives every example CRD (what `lostromos dev` installs) Ready, Reason and Age printer columns', async () => {
+    const sets = await findExampleSets(REPO_TEMPLATES);
+    const crds = sets.flatMap((s) => s.crds);
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual([
+      'characters.stable.nicolerenee.io',
+      'websites.web.example.io',
+    ]);
+    for (const crd of crds) {
+      const versions = (crd.spec as { versions: { name: string; additionalPrinterColumns?: unknown }[] })
+        .versions;
+      for (const v of versions) {
+        expect(v.additionalPrinterColumns, `${crd.metadata.name} ${v.name}`).toEqual([
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ]);
+      }
+    }
+  });
+
   it('skips folders without a CRD and never takes a Handlebars template for a sample', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'examples-'));
     try {

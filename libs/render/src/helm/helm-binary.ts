@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { RenderError } from '../render-error.js';
 
 export interface HelmBinary {
@@ -23,36 +25,70 @@ function older(a: readonly number[], b: readonly number[]): boolean {
   return false;
 }
 
-const INSTALL_HINT =
-  'install helm >= 3.10 (https://helm.sh/docs/intro/install/), or set helm.binary in the config / --helm-binary; for development: node scripts/install-helm.mjs';
+/**
+ * Where `npm run helm:install` (scripts/install-helm.mjs) puts helm in a checkout of this repository
+ * (<repo>/.tools/helm/helm; this file is <repo>/libs/render/{src,dist}/helm/helm-binary.*).
+ */
+export const REPO_HELM = path.resolve(import.meta.dirname, '../../../../.tools/helm/helm');
 
-/** Runs `helm version` once: a missing, broken or too-old helm is a clear start-up error. */
-export async function checkHelmBinary(
-  binary: string,
-  opts: { timeoutMs?: number } = {},
-): Promise<HelmBinary> {
-  const bin = binary === '' ? 'helm' : binary;
-  const out = await new Promise<string>((resolve, reject) => {
+const INSTALL_HINT =
+  'install helm >= 3.10 (https://helm.sh/docs/intro/install/) and put it on PATH, or set helm.binary in the config / --helm-binary; in a checkout of the Lostrómos repository, `npm run helm:install` puts one at .tools/helm/helm, where lostromos finds it';
+
+export interface CheckHelmOptions {
+  timeoutMs?: number;
+  /** Environment of `helm version` (default process.env; its PATH is where "helm" is looked up). */
+  env?: NodeJS.ProcessEnv;
+  /** Tried in order when `binary` is "" and there is no helm on PATH (default: {@link REPO_HELM}). */
+  fallbacks?: readonly string[];
+}
+
+/** The output of `bin version`, or why it could not run (`notFound`: there is no such executable). */
+function helmVersion(
+  bin: string,
+  opts: CheckHelmOptions,
+): Promise<{ out: string } | { why: string; notFound: boolean; cause: Error }> {
+  return new Promise((resolve) => {
     execFile(
       bin,
       ['version', '--template', '{{.Version}}'],
-      { timeout: opts.timeoutMs ?? 10_000 },
+      { timeout: opts.timeoutMs ?? 10_000, ...(opts.env ? { env: opts.env } : {}) },
       (err, stdout, stderr) => {
-        if (err) {
-          const e = err as NodeJS.ErrnoException;
-          const why =
-            e.code === 'ENOENT'
-              ? `helm not found (${binary === '' ? 'no helm on PATH' : `no file ${binary}`})`
-              : e.code === 'EACCES'
-                ? `${bin} is not executable`
-                : `\`${bin} version\` failed: ${(stderr || e.message).trim()}`;
-          reject(new RenderError('LZ_HELM_BINARY', `${why}: ${INSTALL_HINT}`, { cause: err }));
-          return;
-        }
-        resolve(stdout.trim());
+        if (!err) return resolve({ out: stdout.trim() });
+        const e = err as NodeJS.ErrnoException;
+        const why =
+          e.code === 'EACCES'
+            ? `${bin} is not executable`
+            : `\`${bin} version\` failed: ${(stderr || e.message).trim()}`;
+        resolve({ why, notFound: e.code === 'ENOENT', cause: err });
       },
     );
   });
+}
+
+/**
+ * Runs `helm version` once: a missing, broken or too-old helm is a clear start-up error. `binary` "" means
+ * helm on PATH, else the helm `npm run helm:install` put in this repository (.tools/helm/helm).
+ */
+export async function checkHelmBinary(binary: string, opts: CheckHelmOptions = {}): Promise<HelmBinary> {
+  let bin = binary === '' ? 'helm' : binary;
+  let notFound = binary === '' ? 'no helm on PATH' : `no file ${binary}`;
+  let result = await helmVersion(bin, opts);
+  if (binary === '' && 'notFound' in result && result.notFound) {
+    const fallbacks = opts.fallbacks ?? [REPO_HELM];
+    const found = fallbacks.find((f) => fs.existsSync(f));
+    if (found) {
+      bin = found;
+      notFound = `no file ${found}`;
+      result = await helmVersion(found, opts);
+    } else if (fallbacks.length > 0) {
+      notFound = `no helm on PATH, nor at ${fallbacks.join(', ')}`;
+    }
+  }
+  if ('why' in result) {
+    const why = result.notFound ? `helm not found (${notFound})` : result.why;
+    throw new RenderError('LZ_HELM_BINARY', `${why}: ${INSTALL_HINT}`, { cause: result.cause });
+  }
+  const out = result.out;
   const v = parseHelmVersion(out);
   if (!v)
     throw new RenderError(
