@@ -38,7 +38,12 @@ export interface Harness {
   apply(yaml: string): Promise<void>;
   get(apiVersion: string, plural: string, namespace: string, name: string): Promise<KubeObject | undefined>;
   list(apiVersion: string, plural: string, namespace: string, labelSelector?: string): Promise<KubeObject[]>;
-  start(role: 'watcher' | 'worker' | 'all', extra?: string[]): Promise<RoleHandle>;
+  /** Starts a role; `opts.configFile` gives it another config than `configFile` (e.g. other template paths). */
+  start(
+    role: 'watcher' | 'worker' | 'all',
+    extra?: string[],
+    opts?: { configFile?: string },
+  ): Promise<RoleHandle>;
   roles: RoleHandle[];
   close(): Promise<void>;
 }
@@ -118,12 +123,16 @@ ${opts.configExtra ?? ''}`,
     }
   };
   const roles: RoleHandle[] = [];
-  const start = async (role: 'watcher' | 'worker' | 'all', extra: string[] = []): Promise<RoleHandle> => {
+  const start = async (
+    role: 'watcher' | 'worker' | 'all',
+    extra: string[] = [],
+    startOpts: { configFile?: string } = {},
+  ): Promise<RoleHandle> => {
     const port = await freePort();
     const p = spawnLostromos([
       'start',
       '--config',
-      configFile,
+      startOpts.configFile ?? configFile,
       '--role',
       role,
       '--server-address',

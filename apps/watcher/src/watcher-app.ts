@@ -6,8 +6,12 @@ import {
   type Logger,
   type OperatorMetrics,
 } from '@lostromos/observability';
-import type { CrQueueProducer, EnqueueReason } from '@lostromos/queue';
-import { watchTemplateSet } from '@lostromos/render';
+import {
+  revisionsChanged,
+  TemplateRevisions,
+  type CrQueueProducer,
+  type EnqueueReason,
+} from '@lostromos/queue';
 import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import {
@@ -95,8 +99,14 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
   const states = new Map<string, { ok: boolean; detail: string }>();
   const uidToKey = new Map<string, { resource: string; key: string }>();
   const byName = new Map(config.resources.map((r) => [r.name, r]));
-  let leading: { controller: AbortController; watches: ResourceWatch[]; owned: OwnedWatch } | undefined;
-  let templateWatch: AbortController | undefined;
+  let leading:
+    | {
+        controller: AbortController;
+        watches: ResourceWatch[];
+        owned: OwnedWatch;
+        stopRevisions: () => Promise<void>;
+      }
+    | undefined;
   let redisDown = false;
   let started = false;
   let unhookMetrics: Array<() => void> = [];
@@ -248,8 +258,59 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
           },
         }),
     );
-    leading = { controller, watches, owned };
+    const stopRevisions = followRevisions(controller.signal);
+    leading = { controller, watches, owned, stopRevisions };
     for (const w of watches) w.start(controller.signal);
+  };
+
+  /**
+   * Re-enqueues a resource's CRs when the template revisions its workers run change (reported by the workers
+   * through Redis; announced on a channel, polled as a fallback). The watcher never reads the templates itself.
+   */
+  const revisions = new TemplateRevisions({ connection: deps.producerRedis, prefix: config.redis.prefix });
+  const followRevisions = (signal: AbortSignal): (() => Promise<void>) => {
+    const lastSeen = new Map<string, string[]>();
+    const check = async (resource: string): Promise<void> => {
+      if (signal.aborted || !byName.has(resource)) return;
+      const now = await revisions.live(resource);
+      if (signal.aborted) return;
+      const before = lastSeen.get(resource);
+      if (now.length > 0) lastSeen.set(resource, now);
+      if (!revisionsChanged(before, now)) return;
+      const n = enqueueAll('templates', resource);
+      log.info(
+        { resource, revisions: now.map((r) => r.slice(0, 12)), crs: n },
+        'the workers run new templates: re-enqueued every CR of the resource',
+      );
+    };
+    const checkAll = (): void => {
+      for (const r of config.resources) {
+        check(r.name).catch((err: unknown) =>
+          log.debug({ err, resource: r.name }, "reading the workers' template revisions failed; retrying"),
+        );
+      }
+    };
+    checkAll();
+    const timer = setInterval(checkAll, 5_000);
+    timer.unref();
+    let unsubscribe: (() => Promise<void>) | undefined;
+    revisions
+      .subscribe((resource) => {
+        check(resource).catch((err: unknown) =>
+          log.debug({ err, resource }, "reading the workers' template revisions failed; the poll retries"),
+        );
+      })
+      .then(
+        (u) => {
+          if (signal.aborted) void u();
+          else unsubscribe = u;
+        },
+        (err: unknown) => log.warn({ err }, 'cannot subscribe to template revisions; polling every 5 s'),
+      );
+    return async () => {
+      clearInterval(timer);
+      await unsubscribe?.();
+    };
   };
 
   const stopLeading = async (): Promise<void> => {
@@ -257,7 +318,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
     leading = undefined;
     if (!l) return;
     l.controller.abort(new Error('not leading'));
-    await Promise.all([...l.watches.map((w) => w.stopped()), l.owned.stop()]);
+    await Promise.all([...l.watches.map((w) => w.stopped()), l.owned.stop(), l.stopRevisions()]);
     for (const r of config.resources) {
       health.remove(`resource:${r.name}`);
       available.remove({ controller: r.name });
@@ -301,33 +362,6 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       ];
       health.setReady('leader-election', true, 'standby (campaigning)');
       deps.producerRedis.on('ready', onRedisReady);
-      templateWatch = new AbortController();
-      for (const r of config.resources) {
-        if (!r.templates) continue;
-        try {
-          watchTemplateSet(
-            r.templates,
-            () => {
-              if (!elector.isLeader()) return;
-              const n = enqueueAll('templates', r.name);
-              log.info(
-                { resource: r.name, crs: n },
-                'templates changed: re-enqueued every CR of the resource',
-              );
-            },
-            {
-              signal: templateWatch.signal,
-              debounceMs: 300,
-              onError: (err) => log.warn({ err, resource: r.name }, 'watching the template folder failed'),
-            },
-          );
-        } catch (err) {
-          log.warn(
-            { err, resource: r.name, templates: r.templates },
-            'cannot watch the template folder; template changes apply at the next resync',
-          );
-        }
-      }
       elector.start();
       log.info({ identity: deps.identity, resources: [...byName.keys()] }, 'watcher started');
       return Promise.resolve();
@@ -335,7 +369,6 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
     async stop() {
       if (!started) return;
       started = false;
-      templateWatch?.abort();
       deps.producerRedis.off('ready', onRedisReady);
       await stopLeading();
       await elector.stop();

@@ -17,6 +17,8 @@ export class ResilientRenderer implements CrRenderer {
     private readonly resource: ResourceConfig,
     private readonly helm: LostromosConfig['helm'],
     private readonly logger: Logger,
+    /** Called whenever the revision this renderer renders with may have changed (load, reload, failure). */
+    private readonly onRevision: (revision: string) => void = () => undefined,
   ) {}
 
   get revision(): string {
@@ -30,6 +32,7 @@ export class ResilientRenderer implements CrRenderer {
           helm: this.helm,
           watch: true,
           logger: this.logger,
+          onChange: () => this.onRevision(this.revision),
         });
         this.failure = undefined;
       } catch (err) {
@@ -41,6 +44,7 @@ export class ResilientRenderer implements CrRenderer {
         );
       } finally {
         this.loading = undefined;
+        this.onRevision(this.revision);
       }
     })();
     await this.loading;

@@ -1,7 +1,13 @@
 import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
 import { KubeClusterPorts, KubeEventRecorder, type KubeClient } from '@lostromos/kube';
 import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
-import { CrWorker, type CrJobInfo, type CrJobResult, type CrQueueProducer } from '@lostromos/queue';
+import {
+  CrWorker,
+  TemplateRevisions,
+  type CrJobInfo,
+  type CrJobResult,
+  type CrQueueProducer,
+} from '@lostromos/queue';
 import {
   errorCodeOf,
   errorMessageOf,
@@ -73,6 +79,15 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
   const renderers = new Map<string, CrRenderer & { close?(): Promise<void> }>();
   const workers: CrWorker[] = [];
   let started = false;
+  // The revision each served resource renders with, reported to Redis: the leading watcher re-enqueues a
+  // resource's CRs when the revisions its workers run change (this process owns what it renders).
+  const revisions = new TemplateRevisions({ connection: deps.redis, prefix: config.redis.prefix });
+  const reportRevision = (resource: string, revision: string): void => {
+    revisions.report(resource, deps.identity, revision).catch((err: unknown) => {
+      log.warn({ err, resource }, 'could not report the template revision; retrying with the next heartbeat');
+    });
+  };
+  let heartbeat: NodeJS.Timeout | undefined;
 
   const setRedisReady = (): void => {
     const ok = deps.redis.status === 'ready';
@@ -170,7 +185,9 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
       for (const resource of resources) {
         let renderer = deps.renderers?.get(resource.name);
         if (!renderer) {
-          const r = new ResilientRenderer(resource, config.helm, log);
+          const r = new ResilientRenderer(resource, config.helm, log, (rev) =>
+            reportRevision(resource.name, rev),
+          );
           await r.load();
           renderer = r;
         }
@@ -208,6 +225,12 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         workers.push(worker);
         worker.start();
       }
+      const beat = (): void => {
+        for (const [name, r] of renderers) reportRevision(name, r.revision);
+      };
+      beat();
+      heartbeat = setInterval(beat, 10_000);
+      heartbeat.unref();
       health.setReady('worker', true, `serving ${resources.map((r) => r.name).join(', ')}`);
       log.info({ resources: resources.map((r) => r.name) }, 'worker started');
     },
@@ -224,6 +247,14 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         );
       }
       workers.length = 0;
+      clearInterval(heartbeat);
+      // Bounded: with Redis down a worker connection would wait forever; the report expires by itself.
+      await Promise.race([
+        Promise.all([...renderers.keys()].map((name) => revisions.withdraw(name, deps.identity))),
+        new Promise((r) => setTimeout(r, 1000).unref()),
+      ]).catch((err: unknown) => {
+        log.debug({ err }, 'could not withdraw the template revisions; they expire by themselves');
+      });
       await Promise.all([...renderers.values()].map((r) => (r.close ? r.close() : Promise.resolve())));
       renderers.clear();
       deps.redis.off('ready', setRedisReady);

@@ -2,3 +2,4 @@ export * from './job-options.js';
 export * from './redis-connection.js';
 export * from './cr-queue.js';
 export * from './cr-worker.js';
+export * from './template-revisions.js';
