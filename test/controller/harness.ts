@@ -53,6 +53,8 @@ export interface HarnessOptions {
   configExtra?: string;
   resyncSeconds?: number;
   lease?: { duration: number; renewDeadline: number; retryPeriod: number };
+  /** leaderElection.shards (default 1). */
+  shards?: number;
   prefix?: string;
   /** Default: LOSTROMOS_TEST_SUBSTRATE (real unless set to sim). */
   substrate?: SubstrateKind;
@@ -75,7 +77,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     configFile,
     `redis: { url: ${redis.url}, prefix: ${opts.prefix ?? 'itest'} }
 kubernetes: { kubeconfig: ${kubeconfig} }
-leaderElection: { namespace: default, leaseName: itest-watcher, leaseDurationSeconds: ${le.duration}, renewDeadlineSeconds: ${le.renewDeadline}, retryPeriodSeconds: ${le.retryPeriod} }
+leaderElection: { namespace: default, leaseName: itest-watcher, leaseDurationSeconds: ${le.duration}, renewDeadlineSeconds: ${le.renewDeadline}, retryPeriodSeconds: ${le.retryPeriod}, shards: ${opts.shards ?? 1} }
 worker: { lockDurationMs: 5000, shutdownGraceSeconds: 5 }
 log: { level: debug }
 resources:

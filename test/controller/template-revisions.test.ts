@@ -87,7 +87,11 @@ describe("template changes follow the revision the workers run, not the watcher'
     appendToTemplate(path.join(workerDir, 'ships', 'configmap.yaml'), '  edited: "yes"');
     for (const name of ['one', 'two', 'three']) {
       await waitFor(
-        async () => (await h.get('v1', 'configmaps', 'default', `${name}-config`))?.data?.edited === 'yes',
+        async () =>
+          (
+            (await h.get('v1', 'configmaps', 'default', `${name}-config`))?.data as
+              Record<string, string> | undefined
+          )?.edited === 'yes',
         { timeoutMs: 15_000, what: `${name}-config re-rendered with the workers' new templates` },
       );
     }
@@ -106,7 +110,11 @@ describe("template changes follow the revision the workers run, not the watcher'
     fs.writeFileSync(tpl, fs.readFileSync(tpl, 'utf8').replace('  from:', '  revised: "yes"\n  from:'));
     for (const name of ['ripley', 'dallas']) {
       await waitFor(
-        async () => (await h.get('v1', 'configmaps', 'default', `${name}-ship`))?.data?.revised === 'yes',
+        async () =>
+          (
+            (await h.get('v1', 'configmaps', 'default', `${name}-ship`))?.data as
+              Record<string, string> | undefined
+          )?.revised === 'yes',
         { timeoutMs: 20_000, what: `${name}-ship re-rendered with the edited chart` },
       );
     }

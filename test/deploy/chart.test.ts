@@ -147,6 +147,19 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
     ]);
   });
 
+  it('with sharded leadership, lets the watchers renew exactly the shard Leases and configures the shards', () => {
+    const sharded = renderChart(['--set', 'config.leaderElection.shards=3']);
+    const cfg = configOf(sharded);
+    expect(cfg.leaderElection.shards).toBe(3);
+    const watcher = byKind(sharded, 'Role').find((r) => r.metadata.name === 'lz-lostromos-watcher-lease')!;
+    const named = watcher.rules.find((x: any) => x.resourceNames);
+    const lease = cfg.leaderElection.leaseName;
+    expect(named.resourceNames).toEqual([`${lease}-0`, `${lease}-1`, `${lease}-2`]);
+    const refused = helm(['template', 'lz', CHART, '--set', 'config.leaderElection.shards=0']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/shards/);
+  });
+
   it('writes an operator config that @lostromos/config accepts, pointing at the mounted templates', () => {
     const cm = find(objs, 'ConfigMap', '-config');
     const cfg = parseConfig(cm.data['config.yaml'] as string, { env: {}, cwd: '/' });

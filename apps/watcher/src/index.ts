@@ -1,4 +1,12 @@
-export { buildWatcher, type WatcherApp, type WatcherDeps, type WatcherStatus } from './watcher-app.js';
+export {
+  buildWatcher,
+  type WatcherApp,
+  type WatcherDeps,
+  type WatcherShardStatus,
+  type WatcherStatus,
+} from './watcher-app.js';
 export * from './cr-events.js';
 export { ResourceWatch, describeWatchError } from './resource-watch.js';
 export { OwnedWatch } from './owned-watch.js';
+export { ResourceController } from './resource-controller.js';
+export { shardOf, shardLeaseName, preferredLeader } from './shards.js';

@@ -5,6 +5,8 @@ export interface OwnedWatchOptions {
   kube: KubeClient;
   /** "" = all namespaces. */
   namespace: string;
+  /** Default: every object Lostrómos manages; a resource controller narrows it to its own resource. */
+  labelSelector?: string;
   /** A managed object was changed or deleted (not by our own apply): reconcile its owner. */
   onChange(obj: KubeObject, old: KubeObject | undefined, type: 'update' | 'delete'): void;
   onError(kind: string, err: Error): void;
@@ -54,7 +56,7 @@ export class OwnedWatch {
       apiVersion,
       plural,
       ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
-      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+      labelSelector: this.opts.labelSelector ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
     });
     this.informers.set(id, informer);
     informer.on('update', (obj, old) => this.opts.onChange(obj, old, 'update'));

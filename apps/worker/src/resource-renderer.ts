@@ -1,7 +1,9 @@
 import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
 import type { Logger } from '@lostromos/observability';
 import { RenderFailedError, type CrRenderer, type KubeObject } from '@lostromos/reconcile';
-import { createResourceRenderer, type ResourceRenderer } from '@lostromos/render';
+import { createResourceRenderer, watchTemplateSet, type ResourceRenderer } from '@lostromos/render';
+import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * The renderer of one resource, reloading when its template folder changes. When the templates are broken at
@@ -12,6 +14,8 @@ export class ResilientRenderer implements CrRenderer {
   private inner: ResourceRenderer | undefined;
   private failure: Error | undefined;
   private loading: Promise<void> | undefined;
+  /** While the templates fail to load: watches them, so a fix reloads (and reports a new revision) at once. */
+  private retryWatch: AbortController | undefined;
 
   constructor(
     private readonly resource: ResourceConfig,
@@ -35,6 +39,8 @@ export class ResilientRenderer implements CrRenderer {
           onChange: () => this.onRevision(this.revision),
         });
         this.failure = undefined;
+        this.retryWatch?.abort();
+        this.retryWatch = undefined;
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         this.failure = error;
@@ -42,6 +48,7 @@ export class ResilientRenderer implements CrRenderer {
           { err: error, resource: this.resource.name },
           'templates failed to load; renders fail until fixed',
         );
+        this.watchUntilFixed();
       } finally {
         this.loading = undefined;
         this.onRevision(this.revision);
@@ -64,7 +71,32 @@ export class ResilientRenderer implements CrRenderer {
     return this.inner.render(cr);
   }
 
+  private watchUntilFixed(): void {
+    if (this.retryWatch) return;
+    const target = this.resource.templates ?? this.resource.helm?.chart;
+    const stat = target ? fs.statSync(target, { throwIfNoEntry: false }) : undefined;
+    if (!target || !stat) return; // a remote chart, or nothing there yet: the next render retries
+    const controller = new AbortController();
+    this.retryWatch = controller;
+    try {
+      watchTemplateSet(stat.isDirectory() ? target : path.dirname(target), () => void this.load(), {
+        signal: controller.signal,
+        debounceMs: 300,
+        recursive: stat.isDirectory() && !!this.resource.helm,
+        ...(stat.isDirectory() ? {} : { only: path.basename(target) }),
+        onError: (err) =>
+          this.logger.warn({ err, resource: this.resource.name }, 'watching the broken templates failed'),
+      });
+    } catch (err) {
+      this.logger.warn(
+        { err, resource: this.resource.name },
+        'cannot watch the broken templates; the next render retries',
+      );
+    }
+  }
+
   async close(): Promise<void> {
+    this.retryWatch?.abort();
     await this.inner?.close();
   }
 }

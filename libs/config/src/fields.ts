@@ -48,13 +48,13 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     ['kubernetes', 'qps'],
     'number',
     ['kube-api-qps'],
-    'Kubernetes API requests per second per process (client-side limiter)',
+    'Kubernetes API requests per second per process (client-side limiter; 0 = no limit)',
   ),
   field(
     ['kubernetes', 'burst'],
     'number',
     ['kube-api-burst'],
-    'Kubernetes API requests allowed at once above qps',
+    'Kubernetes API requests allowed at once above qps (when qps > 0)',
   ),
   field(['leaderElection', 'namespace'], 'string', ['lease-namespace'], 'namespace of the Lease'),
   field(['leaderElection', 'leaseName'], 'string', ['lease-name'], 'name of the Lease'),
@@ -67,6 +67,12 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   field(['leaderElection', 'leaseDurationSeconds'], 'number', ['lease-duration'], 'Lease duration'),
   field(['leaderElection', 'renewDeadlineSeconds'], 'number', ['lease-renew-deadline'], 'renew deadline'),
   field(['leaderElection', 'retryPeriodSeconds'], 'number', ['lease-retry-period'], 'retry period'),
+  field(
+    ['leaderElection', 'shards'],
+    'number',
+    ['leader-election-shards'],
+    'resources are spread over this many shards, one Lease each (`<leaseName>-<i>` when > 1); each watcher replica leads the shards it is preferred for',
+  ),
   field(
     ['server', 'address'],
     'string',

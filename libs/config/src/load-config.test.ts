@@ -38,6 +38,7 @@ describe('parseConfig defaults', () => {
       leaseDurationSeconds: 15,
       renewDeadlineSeconds: 10,
       retryPeriodSeconds: 2,
+      shards: 1,
     });
     expect(c.server).toEqual({ address: '0.0.0.0:8080', metricsPath: '/metrics', statusPath: '/status' });
     expect(c.dashboard).toEqual({

@@ -117,6 +117,12 @@ export const configSchema = z.strictObject({
       leaseDurationSeconds: seconds(1).default(15),
       renewDeadlineSeconds: seconds(1).default(10),
       retryPeriodSeconds: seconds(1).default(2),
+      shards: z
+        .number({ error: 'must be a whole number from 1 to 64' })
+        .int('must be a whole number from 1 to 64')
+        .min(1, 'must be at least 1')
+        .max(64, 'must be at most 64')
+        .default(1),
     })
     .prefault({}),
   server: z

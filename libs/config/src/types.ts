@@ -5,7 +5,9 @@ export interface LostromosConfig {
   redis: { url: string; prefix: string; tls: boolean; passwordFile?: string; username?: string };
   /**
    * kubeconfig "" = KUBECONFIG env, ~/.kube/config, in-cluster (client-node's default order); qps/burst = the
-   * client-side request limiter of each process (token bucket: `burst` requests at once, refilled at `qps`/s).
+   * client-side request limiter of each process (token bucket: `burst` requests at once, refilled at `qps`/s);
+   * qps 0 (the default) = no client-side limit: the API server's Priority and Fairness protects it (429 +
+   * Retry-After, honoured by the client) and worker concurrency bounds the requests in flight.
    */
   kubernetes: { kubeconfig: string; context: string; qps: number; burst: number };
   leaderElection: {
@@ -15,6 +17,8 @@ export interface LostromosConfig {
     leaseDurationSeconds: number;
     renewDeadlineSeconds: number;
     retryPeriodSeconds: number;
+    /** Resources are spread over this many shards, one Lease each, so several watchers lead at once. */
+    shards: number;
   };
   server: { address: string; metricsPath: string; statusPath: string };
   dashboard: {

@@ -41,6 +41,13 @@ export interface LeaseElectorOptions {
   retryPeriodMs: number;
   now?: () => number;
   random?: () => number;
+  /**
+   * Whether this candidate may hold the Lease now (default: always). When it says no, the elector keeps
+   * observing the Lease (so it can take over without waiting a full lease duration later) but does not
+   * acquire it, and a leader hands it over: it stops leading and releases the Lease within one retry
+   * period. Sharded watchers use it so each shard is led by its preferred replica.
+   */
+  mayAcquire?: () => boolean;
 }
 
 /** Kubernetes MicroTime (RFC 3339 with microseconds). */
@@ -145,12 +152,16 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
     while (!signal.aborted) {
       let ok = false;
       try {
-        ok = await this.tryAcquireOrRenew(signal);
+        if (this.leading && this.o.mayAcquire && !this.o.mayAcquire()) {
+          this.loseLeadership('handing the lease over to the preferred leader');
+          await this.release();
+        } else ok = await this.tryAcquireOrRenew(signal);
       } catch (err) {
         if (signal.aborted) break;
         this.emitError(err);
       }
       if (signal.aborted) break;
+      if (ok && !this.leading && this.o.mayAcquire && !this.o.mayAcquire()) ok = false;
       if (ok) {
         this.lastRenew = this.now();
         this.armWatchdog();
@@ -217,7 +228,9 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
     }
+    const mayAcquire = this.o.mayAcquire?.() ?? true;
     if (!lease) {
+      if (!mayAcquire) return false;
       const spec: LeaseSpec = {
         holderIdentity: this.o.identity,
         leaseDurationSeconds: durationSeconds,
@@ -252,6 +265,8 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
     const observedAt = this.observed?.at ?? now;
     const leaseMs = (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
     if (holder !== '' && !mine && observedAt + leaseMs > now) return false;
+    // Not leading and not allowed to: observe only (a lease still naming us after a failed release expires).
+    if (!this.leading && !mayAcquire) return false;
     const next: LeaseSpec = {
       holderIdentity: this.o.identity,
       leaseDurationSeconds: durationSeconds,

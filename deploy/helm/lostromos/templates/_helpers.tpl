@@ -75,6 +75,21 @@ default
 {{- end -}}
 {{- end }}
 
+{{- /* Every Lease the watchers use: the configured name, or <name>-<i> for each shard when sharded. */}}
+{{- define "lostromos.leaseNames" -}}
+{{- $lease := include "lostromos.leaseName" . -}}
+{{- $shards := .Values.config.leaderElection.shards | default 1 | int -}}
+{{- if le $shards 1 -}}
+{{- list $lease | toJson -}}
+{{- else -}}
+{{- $names := list -}}
+{{- range $i := until $shards -}}
+{{- $names = append $names (printf "%s-%d" $lease $i) -}}
+{{- end -}}
+{{- $names | toJson -}}
+{{- end -}}
+{{- end }}
+
 {{- define "lostromos.leaseName" -}}
 {{- .Values.config.leaderElection.leaseName | default (printf "%s-watcher" (include "lostromos.fullname" .)) }}
 {{- end }}
@@ -195,7 +210,7 @@ templates at the mounted ConfigMap.
 {{- if include "lostromos.redisHasPassword" . -}}
 {{- $_ := set $redis "passwordFile" "/etc/lostromos/redis/password" -}}
 {{- end -}}
-{{- $le := dict "namespace" .Release.Namespace "leaseName" (include "lostromos.leaseName" .) "leaseDurationSeconds" .Values.config.leaderElection.leaseDurationSeconds "renewDeadlineSeconds" .Values.config.leaderElection.renewDeadlineSeconds "retryPeriodSeconds" .Values.config.leaderElection.retryPeriodSeconds -}}
+{{- $le := dict "namespace" .Release.Namespace "leaseName" (include "lostromos.leaseName" .) "leaseDurationSeconds" .Values.config.leaderElection.leaseDurationSeconds "renewDeadlineSeconds" .Values.config.leaderElection.renewDeadlineSeconds "retryPeriodSeconds" .Values.config.leaderElection.retryPeriodSeconds "shards" (.Values.config.leaderElection.shards | default 1 | int) -}}
 {{- $auth := dict "mode" .Values.dashboard.auth.mode -}}
 {{- if eq .Values.dashboard.auth.mode "basic" -}}
 {{- $_ := set $auth "username" .Values.dashboard.auth.username -}}

@@ -1,0 +1,227 @@
+import type { ResourceConfig } from '@lostromos/config';
+import type { KubeClient, KubeObject } from '@lostromos/kube';
+import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
+import { revisionsChanged, type EnqueueReason, type TemplateRevisions } from '@lostromos/queue';
+import { RESOURCE_LABEL } from '@lostromos/reconcile';
+import type { Gauge } from 'prom-client';
+import {
+  actionForPresent,
+  actionForUpdate,
+  changedBySomeoneElse,
+  countByReady,
+  crKeyOf,
+  inventoryKinds,
+  isReleaseEvent,
+  ownerUidOf,
+  type ReadyState,
+} from './cr-events.js';
+import type { Enqueuer } from './enqueuer.js';
+import { OwnedWatch } from './owned-watch.js';
+import { ResourceWatch } from './resource-watch.js';
+
+export interface ResourceControllerOptions {
+  resource: ResourceConfig;
+  kube: KubeClient;
+  enqueuer: Enqueuer;
+  revisions: TemplateRevisions;
+  metrics: OperatorMetrics;
+  /** lostromos_resource_watch_up (one registered gauge shared by every controller). */
+  watchUp: Gauge<'controller'>;
+  health: HealthRegistry;
+  logger: Logger;
+  /** The namespace owned-object informers watch ("" = all). */
+  ownedNamespace: string;
+  /** Fallback poll of the workers' template revisions (default 5 s; a channel announces changes at once). */
+  revisionPollMs?: number;
+}
+
+export interface ResourceControllerStatus {
+  ok: boolean;
+  detail: string;
+  crs: number;
+}
+
+/**
+ * Everything the leader of one configured resource does, like a controller-runtime controller: an informer on
+ * its CRs with the filter predicates, an index from CR uid to key, informers on the kinds its objects are of
+ * (scoped by the `lostromos.io/resource` label, so another resource's objects never wake it), and a follower
+ * of the template revisions its workers run. It turns each into a CR key on the resource's queue.
+ */
+export class ResourceController {
+  private readonly resource: ResourceConfig;
+  private readonly log: Logger;
+  private readonly uidToKey = new Map<string, string>();
+  private watch: ResourceWatch | undefined;
+  private owned: OwnedWatch | undefined;
+  private state: { ok: boolean; detail: string } | undefined;
+  private stopRevisions: (() => Promise<void>) | undefined;
+  private controller: AbortController | undefined;
+  private announced: (() => void) | undefined;
+
+  constructor(private readonly o: ResourceControllerOptions) {
+    this.resource = o.resource;
+    this.log = o.logger.child({ resource: o.resource.name });
+  }
+
+  get name(): string {
+    return this.resource.name;
+  }
+
+  /** Starts watching; idempotent. */
+  start(): void {
+    if (this.controller) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    const resource = this.resource;
+    const enqueue = (key: string, reason: EnqueueReason): void =>
+      this.o.enqueuer.enqueue(resource.name, key, reason);
+    this.owned = new OwnedWatch({
+      kube: this.o.kube,
+      namespace: this.o.ownedNamespace,
+      labelSelector: `${RESOURCE_LABEL}=${resource.name}`,
+      onChange: (obj, old, type) => {
+        if (type === 'update' && old && !changedBySomeoneElse(obj, old)) return;
+        const uid = ownerUidOf(obj);
+        const key = uid ? this.uidToKey.get(uid) : undefined;
+        if (key) enqueue(key, 'event');
+      },
+      onError: (kind, err) => this.log.warn({ kind, err }, 'watching a managed kind failed; retrying'),
+    });
+    this.owned.start(controller.signal);
+    const countEvent = (cr: KubeObject, old?: KubeObject): void => {
+      if (isReleaseEvent(cr, old, resource)) this.o.metrics.releasesEvents.inc();
+    };
+    const remember = (cr: KubeObject): void => {
+      if (cr.metadata.uid) this.uidToKey.set(cr.metadata.uid, crKeyOf(resource, cr));
+      for (const k of inventoryKinds(cr)) this.owned?.ensure(k.apiVersion, k.kind);
+    };
+    this.watch = new ResourceWatch(resource, this.o.kube, {
+      add: (cr) => {
+        countEvent(cr);
+        remember(cr);
+        if (actionForPresent(cr, resource) === 'enqueue') enqueue(crKeyOf(resource, cr), 'event');
+      },
+      update: (cr, old) => {
+        countEvent(cr, old);
+        remember(cr);
+        if (actionForUpdate(cr, old, resource) === 'enqueue') enqueue(crKeyOf(resource, cr), 'event');
+      },
+      delete: (cr) => {
+        countEvent(cr);
+        enqueue(crKeyOf(resource, cr), 'event');
+        // Keep the uid mapping briefly: owned objects' deletions arrive after the CR's.
+        const uid = cr.metadata.uid;
+        if (uid) setTimeout(() => this.uidToKey.delete(uid), 60_000).unref();
+      },
+      resync: (cr) => {
+        countEvent(cr);
+        if (actionForPresent(cr, resource) === 'enqueue') enqueue(crKeyOf(resource, cr), 'resync');
+      },
+      state: (ok, detail) => this.setState(ok, detail),
+      relist: (reason) => {
+        this.o.metrics.watchRelists.inc({ controller: resource.name });
+        this.log.info({ reason }, 'watch history expired; relisting');
+      },
+    });
+    this.watch.start(controller.signal);
+    this.stopRevisions = this.followRevisions(controller.signal);
+  }
+
+  async stop(): Promise<void> {
+    const controller = this.controller;
+    if (!controller) return;
+    this.controller = undefined;
+    controller.abort(new Error('not leading'));
+    await Promise.all([this.watch?.stopped(), this.owned?.stop(), this.stopRevisions?.()]);
+    this.watch = undefined;
+    this.owned = undefined;
+    this.state = undefined;
+    this.o.health.remove(`resource:${this.resource.name}`);
+    this.o.watchUp.remove({ controller: this.resource.name });
+  }
+
+  /** Cached CRs (empty until the first list, and while not leading). */
+  list(): KubeObject[] {
+    return this.watch?.list() ?? [];
+  }
+
+  /** Enqueues every cached CR that passes the filter; returns how many. */
+  enqueueAll(reason: EnqueueReason): number {
+    let n = 0;
+    for (const cr of this.list()) {
+      if (actionForPresent(cr, this.resource) === 'ignore') continue;
+      this.o.enqueuer.enqueue(this.resource.name, crKeyOf(this.resource, cr), reason);
+      n++;
+    }
+    return n;
+  }
+
+  counts(): Record<ReadyState, number> {
+    return countByReady(this.list(), this.resource);
+  }
+
+  status(): ResourceControllerStatus {
+    return { ...(this.state ?? { ok: false, detail: 'starting' }), crs: this.list().length };
+  }
+
+  /** A worker announced a template revision change for this resource (the app holds one subscription). */
+  revisionsAnnounced(): void {
+    this.announced?.();
+  }
+
+  ownedKinds(): string[] {
+    return this.owned?.kinds() ?? [];
+  }
+
+  private setState(ok: boolean, detail: string): void {
+    const prev = this.state;
+    this.state = { ok, detail };
+    this.o.watchUp.set({ controller: this.resource.name }, ok ? 1 : 0);
+    this.o.health.setReady(`resource:${this.resource.name}`, ok, detail);
+    if (prev?.ok === ok && prev.detail === detail) return;
+    if (ok) this.log.info({ detail }, 'resource watch healthy');
+    else {
+      this.o.metrics.watchRestarts.inc({ controller: this.resource.name });
+      this.log.error({ detail }, 'resource cannot be watched; retrying');
+    }
+  }
+
+  /**
+   * Re-enqueues the CRs when the template revisions the resource's live workers run change (workers report
+   * them through Redis and announce changes on a channel, see revisionsAnnounced; polled as a fallback). The watcher never reads the
+   * templates itself: the process that renders owns the revision.
+   */
+  private followRevisions(signal: AbortSignal): () => Promise<void> {
+    const name = this.resource.name;
+    let lastSeen: string[] | undefined;
+    let checking = Promise.resolve();
+    const check = (): void => {
+      checking = checking
+        .then(async () => {
+          if (signal.aborted) return;
+          const now = await this.o.revisions.live(name);
+          if (signal.aborted) return;
+          const before = lastSeen;
+          if (now.length > 0) lastSeen = now;
+          if (!revisionsChanged(before, now)) return;
+          const n = this.enqueueAll('templates');
+          this.log.info(
+            { revisions: now.map((r) => r.slice(0, 12)), crs: n },
+            'the workers run new templates: re-enqueued every CR of the resource',
+          );
+        })
+        .catch((err: unknown) =>
+          this.log.debug({ err }, "reading the workers' template revisions failed; retrying"),
+        );
+    };
+    check();
+    const timer = setInterval(check, this.o.revisionPollMs ?? 5_000);
+    timer.unref();
+    this.announced = check;
+    return async () => {
+      clearInterval(timer);
+      this.announced = undefined;
+      await checking;
+    };
+  }
+}
