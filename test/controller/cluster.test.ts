@@ -112,6 +112,41 @@ describe('controller cluster (2 watchers, 3 workers)', () => {
         what: 'the edited field reverted',
       },
     );
+    // Removal-only drift (no field of someone else's is added): a removed rendered field, a removed and an
+    // overwritten owner label are all put back without waiting for a resync.
+    const labels = async (): Promise<Record<string, string>> =>
+      (await cm('nautilus-config'))?.metadata.labels ?? {};
+    const uid = (await labels())['lostromos.io/owner-uid'];
+    expect(uid).toBeTruthy();
+    await h.kubectl(
+      'patch',
+      'configmap',
+      'nautilus-config',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/data/crew"}]',
+    );
+    await waitFor(
+      async () =>
+        ((await cm('nautilus-config'))?.data as Record<string, string> | undefined)?.crew !== undefined,
+      { timeoutMs: 15_000, what: 'the removed field restored' },
+    );
+    await h.kubectl('label', 'configmap', 'nautilus-config', 'lostromos.io/owner-uid-');
+    await waitFor(async () => (await labels())['lostromos.io/owner-uid'] === uid, {
+      timeoutMs: 15_000,
+      what: 'the removed owner label restored',
+    });
+    await h.kubectl(
+      'label',
+      'configmap',
+      'nautilus-config',
+      '--overwrite',
+      'lostromos.io/owner-uid=someone-else',
+    );
+    await waitFor(async () => (await labels())['lostromos.io/owner-uid'] === uid, {
+      timeoutMs: 15_000,
+      what: 'the overwritten owner label restored',
+    });
   });
 
   it('never reconciles one CR concurrently under 200 rapid updates across 3 workers; the result matches the last spec', async () => {

@@ -9,6 +9,7 @@ import {
   inventoryKinds,
   isReleaseEvent,
   ownerUidOf,
+  ownerUidsOf,
   readyStateOf,
 } from './cr-events.js';
 
@@ -55,6 +56,18 @@ describe('owned objects', () => {
       ),
     ).toBe('def');
     expect(ownerUidOf(cr())).toBeUndefined();
+  });
+  it('finds the owner even when someone removed or overwrote the owner-uid label', () => {
+    const owned = cr({ labels: { 'lostromos.io/owner-uid': 'u-owner' } });
+    const stripped = cr({ labels: {} });
+    const overwritten = cr({ labels: { 'lostromos.io/owner-uid': 'u-other' } });
+    expect(ownerUidsOf(stripped, owned)).toEqual(['u-owner']);
+    expect(ownerUidsOf(overwritten, owned)).toEqual(['u-other', 'u-owner']);
+    const withRef = cr({
+      labels: {},
+      ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u-ref', controller: true }],
+    });
+    expect(ownerUidsOf(withRef)).toEqual(['u-ref']);
   });
   it('skip our own apply, react to others and to status changes', () => {
     const mf = (manager: string, operation: string, time: string) => ({ manager, operation, time });

@@ -84,6 +84,15 @@ export function ownerUidOf(obj: KubeObject): string | undefined {
   );
 }
 
+/** Every owner uid `obj` names now or `old` named before (label and controller reference), deduplicated. */
+export function ownerUidsOf(obj: KubeObject, old?: KubeObject): string[] {
+  const uids = [obj, ...(old ? [old] : [])].flatMap((o) => [
+    o.metadata.labels?.[OWNER_UID_LABEL],
+    o.metadata.ownerReferences?.find((r) => r.controller)?.uid,
+  ]);
+  return [...new Set(uids.filter((u): u is string => typeof u === 'string' && u !== ''))];
+}
+
 interface ManagedFieldsEntry {
   manager?: string;
   operation?: string;

@@ -12,7 +12,7 @@ import {
   crKeyOf,
   inventoryKinds,
   isReleaseEvent,
-  ownerUidOf,
+  ownerUidsOf,
   type ReadyState,
 } from './cr-events.js';
 import type { Enqueuer } from './enqueuer.js';
@@ -81,9 +81,12 @@ export class ResourceController {
       labelSelector: `${RESOURCE_LABEL}=${resource.name}`,
       onChange: (obj, old, type) => {
         if (type === 'update' && old && !changedBySomeoneElse(obj, old)) return;
-        const uid = ownerUidOf(obj);
-        const key = uid ? this.uidToKey.get(uid) : undefined;
-        if (key) enqueue(key, 'event');
+        // The owner as the object says now and as it said before: someone may have removed or overwritten
+        // the owner-uid label, and that very change is drift the owner must repair.
+        for (const uid of ownerUidsOf(obj, old)) {
+          const key = this.uidToKey.get(uid);
+          if (key) enqueue(key, 'event');
+        }
       },
       onError: (kind, err) => this.log.warn({ kind, err }, 'watching a managed kind failed; retrying'),
     });
