@@ -149,6 +149,39 @@ describe('controller cluster (2 watchers, 3 workers)', () => {
     });
   });
 
+  it('watches the kinds the templates render, never kinds a CR status claims', async () => {
+    const leader = async (): Promise<{ ownedKinds: string[] } | undefined> => {
+      for (const r of h.roles.filter((x) => x.role === 'watcher')) {
+        const st = (await (await fetch(`http://127.0.0.1:${r.port}/status`)).json()) as {
+          watcher?: { isLeader?: boolean; ownedKinds: string[] };
+        };
+        if (st.watcher?.isLeader) return st.watcher;
+      }
+      return undefined;
+    };
+    await waitFor(async () => (await leader())?.ownedKinds.includes('v1/ConfigMap'), {
+      timeoutMs: 15_000,
+      what: 'the ConfigMaps the templates render watched',
+    });
+    // Whoever may write a CR's status writes an inventory naming Secrets and ClusterRoles …
+    await h.kube.rest.request({
+      method: 'PATCH',
+      path: '/apis/fleet.example.io/v1/namespaces/default/ships/nautilus/status',
+      contentType: 'application/merge-patch+json',
+      body: {
+        status: {
+          resources: [
+            { apiVersion: 'v1', kind: 'Secret', name: 'x' },
+            { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'y' },
+          ],
+        },
+      },
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    // … and the watcher starts no watch on them.
+    expect((await leader())?.ownedKinds).toEqual(['v1/ConfigMap']);
+  });
+
   it('never reconciles one CR concurrently under 200 rapid updates across 3 workers; the result matches the last spec', async () => {
     await h.apply(ship('hammer', { captain: 'Ahab', crew: 0 }));
     await waitFor(() => cm('hammer-config'), { timeoutMs: 15_000, what: 'hammer-config' });

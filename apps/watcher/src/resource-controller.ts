@@ -10,7 +10,6 @@ import {
   changedBySomeoneElse,
   countByReady,
   crKeyOf,
-  inventoryKinds,
   isReleaseEvent,
   ownerUidsOf,
   type ReadyState,
@@ -96,7 +95,6 @@ export class ResourceController {
     };
     const remember = (cr: KubeObject): void => {
       if (cr.metadata.uid) this.uidToKey.set(cr.metadata.uid, crKeyOf(resource, cr));
-      for (const k of inventoryKinds(cr)) this.owned?.ensure(k.apiVersion, k.kind);
     };
     this.watch = new ResourceWatch(resource, this.o.kube, {
       add: (cr) => {
@@ -202,8 +200,13 @@ export class ResourceController {
       checking = checking
         .then(async () => {
           if (signal.aborted) return;
-          const now = await this.o.revisions.live(name);
+          const [now, kinds] = await Promise.all([this.o.revisions.live(name), this.o.revisions.kinds(name)]);
           if (signal.aborted) return;
+          // Watch what the workers' templates render (never what a CR's writable status claims).
+          for (const k of kinds) {
+            const slash = k.lastIndexOf('/');
+            if (slash > 0) this.owned?.ensure(k.slice(0, slash), k.slice(slash + 1));
+          }
           const before = lastSeen;
           if (now.length > 0) lastSeen = now;
           if (!revisionsChanged(before, now)) return;

@@ -78,8 +78,14 @@ export class ShardLeadership extends EventEmitter<ShardLeadershipEvents> {
     if (!this.o.membership) return;
     try {
       const live = await this.o.membership.heartbeat();
+      const before = this.electors.map((_, shard) => this.preferred(shard));
       // Always count ourselves: our own heartbeat just went in.
       this.live = live.includes(this.o.identity) ? live : [...live, this.o.identity].sort();
+      // A shard just became ours (its preferred replica left) or stopped being ours: act now, not at the
+      // elector's next retry.
+      this.electors.forEach((e, shard) => {
+        if (this.preferred(shard) !== before[shard]) e.poke();
+      });
     } catch (err) {
       // Keep the last view: shards stay where they are while Redis is unreachable.
       this.emit('membership-error', err instanceof Error ? err : new Error(String(err)));

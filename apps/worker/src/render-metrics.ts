@@ -51,3 +51,17 @@ export function measuredRenderer(
     },
   };
 }
+
+/** The renderer, telling `onKinds` the `apiVersion/Kind` of every object each render produced. */
+export function kindsRecorder(renderer: CrRenderer, onKinds: (kinds: string[]) => void): CrRenderer {
+  return {
+    get revision() {
+      return renderer.revision;
+    },
+    async render(cr: KubeObject): Promise<KubeObject[]> {
+      const objects = await renderer.render(cr);
+      onKinds([...new Set(objects.map((o) => `${o.apiVersion}/${o.kind}`))]);
+      return objects;
+    },
+  };
+}

@@ -17,10 +17,10 @@ import {
   type CrRenderer,
 } from '@lostromos/reconcile';
 import type { Redis } from 'ioredis';
-import { resultLabel, toJobResult } from './job-result.js';
+import { conditionReasonOf, resultLabel, toJobResult } from './job-result.js';
 import { optOutReader } from './opt-out-reader.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
-import { measuredRenderer } from './render-metrics.js';
+import { kindsRecorder, measuredRenderer } from './render-metrics.js';
 import { ResilientRenderer } from './resource-renderer.js';
 
 export interface WorkerDeps {
@@ -82,8 +82,11 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
   // The revision each served resource renders with, reported to Redis: the leading watcher re-enqueues a
   // resource's CRs when the revisions its workers run change (this process owns what it renders).
   const revisions = new TemplateRevisions({ connection: deps.redis, prefix: config.redis.prefix });
+  // What each resource's templates render here: the leading watcher watches these kinds for drift.
+  const renderedKinds = new Map<string, Set<string>>();
   const reportRevision = (resource: string, revision: string): void => {
-    revisions.report(resource, deps.identity, revision).catch((err: unknown) => {
+    const kinds = [...(renderedKinds.get(resource) ?? [])];
+    revisions.report(resource, deps.identity, revision, kinds).catch((err: unknown) => {
       log.warn({ err, resource }, 'could not report the template revision; retrying with the next heartbeat');
     });
   };
@@ -200,7 +203,16 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           concurrency: resource.concurrency,
           lockDurationMs: config.worker.lockDurationMs,
           name: deps.identity,
-          process: processFor(resource, measuredRenderer(renderer, resource.name, metrics)),
+          process: processFor(
+            resource,
+            kindsRecorder(measuredRenderer(renderer, resource.name, metrics), (kinds) => {
+              const known = renderedKinds.get(resource.name) ?? new Set<string>();
+              renderedKinds.set(resource.name, known);
+              const before = known.size;
+              for (const k of kinds) known.add(k);
+              if (known.size > before) reportRevision(resource.name, renderer.revision);
+            }),
+          ),
           onRequeue: async (key, delayMs) => {
             try {
               await deps.producer.enqueue(resource.name, key, 'requeue', { delayMs });

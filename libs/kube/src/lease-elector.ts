@@ -90,6 +90,7 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
   private watchdog: NodeJS.Timeout | undefined;
   private observed: { spec: LeaseSpec; rv: string; at: number } | undefined;
   private observedHolder = '';
+  private wake: (() => void) | undefined;
 
   constructor(opts: LeaseElectorOptions) {
     super();
@@ -121,6 +122,11 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
     this.controller = controller;
     signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
     this.loop = this.run(controller.signal);
+  }
+
+  /** Tries again now instead of at the end of the current wait (e.g. this candidate just became preferred). */
+  poke(): void {
+    this.wake?.();
   }
 
   /** Stops campaigning; a leader releases the Lease (best effort) so a standby takes over at once. */
@@ -172,12 +178,23 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
       } else if (this.leading && this.now() - this.lastRenew >= this.o.renewDeadlineMs) {
         this.loseLeadership(`could not renew the lease within ${this.o.renewDeadlineMs}ms`);
       }
-      // Leaders renew every retryPeriod; candidates retry with client-go's 1.2 jitter factor.
-      const wait = this.leading ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + this.random() * 1.2);
+      // Leaders renew every retryPeriod; candidates retry with client-go's 1.2 jitter factor, except gated
+      // candidates (mayAcquire): only the preferred one tries, so there is no herd to spread out.
+      const wait =
+        this.leading || this.o.mayAcquire
+          ? this.o.retryPeriodMs
+          : this.o.retryPeriodMs * (1 + this.random() * 1.2);
+      const wake = new AbortController();
+      this.wake = () => wake.abort();
+      const onAbort = (): void => wake.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
       try {
-        await sleep(wait, signal);
+        await sleep(wait, wake.signal);
       } catch {
-        break;
+        // woken early (poke) or stopped
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        this.wake = undefined;
       }
     }
   }

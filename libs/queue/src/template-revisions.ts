@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 export interface RevisionReport {
   identity: string;
   revision: string;
+  /** `apiVersion/Kind` of every object this worker rendered for the resource (what the leader watches). */
+  kinds?: string[];
   /** Epoch milliseconds of the report. */
   at: number;
 }
@@ -17,7 +19,7 @@ export interface TemplateRevisionsOptions {
 }
 
 /**
- * The template revisions the workers run, per resource, shared through Redis. The process that renders owns
+ * The template revisions the workers run (and the kinds they render), per resource, shared through Redis. The process that renders owns
  * the revision: each worker reports the revision it loaded (on load, on every reload, and as a heartbeat),
  * and the leading watcher re-enqueues a resource's CRs when the set of revisions its live workers run
  * changes — never on its own view of the files, which may change before or after the workers' (separate
@@ -49,12 +51,18 @@ export class TemplateRevisions {
   }
 
   /** Records `revision` for this worker; announces it when it differs from what this worker reported before. */
-  async report(resource: string, identity: string, revision: string): Promise<void> {
-    const value: RevisionReport = { identity, revision, at: this.now() };
+  async report(
+    resource: string,
+    identity: string,
+    revision: string,
+    kinds: readonly string[] = [],
+  ): Promise<void> {
+    const value: RevisionReport = { identity, revision, kinds: [...kinds].sort(), at: this.now() };
     const previous = await this.connection.hget(this.key(resource), identity);
     await this.connection.hset(this.key(resource), identity, JSON.stringify(value));
-    const before = previous ? (JSON.parse(previous) as RevisionReport).revision : undefined;
-    if (before !== revision) await this.connection.publish(this.channel, resource);
+    const before = previous ? (JSON.parse(previous) as RevisionReport) : undefined;
+    if (before?.revision !== revision || (before.kinds ?? []).join() !== (value.kinds ?? []).join())
+      await this.connection.publish(this.channel, resource);
   }
 
   /** Removes this worker's report (a clean shutdown), so the set changes at once rather than after staleMs. */
@@ -82,6 +90,16 @@ export class TemplateRevisions {
     const stale = reports.filter((r) => r.at < cutoff).map((r) => r.identity);
     if (stale.length > 0) await this.connection.hdel(this.key(resource), ...stale);
     return [...new Set(reports.filter((r) => r.at >= cutoff).map((r) => r.revision))].sort();
+  }
+
+  /**
+   * The kinds live workers rendered for the resource (`apiVersion/Kind`), sorted: what the leader watches
+   * for drift. Derived from the templates' output on the workers — never from a CR's writable status.
+   */
+  async kinds(resource: string): Promise<string[]> {
+    const cutoff = this.now() - this.staleMs;
+    const reports = (await this.reports(resource)).filter((r) => r.at >= cutoff);
+    return [...new Set(reports.flatMap((r) => r.kinds ?? []))].sort();
   }
 
   /**
