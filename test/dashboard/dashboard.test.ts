@@ -1,6 +1,6 @@
 // Must come first: lets express load correctly under vitest's worker conditions (see the file).
 import './require-conditions.js';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -19,26 +19,19 @@ import {
   parseMetricsText,
   startPresence,
 } from '@lostromos/observability';
-import { Queue, Worker } from 'bullmq';
+import { CrWorker, readCrFailures } from '@lostromos/queue';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitFor, type TestRedis } from '../support/index.js';
+import { launchBrowser, recordRequests, screenshot } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/dashboard');
 const PREFIX = 'dashtest';
 const PASSWORD = 's3cret-dash-pass';
+const BROKEN_MESSAGE =
+  'templates/characters/configmap.yaml:6: spec.By is required: set spec.By on the Character (helper "required")';
+const FLAKY_MESSAGE = 'the API server answered 503 ServiceUnavailable: etcdserver: leader changed';
 
 function logSink(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();
@@ -88,26 +81,64 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
     const connection = { url: redis.url };
     queues = ['characters', 'gadgets'].map((n) => new Queue(n, { connection, prefix: PREFIX }));
     const [characters, gadgets] = queues as [Queue, Queue];
-    // One failed job: a worker that throws, then goes away.
-    await characters.add('reconcile', { key: 'stable.example.io/characters/default/broken' });
-    const worker = new Worker('characters', () => Promise.reject(new Error('render failed: template boom')), {
-      connection: { url: redis.url, maxRetriesPerRequest: null },
+    // Three failing CRs, processed by the real queue worker (CrWorker, which records failures for the dashboard):
+    // "broken" fails permanently, so its job *completes* (Bull Board's Failed tab does not show it); "flaky"
+    // throws a retryable error on its only attempt, so its job lands in the failed set; "stormy" throws one on
+    // the first of 3 attempts and waits (delayed) for its retry.
+    const workerRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const worker = new CrWorker({
+      queueName: 'characters',
       prefix: PREFIX,
+      connection: workerRedis,
+      concurrency: 1,
+      lockDurationMs: 30_000,
+      name: 'worker-a',
+      process: (key) =>
+        key.endsWith('/broken')
+          ? Promise.resolve({
+              outcome: 'failed-permanent',
+              error: {
+                code: 'LOSTROMOS_RENDER_FAILED',
+                reason: 'RenderFailed',
+                message: BROKEN_MESSAGE,
+                retryable: false,
+              },
+            })
+          : Promise.reject(
+              Object.assign(new Error(FLAKY_MESSAGE), {
+                code: 'LOSTROMOS_KUBE_TRANSIENT',
+                reason: 'ServiceUnavailable',
+                retryable: true,
+              }),
+            ),
     });
-    await waitFor(async () => (await characters.getJobCounts('failed')).failed === 1, {
-      what: 'a failed job',
-    });
-    await worker.close();
+    worker.start();
+    await characters.add('event', { key: 'stable.example.io/characters/default/broken' });
+    await characters.add('resync', { key: 'stable.example.io/characters/default/flaky' });
+    await characters.add(
+      'event',
+      { key: 'stable.example.io/characters/default/stormy' },
+      { attempts: 3, backoff: { type: 'fixed', delay: 3_600_000 } },
+    );
+    await waitFor(
+      async () => {
+        const c = await characters.getJobCounts('failed', 'completed', 'delayed');
+        return c.failed === 1 && c.completed === 1 && c.delayed === 1;
+      },
+      { what: 'one completed (permanently failed), one failed and one delayed (retrying) job' },
+    );
+    await worker.close(5000);
+    workerRedis.disconnect();
     for (const name of ['ahab', 'ishmael', 'queequeg']) {
-      await characters.add('reconcile', { key: `stable.example.io/characters/default/${name}` });
+      await characters.add('resync', { key: `stable.example.io/characters/default/${name}` });
     }
     await characters.add(
-      'reconcile',
+      'requeue',
       { key: 'stable.example.io/characters/default/starbuck' },
       { delay: 3_600_000 },
     );
-    await gadgets.add('reconcile', { key: 'toys.example.org/gadgets/default/g1' });
-    await gadgets.add('reconcile', { key: 'toys.example.org/gadgets/default/g2' });
+    await gadgets.add('event', { key: 'toys.example.org/gadgets/default/g1' });
+    await gadgets.add('event', { key: 'toys.example.org/gadgets/default/g2' });
   });
 
   afterAll(async () => {
@@ -117,10 +148,11 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  it('shows every queue with its counts to a logged-in browser, and takes a screenshot', async () => {
+  it('lands a logged-in browser on the failing CRs, names jobs by CR, and loads nothing from elsewhere', async () => {
     const url = await start({
       config: config({ basePath: '/', readOnly: true, auth: { username: 'admin', passwordFile } }),
     });
+    const origin = new URL(url).origin;
     // The overview shows the leader and CR counts a watcher publishes through presence.
     const presenceRedis = new Redis(redis.url);
     const presence = startPresence({
@@ -128,65 +160,144 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
       prefix: PREFIX,
       role: 'watcher',
       id: 'watcher-1',
-      describe: () => ({ leader: true, resources: { characters: { crs: 4, ready: 3, notReady: 1 } } }),
+      describe: () => ({ leader: true, resources: { characters: { crs: 7, ready: 4, notReady: 3 } } }),
     });
     let browser: Browser | undefined;
     try {
       await presence.beat();
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      // The records the worker wrote, as the dashboard reads them.
+      const { failures } = await readCrFailures(presenceRedis, PREFIX, 'characters');
+      expect(failures.map((f) => [f.key.split('/').pop(), f.state, f.reason, f.trigger])).toEqual(
+        expect.arrayContaining([
+          ['broken', 'failed', 'RenderFailed', 'event'],
+          ['flaky', 'gave-up', 'ServiceUnavailable', 'resync'],
+          ['stormy', 'retrying', 'ServiceUnavailable', 'event'],
+        ]),
+      );
+
+      browser = await launchBrowser();
       const context = await browser.newContext({
         httpCredentials: { username: 'admin', password: PASSWORD },
         viewport: { width: 1280, height: 800 },
       });
+      const traffic = recordRequests(context);
       const page = await context.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (e) => pageErrors.push(e.message));
 
+      // The first page: the failing CRs, with their reason, above the fold.
       const res = await page.goto(url);
       expect(res?.status()).toBe(200);
-      // Home: one card per queue with its job total (waiting + delayed + failed + …).
-      await page.getByText('5 Jobs').waitFor();
+      expect(await page.title()).toBe('(3 failing) Lostrómos overview');
+      expect(await page.locator('#failing-count').innerText()).toBe('3');
+      const broken = page.locator('tr[data-cr="characters/default/broken"]');
+      await expect.poll(() => broken.isVisible()).toBe(true);
+      const brokenText = await broken.innerText();
+      expect(brokenText).toContain('default/broken');
+      expect(brokenText).toContain('RenderFailed');
+      expect(brokenText).toContain('spec.By is required');
+      expect(brokenText).toMatch(/\d+ s ago/);
+      expect(brokenText).toMatch(/\bfailed\b/);
+      const box = await broken.boundingBox();
+      expect(box && box.y + box.height).toBeLessThanOrEqual(800); // visible without scrolling
+      const flaky = await page.locator('tr[data-cr="characters/default/flaky"]').innerText();
+      expect(flaky).toContain('ServiceUnavailable');
+      expect(flaky).toContain('gave up after 1 attempt');
+      expect(await page.locator('tr[data-cr="characters/default/stormy"]').innerText()).toContain(
+        'retrying (attempt 1 of 3)',
+      );
+      expect(await page.locator('#mode').innerText()).toBe('read-only');
+      // Below: every resource with its CR and job counts (no unlabelled column), and the processes.
+      const row = page.locator('tr[data-queue="characters"]');
+      expect(await row.innerText()).toMatch(
+        /^characters\s+7 \(4 ready, 3 not ready\)\s+3\s+3\s+0\s+0\s+2\s+1\s+1\s+0\s+0$/,
+      );
+      expect(await page.locator('#queues thead th').allInnerTexts()).not.toContain('');
+      expect(await page.locator('#leader').innerText()).toContain('watcher-1');
+      await screenshot(page, 'overview.png');
+
+      // Bull Board, one click away: one card per queue with its job total.
+      await page.getByRole('link', { name: 'Queues (Bull Board)' }).click();
+      await page.getByText('7 Jobs').waitFor();
       const home = await page.innerText('body');
       expect(home).toContain('Lostrómos queues');
-      expect(home).toMatch(/characters[\s\S]*5 Jobs|5 Jobs[\s\S]*characters/);
+      expect(home).toMatch(/characters[\s\S]*7 Jobs|7 Jobs[\s\S]*characters/);
       expect(home).toMatch(/gadgets[\s\S]*2 Jobs|2 Jobs[\s\S]*gadgets/);
-      await mkdir(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'queues.png'), fullPage: true });
+      await page.getByText('read-only', { exact: true }).first().waitFor(); // the mode label in the header
+      await screenshot(page, 'queues.png');
 
-      // Each queue's page: counts per state.
-      await page.goto(`${url}queue/characters`);
+      // A queue's page: counts per state, and job cards named by CR (then trigger), not by trigger.
+      await page.goto(`${url}queues/queue/characters`);
       await page.getByText('Lostrómos resource "characters"').waitFor();
       await waitFor(
-        async () => /WAITING\s+3[\s\S]*FAILED\s+1[\s\S]*DELAYED\s+1/i.test(await page.innerText('body')),
-        {
-          what: 'characters state counts',
-        },
+        async () =>
+          /WAITING\s+3[\s\S]*COMPLETED\s+1[\s\S]*FAILED\s+1[\s\S]*DELAYED\s+2/i.test(
+            await page.innerText('body'),
+          ),
+        { what: 'characters state counts' },
       );
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'queue-characters.png'), fullPage: true });
-      await page.goto(`${url}queue/gadgets`);
+      await page.getByText('default/ahab (resync)').waitFor();
+      await page.getByText('default/starbuck (requeue)').waitFor();
+      await screenshot(page, 'queue-characters.png');
+      // The permanent failure completed its job; its card says it failed, and why.
+      await page.goto(`${url}queues/queue/characters?status=completed`);
+      await page.getByText('default/broken (event) — failed: RenderFailed').waitFor();
+      await screenshot(page, 'queue-characters-completed.png');
+      // Read-only: the failed job's error, without retry/clean buttons.
+      await page.goto(`${url}queues/queue/characters?status=failed`);
+      await page.getByText('default/flaky (resync)').waitFor();
+      await page.getByText(FLAKY_MESSAGE).first().waitFor();
+      expect(await page.getByRole('button', { name: /retry/i }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: /clean/i }).count()).toBe(0);
+      await page.goto(`${url}queues/queue/gadgets`);
       await waitFor(async () => /WAITING\s+2/i.test(await page.innerText('body')), {
         what: 'gadgets counts',
       });
 
-      // Read-only: the UI offers no retry/clean buttons for failed jobs.
-      await page.goto(`${url}queue/characters?status=failed`);
-      await page.getByText('render failed: template boom').first().waitFor();
-      expect(await page.getByRole('button', { name: /retry/i }).count()).toBe(0);
-      expect(await page.getByRole('button', { name: /clean/i }).count()).toBe(0);
-
-      // Operator overview.
-      await page.goto(`${url}overview`);
-      const row = page.locator('tr[data-queue="characters"]');
-      await expect.poll(() => row.innerText()).toMatch(/characters\s+3\s+0\s+0\s+1\s+1/);
-      expect(await row.innerText()).toContain('4 (3 ready, 1 not ready)');
-      expect(await page.locator('#leader').innerText()).toContain('watcher-1');
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'overview.png'), fullPage: true });
-      expect(pageErrors).toEqual([]);
+      // Nothing was requested from anywhere but the dashboard: no fonts, no CDN; nothing failed or was blocked.
+      expect(traffic.urls.length).toBeGreaterThan(10);
+      expect(traffic.foreign(origin)).toEqual([]);
+      expect(traffic.failed).toEqual([]);
+      expect(traffic.consoleErrors).toEqual([]);
+      expect(traffic.pageErrors).toEqual([]);
     } finally {
       await browser?.close();
       await presence.stop();
       presenceRedis.disconnect();
     }
+  });
+
+  it('serves the overview as JSON and redirects the addresses of earlier versions', async () => {
+    const url = await start({
+      config: config({ basePath: '/', readOnly: true, auth: { username: 'admin', passwordFile } }),
+    });
+    const json = (await (await fetch(`${url}overview.json`, { headers: auth() })).json()) as {
+      failingTotal: number;
+      failing: Array<{ resource: string; cr: string; reason: string; state: string; message: string }>;
+    };
+    expect(json.failingTotal).toBe(3);
+    expect(json.failing).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          resource: 'characters',
+          cr: 'default/broken',
+          reason: 'RenderFailed',
+          state: 'failed',
+          message: BROKEN_MESSAGE,
+        }),
+      ]),
+    );
+    for (const [from, to] of [
+      ['overview', '/'],
+      ['queue/characters', '/queues/queue/characters'],
+      ['queue/characters/1?x=1', '/queues/queue/characters/1?x=1'],
+    ] as const) {
+      const res = await fetch(`${url}${from}`, { headers: auth(), redirect: 'manual' });
+      expect(res.status, from).toBe(302);
+      expect(res.headers.get('location'), from).toBe(to);
+    }
+    // Bull Board's page no longer links Google Fonts (or anything else off-site).
+    const board = await (await fetch(`${url}queues/`, { headers: auth() })).text();
+    expect(board).toContain('<base href="/queues/"');
+    expect(board).not.toMatch(/fonts\.googleapis|<link[^>]+href="https?:/);
   });
 
   it('answers 401 without or with wrong credentials, HTML with the right ones, and never logs the password', async () => {
@@ -197,7 +308,8 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
     expect(anonymous.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect((await fetch(`${url}api/queues`)).status).toBe(401);
+    expect((await fetch(`${url}queues/api/queues`)).status).toBe(401);
+    expect((await fetch(`${url}overview.json`)).status).toBe(401);
     expect((await fetch(url, { headers: auth('admin', 'wrong') })).status).toBe(401);
     expect((await fetch(url, { headers: auth('root', PASSWORD) })).status).toBe(401);
     const ok = await fetch(url, { headers: auth() });
@@ -212,11 +324,11 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
     const origin = new URL(url).origin;
     const before = await counts('characters');
     for (const [method, route] of [
-      ['PUT', 'api/queues/characters/retry/failed'],
-      ['DELETE', 'api/queues/characters/clean/failed'],
-      ['PUT', 'api/queues/characters/promote'],
-      ['PUT', 'api/queues/characters/empty'],
-      ['POST', 'api/queues/characters/add'],
+      ['PUT', 'queues/api/queues/characters/retry/failed'],
+      ['DELETE', 'queues/api/queues/characters/clean/failed'],
+      ['PUT', 'queues/api/queues/characters/promote'],
+      ['PUT', 'queues/api/queues/characters/empty'],
+      ['POST', 'queues/api/queues/characters/add'],
     ] as const) {
       const res = await fetch(`${url}${route}`, {
         method,
@@ -242,9 +354,10 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
     const evilUrl = `http://localhost:${(evil.address() as AddressInfo).port}/`;
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchBrowser();
       const context = await browser.newContext({
         httpCredentials: { username: 'admin', password: PASSWORD },
+        viewport: { width: 1280, height: 800 },
       });
       const page = await context.newPage();
       const gadgets = queues.find((q) => q.name === 'gadgets')!;
@@ -263,13 +376,28 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
           headers: { 'content-type': 'text/plain' },
           body: JSON.stringify({ name: 'evil', data: {} }),
         }).catch(() => undefined);
-      }, `http://127.0.0.1:${port}/api/queues/gadgets/add`);
+      }, `http://127.0.0.1:${port}/queues/api/queues/gadgets/add`);
       // This Chromium does not attach the cached basic-auth credentials to the cross-site request, so it stops at
       // 401; the same-origin guard that stops browsers which do is proven over HTTP in the next test.
       await new Promise((r) => setTimeout(r, 300));
       expect(await gadgets.getJobCountByTypes('waiting', 'prioritized', 'delayed')).toBe(jobsBefore);
 
+      // A writable dashboard says so, on the landing page and in Bull Board's header.
       await page.goto(url);
+      expect(await page.locator('#mode').innerText()).toBe('read-write');
+      expect(await page.locator('#read-write').innerText()).toMatch(
+        /read-write: anyone who can log in can retry, clean, promote, pause, empty and add jobs/,
+      );
+      await screenshot(page, 'overview-read-write.png');
+      await page.goto(`${url}queues/`);
+      await page.getByText('READ-WRITE', { exact: true }).first().waitFor();
+      await page
+        .getByText(/\d+ Jobs/)
+        .first()
+        .waitFor();
+      await screenshot(page, 'queues-read-write.png');
+      expect(logs.text()).toContain('dashboard.readOnly is false');
+
       const sameOrigin = await page.evaluate(
         async () => (await fetch('api/queues/gadgets/pause', { method: 'PUT' })).status,
       );
@@ -287,11 +415,15 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
 
   it('refuses cross-site mutating requests, and lets same-origin ones through when writable', async () => {
     const url = await start({
-      config: config({ basePath: '/ops/queues', readOnly: false, auth: { username: 'admin', passwordFile } }),
+      config: config({
+        basePath: '/ops/lostromos',
+        readOnly: false,
+        auth: { username: 'admin', passwordFile },
+      }),
     });
-    expect(url).toMatch(/\/ops\/queues\/$/);
+    expect(url).toMatch(/\/ops\/lostromos\/$/);
     const origin = new URL(url).origin;
-    const retry = `${url}api/queues/characters/retry/failed`;
+    const retry = `${url}queues/api/queues/characters/retry/failed`;
     const crossSite = [
       { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
       { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:1' },
@@ -314,11 +446,14 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
     await waitFor(async () => (await counts('characters')).failed === 0, {
       what: 'the failed job to be retried',
     });
-    // static assets are served under the base path too
-    const html = await (await fetch(url, { headers: auth() })).text();
+    // The overview, Bull Board and its static assets are served under the base path too.
+    const overview = await (await fetch(url, { headers: auth() })).text();
+    expect(overview).toContain('href="/ops/lostromos/queues/"');
+    const html = await (await fetch(`${url}queues/`, { headers: auth() })).text();
+    expect(html).toContain('<base href="/ops/lostromos/queues/"');
     const asset = /src="(static\/js\/[^"]+\.js)"/.exec(html)?.[1];
     expect(asset).toBeDefined();
-    expect((await fetch(`${url}${asset}`, { headers: auth() })).status).toBe(200);
+    expect((await fetch(`${url}queues/${asset}`, { headers: auth() })).status).toBe(200);
   });
 
   it('refuses to start without a password, and starts unauthenticated only with auth.mode none (warning)', async () => {

@@ -13,7 +13,7 @@ import {
   type OperatorMetrics,
   type RedisConnectionStatus,
 } from '@lostromos/observability';
-import { createRedisConnection, CrQueueProducer } from '@lostromos/queue';
+import { createRedisConnection, CrQueueProducer, readCrFailures } from '@lostromos/queue';
 import express, { type ErrorRequestHandler } from 'express';
 import { basicAuth } from './basic-auth.js';
 import { DASHBOARD_ERROR_CODES, DashboardError } from './dashboard-error.js';
@@ -22,8 +22,14 @@ import {
   type DashboardConfigInput,
   type DashboardSettings,
 } from './dashboard-settings.js';
+import { jobTitle } from './job-title.js';
 import { collectOverview, renderOverviewHtml } from './overview.js';
-import { readOnlyGuard, sameOriginForUnsafeMethods, securityHeaders } from './request-guards.js';
+import {
+  readOnlyGuard,
+  sameOriginForUnsafeMethods,
+  securityHeaders,
+  stripExternalResources,
+} from './request-guards.js';
 
 export interface DashboardDeps {
   /** The Lostrómos config (`LostromosConfig` satisfies this): dashboard, redis and resources are read. */
@@ -52,6 +58,7 @@ export interface Dashboard {
 }
 
 const OVERVIEW_TIMEOUT_MS = 3000;
+const OVERVIEW_READY_WAIT_MS = 1500;
 
 type Redis = ReturnType<typeof createRedisConnection>;
 type Queue = ReturnType<CrQueueProducer['queue']>;
@@ -71,6 +78,20 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       );
     }),
   ]).finally(() => clearTimeout(t));
+}
+
+/** Resolves once the connection is ready, or after `ms` (whatever its state then). */
+function whenReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(t);
+      redis.off('ready', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    redis.once('ready', done);
+  });
 }
 
 /**
@@ -104,6 +125,12 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         });
       }
     })();
+    if (!settings.readOnly) {
+      log.warn(
+        { address: settings.address },
+        'dashboard.readOnly is false: anyone who can log in to the dashboard can retry, clean, promote, pause, empty and add jobs',
+      );
+    }
     if (settings.auth.mode === 'none') {
       log.warn(
         { address: settings.address },
@@ -242,52 +269,82 @@ function buildApp(settings: DashboardSettings, queues: Queue[], redis: Redis, lo
   if (settings.readOnly) app.use(readOnlyGuard());
 
   const base = settings.basePath;
-  const overviewPath = join(base, '/overview');
+  // The landing page (basePath) is the operator overview, failing CRs first; Bull Board lives under /queues.
+  const boardPath = join(base, '/queues');
   const overviewJsonPath = join(base, '/overview.json');
-  const overview = () =>
-    timeout(
+  const overview = async () => {
+    // Just after start-up (or a reconnect) the connection may still be connecting: wait for it a little, so the
+    // first page shows data instead of "Stream isn't writeable"; the parts still fail fast while Redis is down.
+    await whenReady(redis, OVERVIEW_READY_WAIT_MS);
+    return timeout(
       collectOverview({
         queues,
         readPresence: () => readPresence({ redis, prefix: settings.prefix }),
+        readFailures: (queue) => readCrFailures(redis, settings.prefix, queue),
         readOnly: settings.readOnly,
       }),
       OVERVIEW_TIMEOUT_MS,
       'overview',
     );
+  };
   app.get(overviewJsonPath, async (_req, res) => {
     res.json(await overview());
   });
-  app.get(overviewPath, async (_req, res) => {
-    res.type('html').send(
-      renderOverviewHtml(await overview(), {
-        board: base === '/' ? '/' : `${base}/`,
-        json: overviewJsonPath,
-      }),
-    );
+  app.get(base, async (_req, res) => {
+    res
+      .type('html')
+      .send(renderOverviewHtml(await overview(), { board: `${boardPath}/`, json: overviewJsonPath }));
+  });
+  // Addresses of earlier versions: the overview page and Bull Board's queue and job pages.
+  app.get(join(base, '/overview'), (_req, res) => res.redirect(302, base === '/' ? '/' : `${base}/`));
+  app.get(join(base, '/queue/*rest'), (req, res) => {
+    res.redirect(302, `${boardPath}${req.originalUrl.slice(base === '/' ? 0 : base.length)}`);
+  });
+
+  // Bull Board's page links Google Fonts: remove it (and any other third-party <link>/<script>) so the page
+  // loads nothing from outside; the CSP would block it anyway.
+  app.use(boardPath, (_req, res, next) => {
+    const render = res.render.bind(res);
+    res.render = (view: string, options?: object) => {
+      render(view, options ?? {}, (err: Error | null, html?: string) => {
+        if (err) next(err);
+        else res.type('html').send(stripExternalResources(html ?? ''));
+      });
+    };
+    next();
   });
 
   const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(base === '/' ? '' : base);
+  serverAdapter.setBasePath(boardPath);
   createBullBoard({
-    queues: queues.map(
-      (q) =>
-        new BullMQAdapter(q, {
-          readOnlyMode: settings.readOnly,
-          allowRetries: !settings.readOnly,
-          description: `Lostrómos resource "${q.name}"`,
-        }),
-    ),
+    queues: queues.map((q) => {
+      const adapter = new BullMQAdapter(q, {
+        readOnlyMode: settings.readOnly,
+        allowRetries: !settings.readOnly,
+        description: `Lostrómos resource "${q.name}"`,
+      });
+      // Job cards name the CR (namespace/name), then the trigger, and a permanent failure's reason.
+      adapter.setFormatter('name', (job: Parameters<typeof jobTitle>[0]) => jobTitle(job));
+      return adapter;
+    }),
     // @bull-board/express 9.10.1 pins its own @bull-board/api 9.10.1 while the root has 9.10.2: identical shape,
     // separately declared private fields, so the types need a nudge.
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
     options: {
       uiConfig: {
         boardTitle: 'Lostrómos queues',
-        miscLinks: [{ text: 'Operator overview', url: overviewPath }],
+        // No header link to Bull Board's docs site (the page loads nothing from elsewhere; see above).
+        hideDocsLink: true,
+        environment: settings.readOnly
+          ? { label: 'read-only', color: '#3a4a5e', textColor: '#ffffff' }
+          : { label: 'READ-WRITE', color: '#b3261e', textColor: '#ffffff' },
+        miscLinks: [
+          { text: 'Overview: failing CRs, leader, processes', url: base === '/' ? '/' : `${base}/` },
+        ],
       },
     },
   });
-  app.use(base, serverAdapter.getRouter() as express.Router);
+  app.use(boardPath, serverAdapter.getRouter() as express.Router);
 
   const onError: ErrorRequestHandler = (err: Error, req, res, _next) => {
     log.error({ err, path: req.path }, 'dashboard request failed');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBasicAuth, safeEqual } from './basic-auth.js';
-import { checkSameOrigin } from './request-guards.js';
+import { checkSameOrigin, stripExternalResources } from './request-guards.js';
 
 describe('checkSameOrigin', () => {
   it('trusts Sec-Fetch-Site when the browser sends it', () => {
@@ -36,5 +36,26 @@ describe('basic auth helpers', () => {
     expect(safeEqual('secret', 'secret')).toBe(true);
     expect(safeEqual('secret', 'secreT')).toBe(false);
     expect(safeEqual('short', 'a-much-longer-string')).toBe(false);
+  });
+});
+
+describe('stripExternalResources', () => {
+  it("removes links and scripts to other origins and keeps the page's own", () => {
+    const html = [
+      '<head><base href="/queues/" />',
+      '<link rel="icon" href="static/images/logo.svg">',
+      '<link href="https://fonts.googleapis.com/css2?family=IBM+Plex+Sans:wght@400&display=swap" rel="stylesheet">',
+      "<link rel='stylesheet' href='//cdn.example/x.css'>",
+      '<LINK HREF="http://cdn.example/y.css" REL="stylesheet">',
+      '<link href="static/css/main.css" rel="stylesheet"></head>',
+      '<script src="https://cdn.example/x.js"></script><script defer src="static/js/main.js"></script>',
+      '<a href="https://github.com/felixmosh/bull-board">a link is not a request</a>',
+    ].join('\n');
+    const out = stripExternalResources(html);
+    expect(out).not.toMatch(/fonts\.googleapis|cdn\.example/);
+    expect(out).toContain('<link rel="icon" href="static/images/logo.svg">');
+    expect(out).toContain('<link href="static/css/main.css" rel="stylesheet">');
+    expect(out).toContain('<script defer src="static/js/main.js"></script>');
+    expect(out).toContain('https://github.com/felixmosh/bull-board');
   });
 });

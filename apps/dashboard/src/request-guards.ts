@@ -2,9 +2,9 @@ import type { RequestHandler } from 'express';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-// Bull Board's UI is a same-origin SPA; nothing is loaded from elsewhere (its Google Fonts link is blocked
-// on purpose: an operations console should not call third parties). Styles need 'unsafe-inline' for the
-// loading screen's style attributes.
+// Bull Board's UI is a same-origin SPA; nothing is loaded from elsewhere (its Google Fonts link is removed from
+// the page by stripExternalResources, and this policy would block it anyway: an operations console should not
+// call third parties). Styles need 'unsafe-inline' for the loading screen's style attributes.
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
@@ -17,6 +17,18 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+// A <link> or <script> whose URL is absolute (`https://…`, `http://…`) or protocol-relative (`//…`).
+const EXTERNAL_RESOURCE =
+  /<link\b[^>]*\bhref\s*=\s*["']?(?:[a-z][a-z0-9+.-]*:)?\/\/[^>]*>|<script\b[^>]*\bsrc\s*=\s*["']?(?:[a-z][a-z0-9+.-]*:)?\/\/[^>]*>\s*<\/script>/gi;
+
+/**
+ * Removes every `<link>` and `<script>` that would load something from another origin (Bull Board's page links
+ * Google Fonts): the page then makes no request the CSP would have to block, and the UI uses system fonts.
+ */
+export function stripExternalResources(html: string): string {
+  return html.replace(EXTERNAL_RESOURCE, '');
+}
 
 /** Security headers on every response, including 401s. */
 export function securityHeaders(): RequestHandler {

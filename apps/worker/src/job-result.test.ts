@@ -19,7 +19,7 @@ describe('job results', () => {
     const err = { code: 'LOSTROMOS_RENDER_FAILED', message: 'boom', retryable: false };
     expect(toJobResult(result({ outcome: 'failed-permanent', error: err }))).toMatchObject({
       outcome: 'failed-permanent',
-      error: err,
+      error: { ...err, reason: 'RenderFailed' }, // the CR's Ready condition reason, for the dashboard
     });
     expect(toJobResult(result({ requeueAfterMs: 10_000, writes: 3 }))).toMatchObject({
       requeueAfterMs: 10_000,

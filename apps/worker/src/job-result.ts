@@ -1,4 +1,4 @@
-import type { ReconcileResult } from '@lostromos/reconcile';
+import { ReconcileErrorCodes, type ReconcileResult } from '@lostromos/reconcile';
 import type { ReconcileResultLabel } from '@lostromos/observability';
 import type { CrJobResult } from '@lostromos/queue';
 
@@ -11,8 +11,16 @@ export function toJobResult(result: ReconcileResult): CrJobResult {
     pruned: result.pruned.length,
     deleted: result.deleted.length,
     ...(result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {}),
-    ...(result.error ? { error: result.error } : {}),
+    // `reason` is what the CR's Ready condition says (RenderFailed, …): the dashboard lists failing CRs by it.
+    ...(result.error ? { error: { ...result.error, reason: conditionReasonOf(result.error.code) } } : {}),
   };
+}
+
+/** The condition reason reconcile() writes for an error code (RenderFailed, …); the code itself when unknown. */
+export function conditionReasonOf(code: string): string {
+  return (
+    (ReconcileErrorCodes as Readonly<Record<string, { reason: string } | undefined>>)[code]?.reason ?? code
+  );
 }
 
 /** controller_runtime_reconcile_total's `result` label for a finished reconcile. */

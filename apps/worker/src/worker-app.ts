@@ -155,9 +155,16 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           // reconcile() reports permanent errors itself; one escaping it (e.g. the CR kind vanished) is final too.
           metrics.terminalReconcileErrors.inc({ controller });
           jlog.error({ err, code: errorCodeOf(err) }, 'reconcile failed permanently');
+          const code = errorCodeOf(err) ?? 'UNKNOWN';
+          const reason = (err as { reason?: unknown }).reason;
           return {
             outcome: 'failed-permanent',
-            error: { code: errorCodeOf(err) ?? 'UNKNOWN', message: errorMessageOf(err), retryable: false },
+            error: {
+              code,
+              reason: typeof reason === 'string' && reason !== '' ? reason : conditionReasonOf(code),
+              message: errorMessageOf(err),
+              retryable: false,
+            },
           };
         }
         jlog.warn(

@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { clearCrFailure, recordCrFailure } from './cr-failures.js';
 import { BACKOFF_TYPE, KEEP_COMPLETED, KEEP_FAILED, retryDelayMs, type CrJobData } from './job-options.js';
 
 /** What a processed job returns (stored as the job's return value, visible in Bull Board). */
@@ -7,6 +8,11 @@ export interface CrJobResult {
   outcome: string;
   /** Run the key again after this delay (RequeueAfter), unless an event runs it sooner. */
   requeueAfterMs?: number;
+  /**
+   * Set when the reconcile failed permanently (the job still completes): recorded as the CR's failure for the
+   * dashboard (see cr-failures.ts); a result without it clears the CR's failure record.
+   */
+  error?: { code: string; reason?: string; message: string; retryable?: boolean };
   [field: string]: unknown;
 }
 
@@ -37,6 +43,11 @@ export interface CrWorkerOptions {
   random?: () => number;
 }
 
+function stringField(err: unknown, name: string): string | undefined {
+  const v = typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[name] : undefined;
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
 function retryAfterOf(err: unknown): number | undefined {
   const v =
     typeof err === 'object' && err !== null ? (err as { retryAfterMs?: unknown }).retryAfterMs : undefined;
@@ -54,14 +65,23 @@ export class CrWorker {
   constructor(private readonly opts: CrWorkerOptions) {
     this.worker = new Worker<CrJobData, CrJobResult>(
       opts.queueName,
-      async (job: Job<CrJobData, CrJobResult>) =>
-        opts.process(job.data.key, {
-          id: job.id ?? '',
-          name: job.name,
-          attemptsMade: job.attemptsMade,
-          timestamp: job.timestamp,
-          ...(job.processedOn !== undefined ? { processedOn: job.processedOn } : {}),
-        }),
+      async (job: Job<CrJobData, CrJobResult>) => {
+        let result: CrJobResult;
+        try {
+          result = await opts.process(job.data.key, {
+            id: job.id ?? '',
+            name: job.name,
+            attemptsMade: job.attemptsMade,
+            timestamp: job.timestamp,
+            ...(job.processedOn !== undefined ? { processedOn: job.processedOn } : {}),
+          });
+        } catch (err) {
+          await this.recordOutcome(job, { thrown: err });
+          throw err;
+        }
+        await this.recordOutcome(job, { result });
+        return result;
+      },
       {
         connection: opts.connection,
         prefix: opts.prefix,
@@ -91,6 +111,58 @@ export class CrWorker {
       const willRetry = job.attemptsMade < (job.opts.attempts ?? 1);
       opts.onFailed?.(job.data.key, err, willRetry);
     });
+  }
+
+  /**
+   * Keeps the CR's failure record (cr-failures.ts) in step with its last reconcile, written while the job still
+   * holds its lock so records of one CR are written in reconcile order. A failed write never fails the job.
+   */
+  private async recordOutcome(
+    job: Job<CrJobData, CrJobResult>,
+    outcome: { result: CrJobResult } | { thrown: unknown },
+  ): Promise<void> {
+    const { connection: redis, prefix, queueName } = this.opts;
+    const key = job.data.key;
+    try {
+      if ('result' in outcome && !outcome.result.error) {
+        await clearCrFailure(redis, prefix, queueName, key);
+        return;
+      }
+      const attempt = job.attemptsMade + 1;
+      const maxAttempts = job.opts.attempts ?? 1;
+      const common = {
+        key,
+        at: new Date().toISOString(),
+        jobId: job.id ?? '',
+        trigger: job.name,
+        attempt,
+        maxAttempts,
+        ...(this.opts.name ? { worker: this.opts.name } : {}),
+      };
+      if ('result' in outcome) {
+        const e = outcome.result.error!;
+        await recordCrFailure(redis, prefix, queueName, {
+          ...common,
+          state: 'failed',
+          reason: e.reason ?? e.code,
+          code: e.code,
+          message: e.message,
+        });
+      } else {
+        const err = outcome.thrown;
+        const code = stringField(err, 'code');
+        await recordCrFailure(redis, prefix, queueName, {
+          ...common,
+          state: attempt < maxAttempts ? 'retrying' : 'gave-up',
+          reason: stringField(err, 'reason') ?? code ?? (err instanceof Error ? err.name : 'Error'),
+          ...(code ? { code } : {}),
+          message: err instanceof Error ? err.message : String(err),
+        });
+      }
+    } catch {
+      // Redis trouble: the job's own completion meets the same problem and BullMQ handles it; the record is
+      // rewritten by the CR's next reconcile.
+    }
   }
 
   /** Starts taking jobs; idempotent. */

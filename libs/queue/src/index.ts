@@ -3,3 +3,4 @@ export * from './redis-connection.js';
 export * from './cr-queue.js';
 export * from './cr-worker.js';
 export * from './template-revisions.js';
+export * from './cr-failures.js';
