@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { LeaseElector, type KubeClient } from '@lostromos/kube';
 import { preferredLeader, shardLeaseName } from './shards.js';
 import type { WatcherMembership } from './watcher-membership.js';
+import type { LeaseObservation } from './lease-health.js';
 
 export interface ShardLeadershipEvents {
   'started-leading': [shard: number];
@@ -123,6 +124,15 @@ export class ShardLeadership extends EventEmitter<ShardLeadershipEvents> {
   /** The holder of each shard's Lease as last observed ('' when unknown). */
   leaders(): string[] {
     return this.electors.map((e) => e.leader());
+  }
+
+  /** Each shard's Lease as this replica sees it (for readiness: API reachable, holder renewing). */
+  observations(): Array<LeaseObservation> {
+    return this.electors.map((e, shard) => ({
+      ...e.observation(),
+      lease: `${this.o.namespace}/${shardLeaseName(this.o.leaseName, shard, this.o.shards)}`,
+      leading: e.isLeader(),
+    }));
   }
 
   /** The live replicas as last read from the membership (undefined when unsharded). */

@@ -10,6 +10,7 @@ import { TemplateRevisions, type CrQueueProducer } from '@lostromos/queue';
 import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import { Enqueuer } from './enqueuer.js';
+import { leaseHealth } from './lease-health.js';
 import { ResourceController } from './resource-controller.js';
 import { ShardLeadership } from './shard-leadership.js';
 import { shardLeaseName, shardOf } from './shards.js';
@@ -173,15 +174,24 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
     log.info({ crs: n }, 'Redis is back: re-enqueued every known CR');
   };
 
+  // Readiness follows whether leader election works from here: API server answering, holders renewing.
+  let startedAt = 0;
+  let healthTimer: NodeJS.Timeout | undefined;
+  let lastHealth: { ok: boolean; detail: string } | undefined;
   const setLeaderHealth = (): void => {
-    const mine = leadership.leading();
-    health.setReady(
-      'leader-election',
-      true,
-      mine.length === 0
-        ? `standby (${deps.identity})`
-        : `leader of ${shards > 1 ? `shards ${mine.join(', ')}: ` : ''}${mine.flatMap(resourcesOf).join(', ')} (${deps.identity})`,
-    );
+    const h = leaseHealth(leadership.observations(), Date.now(), {
+      identity: deps.identity,
+      leaseDurationMs: le.leaseDurationSeconds * 1000,
+      renewDeadlineMs: le.renewDeadlineSeconds * 1000,
+      retryPeriodMs: le.retryPeriodSeconds * 1000,
+      startedAtMs: startedAt,
+    });
+    health.setReady('leader-election', h.ok, h.detail);
+    if (lastHealth?.ok !== h.ok) {
+      if (!h.ok) log.error({ detail: h.detail }, 'leader election is not working; not ready');
+      else if (lastHealth) log.info({ detail: h.detail }, 'leader election works again; ready');
+    }
+    lastHealth = h;
   };
 
   leadership.on('started-leading', (shard) => {
@@ -232,6 +242,9 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
         addCollectHook(metrics.releasesTotal, collectReleases),
       ];
       health.setReady('leader-election', true, 'standby (campaigning)');
+      startedAt = Date.now();
+      healthTimer = setInterval(setLeaderHealth, le.retryPeriodSeconds * 1000);
+      healthTimer.unref();
       deps.producerRedis.on('ready', onRedisReady);
       // One subscription for every resource: workers announce template revision changes.
       revisions
@@ -250,6 +263,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       if (!started) return;
       started = false;
       deps.producerRedis.off('ready', onRedisReady);
+      clearInterval(healthTimer);
       await Promise.all([...controllers.values()].map((c) => c.stop()));
       await leadership.stop();
       await unsubscribe?.();

@@ -91,6 +91,8 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
   private observed: { spec: LeaseSpec; rv: string; at: number } | undefined;
   private observedHolder = '';
   private wake: (() => void) | undefined;
+  private lastContact = 0;
+  private lastError = '';
 
   constructor(opts: LeaseElectorOptions) {
     super();
@@ -109,6 +111,26 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
   /** True only while the last successful renew is younger than renewDeadline. */
   isLeader(): boolean {
     return this.leading && this.now() - this.lastRenew < this.o.renewDeadlineMs;
+  }
+
+  /**
+   * What this elector knows of the Lease, for health: when the API server last answered a Lease request, the
+   * holder, the holder's own lease duration, and since when (local clock) its renewTime has not changed.
+   */
+  observation(): {
+    lastContactMs: number;
+    holder: string;
+    holderLeaseDurationSeconds: number | undefined;
+    unchangedSinceMs: number | undefined;
+    lastError: string;
+  } {
+    return {
+      lastError: this.lastError,
+      lastContactMs: this.lastContact,
+      holder: this.observedHolder,
+      holderLeaseDurationSeconds: this.observed?.spec.leaseDurationSeconds,
+      unchangedSinceMs: this.observed?.at,
+    };
   }
 
   /** The holder we last observed ('' when unknown or free). */
@@ -150,6 +172,7 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
   }
 
   private emitError(err: unknown): void {
+    this.lastError = err instanceof Error ? err.message : String(err);
     if (this.listenerCount('error') > 0)
       this.emit('error', err instanceof Error ? err : new Error(String(err)));
   }
@@ -219,6 +242,7 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
   }
 
   private observe(spec: LeaseSpec, rv: string): void {
+    this.lastContact = this.now();
     const prev = this.observed;
     const changed =
       !prev ||
@@ -244,6 +268,7 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
       ).body;
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      this.lastContact = this.now(); // no Lease yet: the API server answered all the same
     }
     const mayAcquire = this.o.mayAcquire?.() ?? true;
     if (!lease) {
