@@ -1,5 +1,5 @@
 import type { KubeObject } from '@lostromos/kube';
-import { CLEANUP_FINALIZER, FIELD_MANAGER, formatCrKey, OWNER_UID_LABEL } from '@lostromos/reconcile';
+import { crMembership, FIELD_MANAGER, formatCrKey, OWNER_UID_LABEL } from '@lostromos/reconcile';
 
 /** What an informer notification means for the queue. */
 export type CrAction = 'enqueue' | 'ignore';
@@ -13,18 +13,13 @@ function hasAnnotation(obj: KubeObject, key: string): boolean {
   return obj.metadata.annotations?.[key] !== undefined;
 }
 
-function ownedByUs(obj: KubeObject): boolean {
-  return (obj.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER);
-}
-
 /**
  * The original tool's filter for a CR that appears (add, relist, resync): opted-in CRs are reconciled; a CR
  * without the annotation is ignored unless we still hold its finalizer (it opted out while we were not
  * watching), in which case the worker cleans it up.
  */
 export function actionForPresent(obj: KubeObject, s: FilterSettings): CrAction {
-  if (!s.filterAnnotation) return 'enqueue';
-  return hasAnnotation(obj, s.filterAnnotation) || ownedByUs(obj) ? 'enqueue' : 'ignore';
+  return crMembership(obj, s.filterAnnotation) === 'ignored' ? 'ignore' : 'enqueue';
 }
 
 /** metadata without the fields every write changes. */
@@ -46,7 +41,7 @@ export function actionForUpdate(obj: KubeObject, old: KubeObject, s: FilterSetti
     const before = hasAnnotation(old, s.filterAnnotation);
     const after = hasAnnotation(obj, s.filterAnnotation);
     if (before !== after) return 'enqueue';
-    if (!after && !ownedByUs(obj)) return 'ignore';
+    if (crMembership(obj, s.filterAnnotation) === 'ignored') return 'ignore';
   }
   if (obj.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) return 'enqueue';
   if (obj.metadata.generation !== old.metadata.generation) return 'enqueue';

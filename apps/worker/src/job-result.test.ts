@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterReader, KubeObject, ReconcileResult } from '@lostromos/reconcile';
+import type { ReconcileResult } from '@lostromos/reconcile';
 import { resultLabel, toJobResult } from './job-result.js';
-import { optOutReader } from './opt-out-reader.js';
 
 const result = (r: Partial<ReconcileResult>): ReconcileResult => ({
   outcome: 'applied',
@@ -30,42 +29,5 @@ describe('job results', () => {
     expect(resultLabel(result({}))).toBe('success');
     expect(resultLabel(result({ requeueAfterMs: 5 }))).toBe('requeue_after');
     expect(resultLabel(result({ outcome: 'failed-permanent' }))).toBe('error');
-  });
-});
-
-describe('optOutReader', () => {
-  const ANN = 'example.io/managed';
-  const cr = (meta: Partial<KubeObject['metadata']>): KubeObject => ({
-    apiVersion: 'g/v1',
-    kind: 'K',
-    metadata: { name: 'a', namespace: 'ns', uid: 'u', ...meta },
-  });
-  const reader = (obj: KubeObject | undefined): ClusterReader => ({
-    getCr: () => Promise.resolve(obj),
-    getObject: () => Promise.resolve(undefined),
-    listOwned: () => Promise.resolve([]),
-    isNamespaced: () => Promise.resolve(true),
-  });
-  const key = { group: 'g', plural: 'ks', namespace: 'ns', name: 'a' };
-  it('passes opted-in CRs through unchanged', async () => {
-    const obj = cr({ annotations: { [ANN]: 'yes' } });
-    expect(await optOutReader(reader(obj), ANN).getCr(key, { apiVersion: 'g/v1' })).toBe(obj);
-  });
-  it('hides CRs that never opted in', async () => {
-    expect(await optOutReader(reader(cr({})), ANN).getCr(key, { apiVersion: 'g/v1' })).toBeUndefined();
-  });
-  it('presents a CR that opted out while we hold its finalizer as being deleted', async () => {
-    const got = await optOutReader(
-      reader(cr({ finalizers: ['lostromos.io/cleanup'] })),
-      ANN,
-      () => new Date(0),
-    ).getCr(key, {
-      apiVersion: 'g/v1',
-    });
-    expect(got?.metadata.deletionTimestamp).toBe('1970-01-01T00:00:00.000Z');
-  });
-  it('is the plain reader when no filter is configured', () => {
-    const base = reader(undefined);
-    expect(optOutReader(base, '')).toBe(base);
   });
 });

@@ -18,7 +18,6 @@ import {
 } from '@lostromos/reconcile';
 import type { Redis } from 'ioredis';
 import { conditionReasonOf, resultLabel, toJobResult } from './job-result.js';
-import { optOutReader } from './opt-out-reader.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
 import { kindsRecorder, measuredRenderer } from './render-metrics.js';
 import { ResilientRenderer } from './resource-renderer.js';
@@ -101,7 +100,6 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
     (resource: ResourceConfig, renderer: CrRenderer) =>
     async (keyText: string, job: CrJobInfo): Promise<CrJobResult> => {
       const controller = resource.name;
-      const reader = optOutReader(ports, resource.filterAnnotation);
       const key = parseCrKey(keyText);
       const jlog = log.child({
         resource: controller,
@@ -119,7 +117,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
       await tracer?.start(keyText);
       try {
         const result = await reconcile(key, {
-          reader,
+          reader: ports,
           writer: ports,
           events: recorder,
           renderer,

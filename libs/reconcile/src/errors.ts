@@ -44,6 +44,12 @@ export const ReconcileErrorCodes = {
     summary:
       'Another request the reconcile needs (discovery, list, get, delete) was refused permanently (e.g. 403 Forbidden).',
   },
+  LOSTROMOS_INVALID_ANNOTATION: {
+    retryable: false,
+    reason: 'InvalidAnnotation',
+    summary:
+      'A lostromos.io/ annotation on the CR has a value Lostrómos does not understand (lostromos.io/paused must be "true" or "false").',
+  },
 } as const;
 
 export type ReconcileErrorCode = keyof typeof ReconcileErrorCodes;
@@ -128,6 +134,13 @@ export class ApiRejectedError extends ReconcileError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('LOSTROMOS_API_REJECTED', message, options);
     this.name = 'ApiRejectedError';
+  }
+}
+
+export class InvalidAnnotationError extends ReconcileError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOSTROMOS_INVALID_ANNOTATION', message, options);
+    this.name = 'InvalidAnnotationError';
   }
 }
 

@@ -20,4 +20,5 @@ export { scopeKey, type DesiredState } from './desired-state.js';
 export { matchesLastApply } from './skip-rule.js';
 export { claimedBy } from './apply-objects.js';
 export * from './reconcile.js';
+export * from './cr-membership.js';
 export { describeRefs } from './ref-list.js';

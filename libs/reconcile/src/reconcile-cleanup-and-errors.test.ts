@@ -195,6 +195,46 @@ describe('reconcile: paused', () => {
   });
 });
 
+describe('reconcile: paused annotation values', () => {
+  it('pauses on "TRUE" (any letter case) and reports a value it does not understand instead of ignoring it', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.annotations = { 'lostromos.io/paused': 'TRUE' };
+    });
+    expect((await reconcile(key, s.deps)).outcome).toBe('paused');
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.annotations = { 'lostromos.io/paused': 'yes' };
+    });
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('failed-permanent');
+    expect(result.error).toMatchObject({ code: 'LOSTROMOS_INVALID_ANNOTATION' });
+    const reconciled = findCondition(s.crStatus().conditions, 'Reconciled');
+    expect(reconciled).toMatchObject({ status: 'False', reason: 'InvalidAnnotation' });
+    expect(reconciled?.message).toContain('lostromos.io/paused="yes" is not understood');
+  });
+});
+
+describe('reconcile: opt-in annotation (filterAnnotation)', () => {
+  it('ignores a CR that never opted in, and cleans up one that opted out while holding our finalizer', async () => {
+    s.deps.resource = { ...s.deps.resource, filterAnnotation: 'example.io/managed' };
+    s.putCr({ by: 'a' });
+    expect((await reconcile(key, s.deps)).outcome).toBe('gone');
+    expect(s.cluster.find(cmRef)).toBeUndefined();
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.annotations = { 'example.io/managed': 'yes' };
+    });
+    expect((await reconcile(key, s.deps)).outcome).toBe('applied');
+    expect(s.cluster.find(cmRef)?.data).toEqual({ by: 'a' });
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.annotations = {};
+    });
+    expect((await reconcile(key, s.deps)).outcome).toBe('deleted');
+    expect(s.cluster.find(cmRef)).toBeUndefined();
+    expect(s.cluster.find(crRef)?.metadata.finalizers ?? []).not.toContain('lostromos.io/cleanup');
+  });
+});
+
 describe('reconcile: permanent errors', () => {
   it('turns a render error into Ready=False RenderFailed and one Warning Event, without throwing or retrying', async () => {
     s.deps.renderer = new FakeRenderer(() => {

@@ -24,4 +24,6 @@ export interface ReconcileResource {
   /** The CR kind when known (discovery fills it otherwise). */
   kind?: string;
   allow?: AllowPolicy;
+  /** Opt-in annotation key: CRs without it are not ours (see crMembership). "" or absent = every CR. */
+  filterAnnotation?: string;
 }

@@ -2,7 +2,8 @@ import { applyObjects, type ApplyReport } from './apply-objects.js';
 import { statusOf } from './cr-status.js';
 import { deleteOwned } from './delete-owned.js';
 import { prepareDesiredState } from './desired-state.js';
-import { ApiRejectedError, asPermanentError } from './errors.js';
+import { crMembership, pausedValue } from './cr-membership.js';
+import { ApiRejectedError, asPermanentError, InvalidAnnotationError } from './errors.js';
 import type { CrKey, KubeObject } from './kube-object.js';
 import { CLEANUP_FINALIZER, PAUSED_ANNOTATION } from './labels.js';
 import type { ReconcileDeps, ReconcileResult } from './ports.js';
@@ -23,8 +24,19 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
   const cr = await deps.reader.getCr(key, { apiVersion: ctx.crApiVersion, kind: deps.resource.kind });
   if (!cr) return ctx.finish('gone');
   if (!cr.metadata.uid) throw new Error(`CR ${ctx.keyText} was returned without metadata.uid`);
-  if (cr.metadata.deletionTimestamp) return cleanUp(ctx, cr);
-  if (cr.metadata.annotations?.[PAUSED_ANNOTATION] === 'true') return reportPaused(ctx, cr);
+  const membership = crMembership(cr, deps.resource.filterAnnotation);
+  // Never opted in: not ours, as if it did not exist.
+  if (membership === 'ignored') return ctx.finish('gone');
+  // Deleted, or opted out while we still hold its finalizer: remove its objects, release the finalizer.
+  if (cr.metadata.deletionTimestamp || membership === 'opted-out') return cleanUp(ctx, cr);
+  const paused = pausedValue(cr, PAUSED_ANNOTATION);
+  if (paused.invalid !== undefined) {
+    const err = new InvalidAnnotationError(
+      `annotation ${PAUSED_ANNOTATION}=${JSON.stringify(paused.invalid)} is not understood: set it to "true" to pause reconciling this CR, or remove it`,
+    );
+    return reportPermanentFailure(ctx, cr, err, firstApply(cr) ? 'create' : 'update');
+  }
+  if (paused.paused) return reportPaused(ctx, cr);
   const current = await ensureFinalizer(ctx, cr);
   try {
     return await reconcileLive(ctx, current);
@@ -96,7 +108,9 @@ async function recordChangeEvents(ctx: ReconcileContext, cr: KubeObject, report:
   ];
   for (const { reason, action, refs } of changes) {
     if (refs.length === 0) continue;
-    const message = truncate(`${reason} ${refs.length} objects: ${describeRefs(refs)}`);
+    const message = truncate(
+      `${reason} ${refs.length} object${refs.length === 1 ? '' : 's'}: ${describeRefs(refs)}`,
+    );
     await ctx.event(cr, { type: 'Normal', reason, action, message });
   }
 }
