@@ -56,7 +56,7 @@ export interface HarnessOptions {
   /** leaderElection.shards (default 1). */
   shards?: number;
   prefix?: string;
-  /** Default: LOSTROMOS_TEST_SUBSTRATE (real unless set to sim). */
+  /** Default: TEST_SUBSTRATE (real unless set to sim). */
   substrate?: SubstrateKind;
 }
 

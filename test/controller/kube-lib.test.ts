@@ -20,7 +20,7 @@ import { waitFor } from '../support/index.js';
 import { startSubstrate, type Substrate } from '../support/substrate.ts';
 
 // @lostromos/kube in-process against the API server (real control plane, or the simulator with
-// LOSTROMOS_TEST_SUBSTRATE=sim): informer recovery, Lease election, the ports.
+// TEST_SUBSTRATE=sim): informer recovery, Lease election, the ports.
 
 let sim: Substrate;
 let kube: KubeClient;

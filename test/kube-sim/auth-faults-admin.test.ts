@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- suites read untyped JSON API responses */
-import { startKubeSim, type KubeSim } from '@lostromos/kube-sim';
-import { afterEach, describe, expect, it } from 'vitest';
-import { call, cm } from './sim-client.js';
+import { startKubeSim, type KubeSim, type SimRule } from '@lostromos/kube-sim';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSubstrate, type Substrate } from '../support/substrate.js';
+import { call, cm, SUBSTRATES } from './sim-client.js';
 
 const CMS = '/api/v1/namespaces/default/configmaps';
 let sim: KubeSim | undefined;
@@ -10,24 +11,35 @@ afterEach(async () => {
   sim = undefined;
 });
 
-describe('kube-sim bearer-token auth', () => {
-  it('answers 401 without a known token and 403 Forbidden outside the token rules', async () => {
-    sim = await startKubeSim({
-      auth: {
-        tokens: {
-          reader: [{ verbs: ['get', 'list', 'watch'], resources: ['configmaps'], namespaces: ['default'] }],
-          admin: [{ verbs: ['*'], resources: ['*'] }],
-        },
-      },
-    });
-    expect((await call(sim, 'GET', CMS)).status).toBe(401);
-    expect((await call(sim, 'GET', CMS, undefined, { token: 'wrong' })).body).toMatchObject({
+const READER: SimRule[] = [
+  { verbs: ['get', 'list', 'watch'], resources: ['configmaps'], namespaces: ['default'] },
+];
+
+describe.each(SUBSTRATES)('bearer-token auth (%s)', (kind) => {
+  let api: Substrate;
+  beforeAll(async () => {
+    api = await startSubstrate({ kind, identities: { reader: READER } });
+  });
+  afterAll(() => api?.stop());
+
+  it('answers 401 for an unknown token and 403 Forbidden outside the token rules', async () => {
+    const reader = api.token('reader');
+    const anonymous = await call(api, 'GET', CMS, undefined, { token: null });
+    // No token at all: the apiserver (anonymous auth on, its default) authenticates system:anonymous, whom RBAC
+    // forbids; the simulator with auth answers 401 like an apiserver run with --anonymous-auth=false.
+    if (kind === 'real') {
+      expect(anonymous.status).toBe(403);
+      expect(anonymous.body.message).toBe(
+        'configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"',
+      );
+    } else expect(anonymous.status).toBe(401);
+    expect((await call(api, 'GET', CMS, undefined, { token: 'wrong' })).body).toMatchObject({
       kind: 'Status',
       reason: 'Unauthorized',
       code: 401,
     });
-    expect((await call(sim, 'GET', CMS, undefined, { token: 'reader' })).status).toBe(200);
-    const denied = await call(sim, 'POST', CMS, cm('x'), { token: 'reader' });
+    expect((await call(api, 'GET', CMS, undefined, { token: reader })).status).toBe(200);
+    const denied = await call(api, 'POST', CMS, cm('x'), { token: reader });
     expect(denied.status).toBe(403);
     expect(denied.body).toMatchObject({
       kind: 'Status',
@@ -36,21 +48,26 @@ describe('kube-sim bearer-token auth', () => {
       details: { kind: 'configmaps' },
       code: 403,
     });
+    // The user is the ServiceAccount on the real server, a hash of the token on the simulator.
+    const user =
+      kind === 'real' ? 'system:serviceaccount:lostromos-test-identities:reader' : 'sim:token:[0-9a-f]{8}';
     expect(denied.body.message).toMatch(
-      /^configmaps is forbidden: User "sim:token:[0-9a-f]{8}" cannot create resource "configmaps" in API group "" in the namespace "default"$/,
+      new RegExp(
+        `^configmaps is forbidden: User "${user}" cannot create resource "configmaps" in API group "" in the namespace "default"$`,
+      ),
     );
-    const otherNs = await call(sim, 'GET', '/api/v1/namespaces/kube-system/configmaps', undefined, {
-      token: 'reader',
+    const otherNs = await call(api, 'GET', '/api/v1/namespaces/kube-system/configmaps', undefined, {
+      token: reader,
     });
     expect(otherNs.status).toBe(403);
-    const secrets = await call(sim, 'GET', '/api/v1/namespaces/default/secrets/s', undefined, {
-      token: 'reader',
+    const secrets = await call(api, 'GET', '/api/v1/namespaces/default/secrets/s', undefined, {
+      token: reader,
     });
     expect(secrets.body.message).toContain('secrets "s" is forbidden');
-    expect((await call(sim, 'POST', CMS, cm('x'), { token: 'admin' })).status).toBe(201);
+    expect((await call(api, 'POST', CMS, cm('x'))).status).toBe(201);
     const review = (verb: string, namespace: string) =>
       call(
-        sim!,
+        api,
         'POST',
         '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
         {
@@ -58,17 +75,20 @@ describe('kube-sim bearer-token auth', () => {
           kind: 'SelfSubjectAccessReview',
           spec: { resourceAttributes: { verb, resource: 'configmaps', namespace } },
         },
-        { token: 'reader' },
+        { token: reader },
       );
-    expect((await review('list', 'default')).body.status).toMatchObject({ allowed: true });
+    const yes = await review('list', 'default');
+    expect(yes.status).toBe(201);
+    expect(yes.body.status).toMatchObject({ allowed: true });
     const no = (await review('delete', 'default')).body;
     expect(no.status.allowed).toBe(false);
-    expect(no.status.reason).toContain('cannot delete resource "configmaps"');
-    const kc = sim.kubeconfig({ token: 'reader' });
-    expect(kc).toContain('token: reader');
+    if (kind === 'sim') expect(no.status.reason).toContain('cannot delete resource "configmaps"');
+    expect(api.kubeconfig({ token: reader })).toContain(`token: ${reader}`);
   });
 });
 
+// Simulator only from here: fault injection and the /_sim admin endpoint are the simulator's own controls
+// (the real substrate's fault proxy has its own suite, test/support/fault-proxy.test.ts).
 describe('kube-sim fault injection', () => {
   it('injects 429 with Retry-After, 503 and 500 errors, optionally only for some verbs and resources', async () => {
     sim = await startKubeSim();

@@ -6,22 +6,15 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  V1MicroTime,
   makeInformer,
   type V1ConfigMap,
   type V1Lease,
 } from '@kubernetes/client-node';
-import { startKubeSim, type KubeSim } from '@lostromos/kube-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/index.js';
-
-let sim: KubeSim;
-let kc: KubeConfig;
-beforeAll(async () => {
-  sim = await startKubeSim({ workloads: { enabled: false } });
-  kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig());
-});
-afterAll(() => sim.stop());
+import { startSubstrate, type Substrate } from '../support/substrate.js';
+import { SUBSTRATES } from './sim-client.js';
 
 async function status(p: Promise<unknown>): Promise<{ code: number; body: any }> {
   try {
@@ -33,7 +26,16 @@ async function status(p: Promise<unknown>): Promise<{ code: number; body: any }>
   }
 }
 
-describe('@kubernetes/client-node against kube-sim', () => {
+describe.each(SUBSTRATES)('@kubernetes/client-node (%s)', (kind) => {
+  let api: Substrate;
+  let kc: KubeConfig;
+  beforeAll(async () => {
+    api = await startSubstrate({ kind, sim: { workloads: { enabled: false } } });
+    kc = new KubeConfig();
+    kc.loadFromString(api.kubeconfig());
+  });
+  afterAll(() => api?.stop());
+
   it('loads the kubeconfig and reads through the typed API', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     const ns = await core.listNamespace();
@@ -66,7 +68,7 @@ describe('@kubernetes/client-node against kube-sim', () => {
     await waitFor(() => seen.includes('add inf-1'), { what: 'add event' });
 
     // 1. The server ends the watch stream: the informer re-watches from its resourceVersion.
-    sim.faults.dropWatches();
+    api.faults.dropWatches();
     const inf1 = await core.readNamespacedConfigMap({ name: 'inf-1', namespace: 'default' });
     await core.replaceNamespacedConfigMap({
       name: 'inf-1',
@@ -77,19 +79,19 @@ describe('@kubernetes/client-node against kube-sim', () => {
 
     // 2. Watches fail while objects change and history is compacted: the informer's resourceVersion is
     //    too old when it comes back, it gets 410 and relists.
-    const listsBefore = sim.stats().byVerb.list ?? 0;
-    sim.faults.set({ errorRate: 1, errorStatus: 503, errorVerbs: ['watch', 'list'] });
-    sim.faults.dropWatches();
+    const listsBefore = api.stats().byVerb.list ?? 0;
+    api.faults.set({ errorRate: 1, errorStatus: 503, errorVerbs: ['watch', 'list'] });
+    api.faults.dropWatches();
     await waitFor(() => errors > 0, { what: 'informer error while watches fail' });
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'inf-2' } } });
     await core.deleteNamespacedConfigMap({ name: 'inf-1', namespace: 'default' });
-    sim.faults.compact();
-    sim.faults.clear();
+    await api.faults.compact();
+    api.faults.clear();
     await waitFor(() => seen.includes('add inf-2') && seen.includes('delete inf-1'), {
       what: 'relist after 410',
       timeoutMs: 8000,
     });
-    expect(sim.stats().byVerb.list ?? 0).toBeGreaterThan(listsBefore);
+    expect(api.stats().byVerb.list ?? 0).toBeGreaterThan(listsBefore);
     expect(informer.list('default').map((o) => o.metadata?.name)).toContain('inf-2');
     expect(informer.get('inf-1', 'default')).toBeUndefined();
     await informer.stop();
@@ -131,15 +133,25 @@ describe('@kubernetes/client-node against kube-sim', () => {
 
   it('creates and renews a Lease with resourceVersion preconditions, as leader election does', async () => {
     const coord = kc.makeApiClient(CoordinationV1Api);
-    const lease = (holder: string): V1Lease => ({
+    const lease = (holder: string, time: () => Date = () => new V1MicroTime()): V1Lease => ({
       metadata: { name: 'leader', namespace: 'default' },
       spec: {
         holderIdentity: holder,
         leaseDurationSeconds: 15,
-        renewTime: new Date(),
-        acquireTime: new Date(),
+        renewTime: time(),
+        acquireTime: time(),
       },
     });
+    // Lease times are MicroTimes: exactly six fractional digits. A plain Date serialises with milliseconds,
+    // which the apiserver cannot decode (400).
+    const millis = await status(
+      coord.createNamespacedLease({ namespace: 'default', body: lease('a', () => new Date()) }),
+    );
+    expect(millis.code).toBe(400);
+    expect(millis.body.reason).toBe('BadRequest');
+    expect(millis.body.message).toMatch(
+      /^Lease in version "v1" cannot be handled as a Lease: parsing time "[^"]+" as "2006-01-02T15:04:05\.000000Z07:00": cannot parse "\.\d{3}Z" as "\.000000"$/,
+    );
     await coord.createNamespacedLease({ namespace: 'default', body: lease('a') });
     const second = await status(coord.createNamespacedLease({ namespace: 'default', body: lease('b') }));
     expect(second.code).toBe(409);
@@ -148,7 +160,7 @@ describe('@kubernetes/client-node against kube-sim', () => {
     const renewed = await coord.replaceNamespacedLease({
       name: 'leader',
       namespace: 'default',
-      body: { ...current, spec: { ...current.spec, renewTime: new Date() } },
+      body: { ...current, spec: { ...current.spec, renewTime: new V1MicroTime() } },
     });
     expect(Number(renewed.metadata?.resourceVersion)).toBeGreaterThan(
       Number(current.metadata?.resourceVersion),

@@ -12,6 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+// Simulator only: this tests the `lostromos sim` command itself (it starts the simulator).
 describe('lostromos sim', () => {
   it('prints "listening on", writes a kubeconfig kubectl uses, and exits 0 on SIGTERM', async () => {
     const port = await freePort();

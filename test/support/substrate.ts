@@ -1,6 +1,7 @@
 // One parameter picks what the end-to-end suites run against: `real` (the default, what `npm test` and CI
 // run: kube-apiserver + etcd + kube-controller-manager built from source, see test/control-plane) or `sim`
-// (libs/kube-sim, the in-memory API server). Set it with LOSTROMOS_TEST_SUBSTRATE=sim|real.
+// (libs/kube-sim, the in-memory API server). Set it with TEST_SUBSTRATE=sim|real (deliberately not a
+// LOSTROMOS_* name: the operator processes the suites start refuse unknown LOSTROMOS_* variables).
 //
 // On `real`, clients talk to the API server through a fault proxy (test/support/fault-proxy.ts), which gives
 // the same fault and request-count controls as the simulator has built in. Suites that need something only
@@ -20,9 +21,9 @@ import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 export type SubstrateKind = 'real' | 'sim';
 
 export function substrateKind(): SubstrateKind {
-  const v = process.env.LOSTROMOS_TEST_SUBSTRATE ?? 'real';
+  const v = process.env.TEST_SUBSTRATE ?? 'real';
   if (v !== 'real' && v !== 'sim') {
-    throw new Error(`LOSTROMOS_TEST_SUBSTRATE must be "real" or "sim", got "${v}"`);
+    throw new Error(`TEST_SUBSTRATE must be "real" or "sim", got "${v}"`);
   }
   return v;
 }

@@ -11,20 +11,35 @@ export type FieldSet = Set<string>;
 
 export const SEP = '\n';
 
-const TOP_LEVEL_STRUCTS = new Set(['f:metadata', 'f:spec', 'f:status']);
-
 export interface FieldWalkOptions {
   listSemantics: ListSemanticsFn;
   /** Paths (as field-name lists) that are not tracked, e.g. metadata.uid or status on the main resource. */
   ignore?: (names: readonly string[]) => boolean;
+  /**
+   * Whether the object at this path is an entry of a map-typed field (`additionalProperties`, or a schema that
+   * preserves unknown fields) rather than a field the schema declares. Default: never (built-in kinds).
+   */
+  mapEntry?: (names: readonly string[]) => boolean;
 }
 
-/** Field paths set in `obj`: leaves (scalars, atomic lists, empty maps) and every nested map and list element. */
-export function fieldSetOf(obj: JsonObject, opts: FieldWalkOptions): { all: FieldSet; leaves: FieldSet } {
-  const all: FieldSet = new Set();
-  const leaves: FieldSet = new Set();
-  walkMap(obj, '', [], opts, all, leaves);
-  return { all, leaves };
+export interface FieldSets {
+  /** Every path present: leaves, every nested object (top-level ones too) and every list element. */
+  all: FieldSet;
+  /** Scalars, atomic lists, empty objects and set elements. */
+  leaves: FieldSet;
+  /**
+   * What an applied configuration owns (structured-merge-diff's ToFieldSet): the leaves, every element of an
+   * associative list, and non-empty objects only when they are map entries; declared struct fields and maps
+   * with children are implied by their contents and not owned themselves (no `.` in FieldsV1).
+   */
+  applied: FieldSet;
+}
+
+/** The field paths of `obj` (see {@link FieldSets}). */
+export function fieldSetOf(obj: JsonObject, opts: FieldWalkOptions): FieldSets {
+  const sets: FieldSets = { all: new Set(), leaves: new Set(), applied: new Set() };
+  walkMap(obj, '', [], opts, sets);
+  return sets;
 }
 
 /** Whether any value in the tree is null (an apply that removes fields). */
@@ -42,8 +57,7 @@ function walkMap(
   prefix: string,
   names: string[],
   opts: FieldWalkOptions,
-  all: FieldSet,
-  leaves: FieldSet,
+  sets: FieldSets,
 ): void {
   for (const k in obj) {
     const v = obj[k];
@@ -51,10 +65,16 @@ function walkMap(
     names.push(k);
     if (!opts.ignore?.(names)) {
       const p = prefix === '' ? `f:${k}` : `${prefix}${SEP}f:${k}`;
-      walkValue(v, p, names, opts, all, leaves);
+      walkValue(v, p, names, opts, sets, false);
     }
     names.pop();
   }
+}
+
+function leaf(p: string, sets: FieldSets): void {
+  sets.all.add(p);
+  sets.leaves.add(p);
+  sets.applied.add(p);
 }
 
 function walkValue(
@@ -62,8 +82,8 @@ function walkValue(
   p: string,
   names: string[],
   opts: FieldWalkOptions,
-  all: FieldSet,
-  leaves: FieldSet,
+  sets: FieldSets,
+  element: boolean,
 ): void {
   if (isObject(v)) {
     let empty = true;
@@ -72,43 +92,34 @@ function walkValue(
         empty = false;
         break;
       }
-    if (empty) {
-      all.add(p);
-      leaves.add(p);
-    } else {
-      // The top-level structs (metadata, spec, status) are never owned themselves, only their contents.
-      if (p.includes(SEP) || !TOP_LEVEL_STRUCTS.has(p)) all.add(p);
-      walkMap(v, p, names, opts, all, leaves);
+    if (empty) leaf(p, sets);
+    else {
+      sets.all.add(p);
+      if (element || opts.mapEntry?.(names)) sets.applied.add(p);
+      walkMap(v, p, names, opts, sets);
     }
     return;
   }
   if (Array.isArray(v)) {
     const sem = opts.listSemantics(names);
     if (sem.type === 'atomic' || v.length === 0) {
-      all.add(p);
-      leaves.add(p);
+      leaf(p, sets);
       return;
     }
+    sets.all.add(p);
     if (sem.type === 'set') {
-      all.add(p);
-      for (const e of v) {
-        const ep = `${p}${SEP}v:${JSON.stringify(e)}`;
-        all.add(ep);
-        leaves.add(ep);
-      }
+      for (const e of v) leaf(`${p}${SEP}v:${JSON.stringify(e)}`, sets);
       return;
     }
     names.push('[]');
     for (const e of v) {
       if (!isObject(e)) continue;
-      const ep = `${p}${SEP}${keyElement(e, sem.keys)}`;
-      walkValue(e, ep, names, opts, all, leaves);
+      walkValue(e, `${p}${SEP}${keyElement(e, sem.keys)}`, names, opts, sets, true);
     }
     names.pop();
     return;
   }
-  all.add(p);
-  leaves.add(p);
+  leaf(p, sets);
 }
 
 /** `k:{"name":"x"}` with keys in sorted order, as structured-merge-diff serialises it. */

@@ -103,3 +103,29 @@ export function crdListSemantics(schema: JsonObject | undefined): ListSemanticsF
     return ATOMIC;
   };
 }
+
+/**
+ * Which objects of a custom resource are map entries (the key is not a declared property: `additionalProperties`
+ * or preserved unknown fields) rather than struct fields: structured-merge-diff owns the former themselves.
+ * apiVersion, kind and metadata (ObjectMeta) are declared, at the top and in embedded resources.
+ */
+export function crdMapEntry(schema: JsonObject | undefined): (path: SchemaPath) => boolean {
+  return (path) => {
+    const key = path[path.length - 1];
+    if (key === undefined || key === '[]') return false;
+    if (path[0] === 'metadata') return false;
+    if (path.length === 1 && (key === 'apiVersion' || key === 'kind' || key === 'metadata')) return false;
+    const parent = schemaAt(schema, path.slice(0, -1));
+    if (
+      parent?.['x-kubernetes-embedded-resource'] === true &&
+      ['apiVersion', 'kind', 'metadata'].includes(key)
+    )
+      return false;
+    if (path.length >= 2 && path[path.length - 2] === 'metadata') {
+      const grand = schemaAt(schema, path.slice(0, -2));
+      if (path.length === 2 || grand?.['x-kubernetes-embedded-resource'] === true) return false;
+    }
+    const props = isObject(parent?.properties) ? parent.properties : undefined;
+    return !isObject(props?.[key]);
+  };
+}

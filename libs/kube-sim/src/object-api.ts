@@ -1,15 +1,20 @@
 import { clone, deepEqual, isObject } from './json-util.js';
-import { builtinListSemantics, crdListSemantics, type ListSemanticsFn } from './list-semantics.js';
+import {
+  builtinListSemantics,
+  crdListSemantics,
+  crdMapEntry,
+  type ListSemanticsFn,
+} from './list-semantics.js';
 import { decodeManagers, setManagers } from './managed-fields.js';
 import { generateName, hasFinalizers, newUid, timestamp, validateMetadata } from './object-meta.js';
 import type { ObjectStore } from './object-store.js';
 import { apiVersionOf, type ResourceInfo } from './resource-info.js';
 import { validateCrd } from './resource-registry.js';
 import { ignoredPaths, serverSideApply, trackUpdate } from './server-side-apply.js';
-import { errors, type Qualified, type StatusCause } from './status-error.js';
+import { ApiError, errors, StatusReason, type Qualified, type StatusCause } from './status-error.js';
 import type { JsonObject, JsonValue, KubeObject } from './types.js';
 import type { WatchHub } from './watch-hub.js';
-import { defaultObject } from './object-defaults.js';
+import { badMicroTime, defaultObject } from './object-defaults.js';
 import { listObjects, type ListOptions, type ListResult } from './object-list.js';
 
 export type { ListOptions, ListResult } from './object-list.js';
@@ -17,6 +22,7 @@ export type { PatchType, Scope } from './request-scope.js';
 import type { PatchType, Scope } from './request-scope.js';
 import { applyPatchOrThrow, specChanged } from './patch-dispatch.js';
 import { conformToSchema, pruneToSchema, unknownFields } from './crd-schema.js';
+import { undeclaredApplyFields, undeclaredFieldsMessage } from './apply-typing.js';
 
 export interface WriteOptions {
   /** Field manager recorded in managedFields. */
@@ -62,6 +68,7 @@ export class ObjectApi {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly semantics = new Map<string, ListSemanticsFn>();
+  private readonly mapEntries = new Map<string, (path: readonly string[]) => boolean>();
 
   constructor(deps: ObjectApiDeps) {
     this.store = deps.store;
@@ -81,6 +88,8 @@ export class ObjectApi {
   /** Drops cached list semantics after a CRD changed. */
   forgetSchema(storageKey: string): void {
     for (const k of [...this.semantics.keys()]) if (k.startsWith(`${storageKey}/`)) this.semantics.delete(k);
+    for (const k of [...this.mapEntries.keys()])
+      if (k.startsWith(`${storageKey}/`)) this.mapEntries.delete(k);
   }
 
   /** The object as the requested version presents it (objects are stored once, versions differ in apiVersion). */
@@ -110,6 +119,7 @@ export class ObjectApi {
   create(scope: Scope, body: JsonValue, opts: WriteOptions): KubeObject {
     const { info } = scope;
     const obj = this.checkBody(scope, body);
+    this.decodeTimes(scope, obj);
     const meta = obj.metadata;
     if (!meta.name && typeof meta.generateName === 'string' && meta.generateName) {
       let name: string;
@@ -159,6 +169,7 @@ export class ObjectApi {
     const old = this.find(scope, name);
     if (!old) throw errors.notFound(q(info), name);
     const incoming = this.checkBody(scope, body);
+    this.decodeTimes(scope, incoming);
     if (incoming.metadata.name && incoming.metadata.name !== name)
       throw errors.badRequest(
         `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`,
@@ -241,6 +252,14 @@ export class ObjectApi {
     if (!isObject(patched) || !isObject(patched.metadata))
       throw errors.badRequest('the patched object is not a valid object: metadata is missing');
     const p = patched as KubeObject;
+    const badTime = badMicroTime(info, p);
+    if (badTime) {
+      // The apiserver decodes the patched object and reports it as an invalid `patch`.
+      const message = `Invalid value: ${JSON.stringify(JSON.stringify(p))}: ${badTime}`;
+      throw new ApiError(422, StatusReason.Invalid, ` "" is invalid: patch: ${message}`, {
+        causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }],
+      });
+    }
     if (
       p.metadata.resourceVersion !== undefined &&
       p.metadata.resourceVersion !== old.metadata.resourceVersion
@@ -294,9 +313,24 @@ export class ObjectApi {
       throw errors.badRequest(
         'the namespace of the provided object does not match the namespace sent on the request',
       );
+    const badTime = badMicroTime(info, applied);
+    if (badTime) {
+      const meta = applied.metadata;
+      throw errors.failure(
+        `failed to convert new object (${typeof meta.namespace === 'string' ? meta.namespace : ''}/${name}; ${info.group}/${scope.version}, Kind=${info.kind}) to proper version: unable to convert unstructured object to ${info.group}/${scope.version}, Kind=${info.kind}: ${badTime}`,
+      );
+    }
+    const undeclared = undeclaredApplyFields(
+      applied,
+      info,
+      info.schemas?.[scope.version],
+      this.listSemantics(scope),
+    );
+    if (undeclared.length > 0)
+      throw errors.failure(undeclaredFieldsMessage(undeclared, applied, applied.apiVersion, info.kind));
     if (info.crd) {
       this.checkUnknownFields(scope, applied, opts);
-      // Unknown fields are pruned before merging so they are never stored or owned.
+      // Objects without declared properties take any key but keep none: pruned before merging, as on create.
       const pruned = pruneToSchema(applied, info.schemas?.[scope.version]);
       for (const k of Object.keys(applied)) if (!(k in pruned)) delete applied[k];
       Object.assign(applied, pruned);
@@ -490,9 +524,21 @@ export class ObjectApi {
     return final;
   }
 
+  /** For custom resources: which objects are map entries of the version's schema (see crdMapEntry). */
+  private mapEntry(scope: Scope): ((path: readonly string[]) => boolean) | undefined {
+    if (!scope.info.crd) return undefined;
+    const key = `${scope.info.storageKey}/${scope.version}`;
+    let fn = this.mapEntries.get(key);
+    if (!fn) this.mapEntries.set(key, (fn = crdMapEntry(scope.info.schemas?.[scope.version])));
+    return fn;
+  }
+
   private fm(scope: Scope, opts: WriteOptions, now: Date) {
     return {
       listSemantics: this.listSemantics(scope),
+      mapEntry: this.mapEntry(scope),
+      // A custom resource's empty object has only metadata; a built-in kind's Go zero value spec and status.
+      zero: scope.info.crd ? { metadata: {} } : { metadata: {}, spec: {}, status: {} },
       ignore: ignoredPaths({
         statusSubresource: scope.info.statusSubresource,
         subresource: opts.subresource ?? '',
@@ -502,6 +548,15 @@ export class ObjectApi {
       now: timestamp(now),
       manager: opts.manager,
     };
+  }
+
+  /** Decoding the body into the kind's Go type: a malformed MicroTime is a 400 (create and update). */
+  private decodeTimes(scope: Scope, obj: KubeObject): void {
+    const bad = badMicroTime(scope.info, obj);
+    if (bad)
+      throw errors.badRequest(
+        `${scope.info.kind} in version "${scope.version}" cannot be handled as a ${scope.info.kind}: ${bad}`,
+      );
   }
 
   /** A request body as an object of this resource, namespace filled in. */

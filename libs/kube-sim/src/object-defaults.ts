@@ -11,6 +11,43 @@ function microTime(v: string): string {
   return `${m[1]}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}Z`;
 }
 
+const MICRO_LAYOUT = '2006-01-02T15:04:05.000000Z07:00';
+
+/**
+ * Why `v` is not a metav1.MicroTime the apiserver can decode (Go's time.Parse with exactly six fractional
+ * digits: `2026-01-01T00:00:00.123Z` is refused), or undefined when it is one.
+ */
+function microTimeError(v: string): string | undefined {
+  const fail = (rest: string, elem: string): string =>
+    `parsing time ${JSON.stringify(v)} as "${MICRO_LAYOUT}": cannot parse ${JSON.stringify(rest)} as "${elem}"`;
+  const head = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.exec(v);
+  if (!head) return fail(v, '2006');
+  const rest = v.slice(head[0].length);
+  if (!/^\.\d{6}/.test(rest)) return fail(rest, '.000000');
+  const zone = rest.slice(7);
+  if (!/^(Z|[+-]\d{2}:\d{2})$/.test(zone)) return fail(zone, 'Z07:00');
+  return undefined;
+}
+
+/** The MicroTime fields of a kind the sim checks (Lease times: leader election writes them). */
+const MICRO_TIME_FIELDS: Record<string, readonly string[]> = {
+  'coordination.k8s.io/leases': ['acquireTime', 'renewTime'],
+};
+
+/** The decoding error of the first malformed MicroTime field of `obj`, or undefined. */
+export function badMicroTime(info: ResourceInfo, obj: KubeObject): string | undefined {
+  const fields = MICRO_TIME_FIELDS[`${info.group}/${info.plural}`];
+  if (!fields || !isObject(obj.spec)) return undefined;
+  for (const k of fields) {
+    const v = obj.spec[k];
+    if (typeof v === 'string') {
+      const err = microTimeError(v);
+      if (err) return err;
+    }
+  }
+  return undefined;
+}
+
 function allocateClusterIp(): string {
   const n = nextClusterIp++;
   return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
@@ -101,7 +138,8 @@ export function defaultObject(info: ResourceInfo, obj: KubeObject, old: KubeObje
       break;
     }
     case 'coordination.k8s.io/leases': {
-      // metav1.MicroTime round-trips with exactly six fractional digits.
+      // metav1.MicroTime round-trips in UTC with exactly six fractional digits (other forms are refused
+      // before this: badMicroTime).
       const next: JsonObject = { ...spec };
       for (const k of ['acquireTime', 'renewTime']) {
         const v = next[k];

@@ -23,7 +23,7 @@ const mgr = (manager: string, obj: KubeObject, operation: 'Apply' | 'Update' = '
   apiVersion: 'apps/v1',
   time: '',
   subresource: '',
-  fields: fieldSetOf(obj, walk).all,
+  fields: fieldSetOf(obj, walk).applied,
 });
 
 describe('field sets', () => {
@@ -33,21 +33,26 @@ describe('field sets', () => {
       { a: 'b' },
     );
     const set = fieldSetOf(obj, walk);
-    const v1 = toFieldsV1(set.all);
+    const v1 = toFieldsV1(set.applied);
+    // As kube-apiserver records an apply: leaves and list elements ('.'), no entries for maps and structs.
     expect(v1).toEqual({
-      'f:metadata': { 'f:labels': { '.': {}, 'f:a': {} } },
+      'f:metadata': { 'f:labels': { 'f:a': {} } },
       'f:spec': {
         'f:replicas': {},
         'f:template': {
-          '.': {},
           'f:spec': {
-            '.': {},
             'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:image': {}, 'f:name': {} } },
           },
         },
       },
     });
-    expect(fromFieldsV1(v1)).toEqual(set.all);
+    expect(fromFieldsV1(v1)).toEqual(set.applied);
+    // Map entries (custom resources: additionalProperties, preserved unknown fields) are owned themselves.
+    const mapped = fieldSetOf(
+      { spec: { m: { k: { z: 'q' } } } },
+      { ...walk, mapEntry: (names) => names.length === 3 },
+    );
+    expect(toFieldsV1(mapped.applied)).toEqual({ 'f:spec': { 'f:m': { 'f:k': { '.': {}, 'f:z': {} } } } });
     expect(valueAt(obj, 'f:spec\nf:template\nf:spec\nf:containers\nk:{"name":"app"}\nf:image')).toBe('i');
   });
 

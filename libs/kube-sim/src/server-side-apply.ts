@@ -49,10 +49,20 @@ export function ignoredPaths(opts: {
 export interface FieldManagementOptions {
   listSemantics: ListSemanticsFn;
   ignore: (names: readonly string[]) => boolean;
+  /** Which objects are map entries rather than declared struct fields (see FieldWalkOptions). */
+  mapEntry?: (names: readonly string[]) => boolean;
+  /**
+   * What a create is compared with to tell which objects it added: the kind's empty object. The apiserver
+   * compares with the Go zero value, which for built-in kinds already has metadata, spec and status (the
+   * default); for custom resources only metadata.
+   */
+  zero?: JsonObject;
   apiVersion: string;
   subresource: string;
   now: string;
 }
+
+const BUILTIN_ZERO: JsonObject = { metadata: {}, spec: {}, status: {} };
 
 export interface ApplyConflict {
   manager: string;
@@ -106,6 +116,13 @@ export function mergeApplied(
     return out;
   }
   return applied;
+}
+
+function isEmptyContainer(v: JsonValue | undefined): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  if (!isObject(v)) return false;
+  for (const k in v) if (v[k] !== undefined) return false;
+  return true;
 }
 
 /** Every ancestor path of every path in the sets, plus the paths themselves. */
@@ -164,7 +181,7 @@ export function serverSideApply(
   input: FieldManagementOptions & { manager: string; force: boolean },
 ): ApplyOutcome {
   const walk = { listSemantics: input.listSemantics, ignore: input.ignore };
-  const appliedSet = fieldSetOf(applied, walk);
+  const appliedSet = fieldSetOf(applied, { ...walk, mapEntry: input.mapEntry });
   const self = (m: Manager): boolean => m.manager === input.manager;
   let managers: Manager[] = [...liveManagers];
 
@@ -204,12 +221,25 @@ export function serverSideApply(
   );
   let removed = false;
   if (previous) {
-    const dropped = [...previous.fields].filter((p) => !appliedSet.all.has(p));
+    // Still implied by what is applied (an object whose contents are applied) is not dropped.
+    const kept = closure([appliedSet.applied]);
+    const dropped = [...previous.fields].filter((p) => !kept.has(p));
     if (dropped.length > 0) {
       removed = true;
       const others = closure(managers.filter((m) => m !== previous).map((m) => m.fields));
       dropped.sort((a, b) => depth(b) - depth(a));
-      for (const p of dropped) if (!others.has(p)) deleteAt(merged, p);
+      for (const p of dropped) {
+        if (others.has(p) || !deleteAt(merged, p)) continue;
+        // Objects and lists the removal emptied go too (the apiserver does not keep `{}` or `[]` behind),
+        // unless something applied or owned still needs them.
+        let i = p.lastIndexOf(SEP);
+        while (i > 0) {
+          const anc = p.slice(0, i);
+          if (kept.has(anc) || others.has(anc) || !isEmptyContainer(valueAt(merged, anc))) break;
+          deleteAt(merged, anc);
+          i = anc.lastIndexOf(SEP);
+        }
+      }
     }
   }
 
@@ -221,7 +251,7 @@ export function serverSideApply(
     apiVersion: input.apiVersion,
     time: input.now,
     subresource: input.subresource,
-    fields: appliedSet.all,
+    fields: appliedSet.applied,
   });
   // Other managers' fields may vanish when this apply replaced or removed them; a lone manager's cannot.
   const onlySelf = managers.every(
@@ -269,6 +299,9 @@ export function trackUpdate(
   // A write tracks only its part of the object (e.g. status on /status), but other managers' fields
   // elsewhere still exist.
   const present = fieldSetOf(next, presenceWalk(input)).all;
+  // Like the apiserver's comparison of old and new: leaves whose value changed (Modified or Added), and the
+  // objects and list elements that were not there before (Added; they are owned themselves: `.`).
+  const before: JsonObject = old ?? input.zero ?? BUILTIN_ZERO;
   const changed = new Set<string>();
   for (const p of nextSet.leaves) {
     if (old === undefined || !deepEqual(valueAt(old, p), valueAt(next, p))) {
@@ -276,7 +309,7 @@ export function trackUpdate(
       let i = p.lastIndexOf(SEP);
       while (i > 0) {
         const anc = p.slice(0, i);
-        if (!nextSet.all.has(anc) || changed.has(anc)) break;
+        if (changed.has(anc) || valueAt(before, anc) !== undefined) break;
         changed.add(anc);
         i = anc.lastIndexOf(SEP);
       }

@@ -39,10 +39,10 @@ export interface StatusDetails extends JsonObject {
 /** A failed API call, rendered as a `metav1.Status` body with the matching HTTP code. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
-  /** The HTTP status; `reason` is the stable metav1.StatusReason clients branch on. */
+  /** The HTTP status; `reason` is the stable metav1.StatusReason clients branch on ('' for none). */
   constructor(
     readonly code: number,
-    readonly reason: StatusReasonValue,
+    readonly reason: StatusReasonValue | '',
     message: string,
     readonly details?: StatusDetails,
     readonly headers?: Record<string, string>,
@@ -57,8 +57,8 @@ export class ApiError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
     };
+    if (this.reason) body.reason = this.reason;
     if (this.details) body.details = this.details;
     body.code = this.code;
     return body;
@@ -201,6 +201,10 @@ export const errors = {
     return new ApiError(500, StatusReason.InternalError, `Internal error occurred: ${message}`, {
       causes: [{ message }],
     });
+  },
+  /** A plain 500 without a reason, as the apiserver answers failures of its own machinery (e.g. SSA typing). */
+  failure(message: string): ApiError {
+    return new ApiError(500, '', message);
   },
   serviceUnavailable(retryAfterSeconds: number): ApiError {
     return new ApiError(
