@@ -14,7 +14,7 @@ import { freePort, waitFor } from '../support/index.js';
 import { launchBrowser, recordRequests, screenshot } from './browser.js';
 
 // The whole operator (`lostromos start --role all`: watcher, worker and dashboard, built CLI) on the real
-// control plane (or the simulator with LOSTROMOS_TEST_SUBSTRATE=sim), a real redis-server, and headless Chromium
+// control plane (or the simulator with TEST_SUBSTRATE=sim), a real redis-server, and headless Chromium
 // logging in to the dashboard: a CR whose render fails is on the first page, with the reason and message its
 // Ready condition carries, although its job completed (Bull Board's Failed tab would say "No failed jobs");
 // job cards name CRs; nothing is requested from another origin; the CR leaves the list once it is fixed.
