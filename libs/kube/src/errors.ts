@@ -47,7 +47,7 @@ export class KubeApiError extends Error {
     retryAfterMs?: number;
     cause?: unknown;
   }) {
-    const transient = isTransientStatus(opts.status);
+    const transient = isTransientStatus(opts.status) && !isSchemaRejection(opts.status, opts.message);
     super(`${opts.verb} ${opts.path}: ${opts.status === 0 ? '' : `${opts.status} `}${opts.message}`, {
       cause: opts.cause,
     });
@@ -93,6 +93,15 @@ export class KubeConfigError extends Error {
 /** 0 (no response), 409 Conflict, 429 and 5xx can succeed on retry; everything else needs a change first. */
 export function isTransientStatus(status: number): boolean {
   return status === 0 || status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/**
+ * A real kube-apiserver answers a server-side apply of a field its schema does not declare with a bare 500
+ * ("failed to create typed patch object (…): .spec.bogus: field not declared in schema"), whatever
+ * fieldValidation says. No retry can fix the object: it is a rejection, not a server fault.
+ */
+export function isSchemaRejection(status: number, message: string): boolean {
+  return status === 500 && /failed to create typed patch object|field not declared in schema/.test(message);
 }
 
 export function isKubeApiError(err: unknown): err is KubeApiError {

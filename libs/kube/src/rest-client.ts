@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { backoffDelay, parseRetryAfter, sleep } from './backoff.js';
-import { KubeApiError, isTransientStatus } from './errors.js';
+import { KubeApiError } from './errors.js';
 import { TokenBucket } from './token-bucket.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -41,7 +41,11 @@ export interface RestClientOptions {
   server: string;
   /** Adds TLS material and credentials to a request (KubeConfig.applyToHTTPSOptions). */
   applyAuth?: (opts: https.RequestOptions) => Promise<void>;
-  /** Client-side limit (client-go defaults 5/10 are too low for a controller; ours default 100/200). */
+  /**
+   * Client-side limit: `qps` requests/s with bursts of `burst`. 0 or unset = no client-side limit (the default,
+   * as controller-runtime >= 0.21): the API server's Priority and Fairness answers 429 + Retry-After, which
+   * request() honours, and the caller's concurrency bounds what is in flight (docs/performance.md).
+   */
   qps?: number;
   burst?: number;
   /** In-client retries of 429 (any request) and 5xx/connection errors (idempotent requests). Default 3. */
@@ -80,7 +84,7 @@ export class RestClient {
   readonly server: URL;
   /** The client-side limiter's settings (requests per second, requests at once). */
   readonly rateLimit: { readonly qps: number; readonly burst: number };
-  private readonly limiter: TokenBucket;
+  private readonly limiter: TokenBucket | undefined;
   private readonly opts: Required<Pick<RestClientOptions, 'maxRetries' | 'maxRetryAfterMs'>> &
     RestClientOptions;
   private readonly agent: http.Agent;
@@ -88,12 +92,11 @@ export class RestClient {
   constructor(opts: RestClientOptions) {
     this.server = new URL(opts.server);
     this.opts = { maxRetries: 3, maxRetryAfterMs: 10_000, ...opts };
-    this.rateLimit = { qps: opts.qps ?? 100, burst: opts.burst ?? 200 };
-    this.limiter = new TokenBucket(
-      this.rateLimit.qps,
-      this.rateLimit.burst,
-      opts.now ? { now: opts.now } : {},
-    );
+    this.rateLimit = { qps: opts.qps ?? 0, burst: opts.burst ?? 200 };
+    this.limiter =
+      this.rateLimit.qps > 0
+        ? new TokenBucket(this.rateLimit.qps, this.rateLimit.burst, opts.now ? { now: opts.now } : {})
+        : undefined;
     const agentOpts = { keepAlive: true, maxSockets: 64 };
     this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
   }
@@ -111,8 +114,7 @@ export class RestClient {
         throw this.httpError(req, res, body);
       } catch (err) {
         if (!(err instanceof KubeApiError) || req.signal?.aborted) throw err;
-        const retryable =
-          err.status === 429 || (idempotent && isTransientStatus(err.status) && err.status !== 409);
+        const retryable = err.status === 429 || (idempotent && err.retryable && err.status !== 409);
         if (!retryable || attempt > this.opts.maxRetries) throw err;
         if (err.retryAfterMs !== undefined && err.retryAfterMs > this.opts.maxRetryAfterMs) throw err;
         const delay =
@@ -160,7 +162,7 @@ export class RestClient {
   }
 
   private async once(req: RestRequest): Promise<http.IncomingMessage> {
-    const wait = this.limiter.reserve();
+    const wait = this.limiter?.reserve() ?? 0;
     if (wait > 0) await sleep(wait, req.signal);
     const url = this.url(req);
     const options: https.RequestOptions = {
