@@ -45,10 +45,67 @@ describe('lostromos version and help', () => {
     }
   });
 
-  it('an unknown command exits 2', async () => {
+  it('an unknown command exits 2 with one line and a pointer, not the whole help', async () => {
     const r = await runLostromos(['rendr']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('lostromos: unknown command "rendr"');
+    expect(r.stderr).toBe(
+      'lostromos: unknown command "rendr" (commands: version, validate, render, diff, start, sim, dev)\n  run `lostromos --help` for what each does\n',
+    );
+  });
+
+  it.each([
+    [['render', '--templates', CHARACTERS], 'render', '--cr FILE is required'],
+    [['render', '--tempaltes', CHARACTERS], 'render', 'unknown flag --tempaltes (did you mean --templates?)'],
+    [['validate'], 'validate', '--config FILE is required'],
+    [['start', '--role', 'all'], 'start', '--config FILE is required'],
+    [['dev', '--workers', 'none'], 'dev', '--workers: expected a number'],
+    [['dev', '--dashboard-port', '0'], 'dev', '--dashboard-port: expected a positive whole number'],
+    [['sim', 'extra'], 'sim', 'unexpected argument'],
+  ])('usage error %j: the one useful line, then a pointer to --help', async (args, cmd, message) => {
+    const r = await runLostromos(args, { env });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain(`lostromos ${cmd}: ${message}`);
+    expect(lines[1]).toBe(`  run \`lostromos ${cmd} --help\` for its flags`);
+    expect(r.stderr).not.toContain('Usage:');
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('the config shipped for the examples (templates/lostromos.yaml)', () => {
+  const SHIPPED = path.join(ROOT, 'templates/lostromos.yaml');
+
+  it('validates, as the README says', async () => {
+    const r = await runLostromos(['validate', '--config', 'templates/lostromos.yaml'], { env, cwd: ROOT });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid, 2 resources/);
+    expect(r.stdout).toContain('characters: stable.nicolerenee.io/v1 characters ← 2 templates');
+    expect(r.stdout).toContain('website: web.example.io/v1alpha1 websites ← 4 templates');
+  });
+
+  it('renders every sample CR, picking the resource by the CR when --resource is left out', async () => {
+    for (const [dir, resource] of [
+      [CHARACTERS, 'characters'],
+      [WEBSITE, 'website'],
+    ] as const) {
+      for (const f of fs.readdirSync(path.join(dir, 'examples')).filter((n) => n !== 'crd.yaml')) {
+        const r = await runLostromos(['render', '--config', SHIPPED, '--cr', path.join(dir, 'examples', f)], {
+          env,
+        });
+        expect(r.stderr, f).toBe('');
+        expect(r.code, f).toBe(0);
+        const out = docs(r.stdout);
+        expect(out.length, f).toBeGreaterThan(0);
+        for (const o of out) {
+          expect((o.metadata as { labels: Record<string, string> }).labels['lostromos.io/resource']).toBe(
+            resource,
+          );
+          expect(JSON.stringify(o), f).not.toContain('null');
+        }
+      }
+    }
   });
 });
 

@@ -147,7 +147,7 @@ export class KubeClusterPorts implements ClusterReader, ClusterWriter {
     }
   }
 
-  async apply(obj: KubeObject): Promise<KubeObject> {
+  async apply(obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
     const path = await this.objectPath({
       apiVersion: obj.apiVersion,
       kind: obj.kind,
@@ -158,7 +158,9 @@ export class KubeClusterPorts implements ClusterReader, ClusterWriter {
     const res = await this.client.request<KubeObject>({
       method: 'PATCH',
       path,
-      query: { fieldManager: this.fieldManager, force: true },
+      // dryRun=All: the API server runs admission, defaulting and validation and answers with the object the
+      // apply would produce, without persisting it (what `lostromos diff` compares with the live object).
+      query: { fieldManager: this.fieldManager, force: true, ...(opts.dryRun ? { dryRun: 'All' } : {}) },
       body: JSON.stringify(obj),
       contentType: 'application/apply-patch+yaml',
       verb: 'apply',

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { devCommand } from './dev.js';
+import { diffCommand } from './diff.js';
 import { renderCommand } from './render.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
@@ -11,6 +12,7 @@ export const commands: readonly Command[] = [
   versionCommand,
   validateCommand,
   renderCommand,
+  diffCommand,
   startCommand,
   simCommand,
   devCommand,

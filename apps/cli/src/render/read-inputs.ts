@@ -106,8 +106,29 @@ export function withoutFlags(
 }
 
 /** Multi-document YAML, each object as its own document. */
+/**
+ * Whether a plain (unquoted) scalar with this text would be read back as something other than this string
+ * by a YAML 1.2 reader (ours) or a YAML 1.1 reader (kubectl, Go's sigs.k8s.io/yaml: `yes`, `on`, `0o17`…).
+ */
+function ambiguousAsPlain(text: string): boolean {
+  try {
+    return YAML.parse(text) !== text || (YAML.parse(text, { version: '1.1' }) as unknown) !== text;
+  } catch {
+    return true;
+  }
+}
+
+/** One object as YAML that every reader reads back identically: ambiguous strings are double-quoted. */
+export function toSafeYaml(o: unknown): string {
+  const doc = new YAML.Document(o, { aliasDuplicateObjects: false });
+  YAML.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && ambiguousAsPlain(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
 export function toMultiDocYaml(objects: readonly unknown[]): string {
-  return objects
-    .map((o) => `---\n${YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })}`)
-    .join('');
+  return objects.map((o) => `---\n${toSafeYaml(o)}`).join('');
 }

@@ -1,0 +1,248 @@
+import {
+  CONFIG_FLAGS,
+  formatFlagHelp,
+  loadConfig,
+  parseFlags,
+  type FlagSpec,
+  type ResourceConfig,
+} from '@lostromos/config';
+import { createKubeClient, KubeApiError, KubeClusterPorts, type KubeClient } from '@lostromos/kube';
+import {
+  buildDesiredObjects,
+  describeRef,
+  FIELD_MANAGER,
+  refKey,
+  refOf,
+  statusOf,
+  type KubeObject,
+  type ObjectRef,
+} from '@lostromos/reconcile';
+import { createResourceRenderer } from '@lostromos/render';
+import YAML from 'yaml';
+import { UsageError, type Command, type CommandContext } from '../command.js';
+import { appliedFieldsOf, project } from '../diff/managed-projection.js';
+import { unifiedDiff } from '../diff/unified-diff.js';
+import { toSafeYaml } from '../render/read-inputs.js';
+
+const DIFF_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'resource',
+    type: 'string',
+    metavar: 'NAME',
+    description: 'resource of --config whose CRs to diff',
+  },
+  { name: 'name', type: 'string', metavar: 'NAME', description: 'one CR (with --namespace)' },
+  {
+    name: 'namespace',
+    type: 'string',
+    metavar: 'NS',
+    description: 'CRs of this namespace (-n; default: every namespace the resource watches)',
+  },
+  {
+    name: 'selector',
+    type: 'string',
+    metavar: 'SELECTOR',
+    description: 'CRs matching this label selector (-l)',
+  },
+];
+
+/** kubectl's exit codes for diff: 0 no differences, 1 differences, >1 an error. */
+export const DiffExit = { same: 0, differs: 1, usage: 2, failure: 3 } as const;
+
+export const diffCommand: Command = {
+  name: 'diff',
+  summary: 'show what applying the templates on disk would change, per object, without changing anything',
+  usage: `Usage:
+  lostromos diff --config FILE --resource NAME [--name CR] [-n NS] [-l SELECTOR] [--kubeconfig FILE]
+
+Renders every selected CR of the resource with the templates (or chart) the config names, as they are on
+disk now, server-side applies each object with dryRun=All as the operator would (field manager
+"lostromos": admission, defaulting and validation run, nothing is stored), and prints a unified diff per
+object like \`kubectl diff\`: objects that would be created, changed, or pruned (no longer rendered). Only
+the fields Lostrómos manages are compared; fields other managers own (status, defaults, others' labels)
+are not shown.
+
+Exit codes (as kubectl diff): 0 no differences, 1 differences, 2 bad flags or config, 3 an error (a
+template that fails to render, an API request refused).
+
+Flags:
+${formatFlagHelp([...DIFF_FLAGS, ...CONFIG_FLAGS.filter((f) => ['config', 'kubeconfig', 'context'].includes(f.name))])}`,
+  async run(ctx: CommandContext): Promise<number> {
+    const argv = ctx.argv.map((a) => ({ '-n': '--namespace', '-l': '--selector' })[a] ?? a);
+    const own = new Set(DIFF_FLAGS.map((f) => f.name));
+    const { flags, positionals } = parseFlags(argv, [...DIFF_FLAGS, ...CONFIG_FLAGS]);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    if (flags.config === undefined && ctx.env.LOSTROMOS_CONFIG === undefined) {
+      throw new UsageError('--config FILE is required (the resource and its templates come from it)');
+    }
+    const configArgv: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const name = argv[i]!.replace(/^--/, '').split('=')[0]!;
+      if (own.has(name)) {
+        if (!argv[i]!.includes('=')) i++;
+        continue;
+      }
+      configArgv.push(argv[i]!);
+    }
+    const config = loadConfig({ argv: configArgv, env: ctx.env, cwd: ctx.cwd });
+    const resourceName = flags.resource as string | undefined;
+    const resource =
+      config.resources.find((r) => r.name === resourceName) ??
+      (resourceName === undefined && config.resources.length === 1 ? config.resources[0] : undefined);
+    if (!resource) {
+      throw new UsageError(
+        resourceName === undefined
+          ? `--resource NAME is required: one of ${config.resources.map((r) => r.name).join(', ')}`
+          : `--resource ${resourceName} is not in the config: one of ${config.resources.map((r) => r.name).join(', ')}`,
+      );
+    }
+    const name = flags.name as string | undefined;
+    const namespace =
+      (flags.namespace as string | undefined) ?? (name ? 'default' : resource.namespace || undefined);
+    const kube = createKubeClient({
+      kubeconfig: config.kubernetes.kubeconfig || undefined,
+      context: config.kubernetes.context || undefined,
+    });
+    try {
+      return await diffResource(ctx, kube, resource, config.helm, {
+        name,
+        namespace,
+        selector: (flags.selector as string | undefined) ?? (resource.labelSelector || undefined),
+      });
+    } finally {
+      kube.close();
+    }
+  },
+};
+
+interface Selection {
+  name?: string;
+  namespace?: string;
+  selector?: string;
+}
+
+/** The fields of `obj` that Lostrómos would own, as YAML ('' for none). */
+function managedYaml(obj: KubeObject | undefined, fields: ReturnType<typeof appliedFieldsOf>): string {
+  if (!obj || !fields) return '';
+  const doc = new YAML.Document(project(obj, fields), { sortMapEntries: true });
+  return toSafeYaml(doc.toJS());
+}
+
+function label(ref: ObjectRef): string {
+  const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : 'core';
+  const version = ref.apiVersion.split('/').pop();
+  return `${group}.${version}.${ref.kind}.${ref.namespace ? `${ref.namespace}.` : ''}${ref.name}`;
+}
+
+async function diffResource(
+  ctx: CommandContext,
+  kube: KubeClient,
+  resource: ResourceConfig,
+  helm: Parameters<typeof createResourceRenderer>[1]['helm'],
+  sel: Selection,
+): Promise<number> {
+  const ports = new KubeClusterPorts({
+    client: kube.rest,
+    discovery: kube.discovery,
+    fieldManager: FIELD_MANAGER,
+  });
+  const base = `/apis/${resource.group}/${resource.version}`;
+  let crs: KubeObject[];
+  try {
+    if (sel.name) {
+      const cr = await ports.getCr(
+        { group: resource.group, plural: resource.plural, namespace: sel.namespace ?? '', name: sel.name },
+        { apiVersion: `${resource.group}/${resource.version}` },
+      );
+      if (!cr) {
+        ctx.stderr.write(
+          `lostromos diff: ${resource.plural}.${resource.group} ${sel.namespace ?? ''}/${sel.name} not found\n`,
+        );
+        return DiffExit.failure;
+      }
+      crs = [cr];
+    } else {
+      const path = `${base}${sel.namespace ? `/namespaces/${sel.namespace}` : ''}/${resource.plural}`;
+      const res = await kube.rest.request<{ items: KubeObject[] }>({
+        method: 'GET',
+        path,
+        query: sel.selector ? { labelSelector: sel.selector } : {},
+      });
+      crs = res.body.items.map((cr) => ({ ...cr, apiVersion: `${resource.group}/${resource.version}` }));
+    }
+  } catch (err) {
+    ctx.stderr.write(`lostromos diff: cannot read the CRs of ${resource.name}: ${(err as Error).message}\n`);
+    return DiffExit.failure;
+  }
+  const renderer = await createResourceRenderer(resource, { helm, watch: false });
+  let differs = false;
+  let failed = false;
+  try {
+    for (const cr of crs) {
+      const crName = `${cr.metadata.namespace ? `${cr.metadata.namespace}/` : ''}${cr.metadata.name}`;
+      if (resource.filterAnnotation && cr.metadata.annotations?.[resource.filterAnnotation] === undefined)
+        continue;
+      let desired: KubeObject[];
+      try {
+        const rendered = await renderer.render(cr);
+        const scopes = new Map<string, boolean>();
+        for (const o of rendered) {
+          const k = `${o.apiVersion}/${o.kind}`;
+          if (!scopes.has(k)) scopes.set(k, await ports.isNamespaced(o.apiVersion, o.kind).catch(() => true));
+        }
+        desired = buildDesiredObjects(rendered, {
+          cr,
+          resourceName: resource.name,
+          isNamespaced: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`),
+        });
+      } catch (err) {
+        failed = true;
+        ctx.stderr.write(`lostromos diff: ${resource.name} ${crName}: ${(err as Error).message}\n`);
+        continue;
+      }
+      const wanted = new Set(desired.map((o) => refKey(refOf(o))));
+      for (const obj of desired) {
+        const ref = refOf(obj);
+        try {
+          const live = await ports.getObject(ref);
+          const merged = await ports.apply(obj, { dryRun: true });
+          const fields = appliedFieldsOf(merged, FIELD_MANAGER);
+          const text = unifiedDiff(managedYaml(live, fields), managedYaml(merged, fields), {
+            from: `live/${label(ref)}`,
+            to: `merged/${label(ref)}`,
+          });
+          if (text) {
+            differs = true;
+            ctx.stdout.write(
+              `# ${crName}: ${describeRef(ref)} would be ${live ? 'changed' : 'created'}\n${text}`,
+            );
+          }
+        } catch (err) {
+          failed = true;
+          const why = err instanceof KubeApiError ? err.message : (err as Error).message;
+          ctx.stderr.write(`lostromos diff: ${crName}: ${describeRef(ref)}: ${why}\n`);
+        }
+      }
+      // Pruned: what the CR's inventory lists, that is still ours and no longer rendered.
+      for (const ref of statusOf(cr).resources ?? []) {
+        if (wanted.has(refKey(ref))) continue;
+        const live = await ports.getObject(ref).catch(() => undefined);
+        const owner = live?.metadata.labels?.['lostromos.io/owner-uid'];
+        if (!live || (owner !== undefined && owner !== cr.metadata.uid)) continue;
+        const fields = appliedFieldsOf(live, FIELD_MANAGER);
+        const text = unifiedDiff(managedYaml(live, fields), '', {
+          from: `live/${label(ref)}`,
+          to: `merged/${label(ref)}`,
+        });
+        if (text) {
+          differs = true;
+          ctx.stdout.write(`# ${crName}: ${describeRef(ref)} would be pruned\n${text}`);
+        }
+      }
+    }
+  } finally {
+    await renderer.close();
+  }
+  if (failed) return DiffExit.failure;
+  return differs ? DiffExit.differs : DiffExit.same;
+}
