@@ -44,6 +44,7 @@ export function finish(
       if (h.version !== undefined) out.helm.version = h.version;
       if (h.releaseName !== undefined) out.helm.releaseName = h.releaseName;
       if (h.valuesFrom !== undefined) out.helm.valuesFrom = h.valuesFrom.map(abs);
+      if (h.checkValues !== undefined) out.helm.checkValues = h.checkValues;
     }
     return out;
   });

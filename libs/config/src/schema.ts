@@ -49,6 +49,7 @@ const helmSource = z.strictObject({
     .optional(),
   values: values.default({}),
   valuesFrom: z.array(z.string().min(1)).optional(),
+  checkValues: z.boolean().optional(),
 });
 
 export const resourceSchema = z.strictObject({

@@ -51,6 +51,11 @@ export interface HelmSourceConfig {
   values: Record<string, unknown>;
   /** Absolute paths of values files, merged in order before `values`. */
   valuesFrom?: string[];
+  /**
+   * Refuse CRs whose string values change the structure of the chart's output (a second render with inert
+   * stand-ins, docs/helm-mode.md). Default true; false only for a chart that branches on such values.
+   */
+  checkValues?: boolean;
 }
 
 export interface ResourceConfig {

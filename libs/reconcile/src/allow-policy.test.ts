@@ -60,6 +60,40 @@ describe('allow policy', () => {
     expect(violations[1]).toContain('add "Secret" or "core/Secret" to resources[name=apps].allow.kinds');
   });
 
+  // Issue 13 item 1: the default policy let a template (or an injected value) create a RoleBinding to admin.
+  it('needs RBAC kinds and ServiceAccount token Secrets named in allow.kinds, even when it is empty', () => {
+    const rb = obj('RoleBinding', 'team', 'rbac.authorization.k8s.io/v1');
+    const role = obj('Role', 'team', 'rbac.authorization.k8s.io/v1');
+    const token = { ...obj('Secret', 'team'), type: 'kubernetes.io/service-account-token' };
+    const plainSecret = { ...obj('Secret', 'team'), type: 'Opaque' };
+    const violations = findPolicyViolations([rb, role, token, plainSecret, obj('ConfigMap', 'team')], {
+      cr,
+      resourceName: 'apps',
+    });
+    expect(violations).toHaveLength(3);
+    expect(violations[0]).toContain('RoleBinding team/o: a RoleBinding grants permissions');
+    expect(violations[0]).toContain(
+      'list "RoleBinding" (or "rbac.authorization.k8s.io/RoleBinding") in resources[name=apps].allow.kinds',
+    );
+    expect(violations[2]).toContain('a Secret holds a ServiceAccount token');
+    const allow = { kinds: ['RoleBinding', 'rbac.authorization.k8s.io/Role', 'Secret', 'ConfigMap'] };
+    expect(findPolicyViolations([rb, role, token, plainSecret], { cr, resourceName: 'apps', allow })).toEqual(
+      [],
+    );
+    // Cluster-scoped RBAC needs both: the kind by name and allow.clusterScoped.
+    const crb = obj('ClusterRoleBinding', undefined, 'rbac.authorization.k8s.io/v1');
+    expect(
+      findPolicyViolations([crb], { cr, resourceName: 'apps', allow: { clusterScoped: true } })[0],
+    ).toContain('grants permissions');
+    expect(
+      findPolicyViolations([crb], {
+        cr,
+        resourceName: 'apps',
+        allow: { clusterScoped: true, kinds: ['ClusterRoleBinding'] },
+      }),
+    ).toEqual([]);
+  });
+
   it('matches core kinds written as core/Kind', () => {
     expect(kindAllowed('v1', 'Secret', ['core/Secret'])).toBe(true);
     expect(kindAllowed('apps/v1', 'Secret', ['core/Secret'])).toBe(false);

@@ -19,7 +19,11 @@ export interface AllowPolicyContext {
 export function findPolicyViolations(objects: readonly KubeObject[], ctx: AllowPolicyContext): string[] {
   const violations: string[] = [];
   for (const obj of objects) {
-    const message = kindViolation(obj, ctx) ?? scopeViolation(obj, ctx);
+    const kind = kindViolation(obj, ctx);
+    const scope = scopeViolation(obj, ctx);
+    // Both at once (e.g. a ClusterRole): one message with both fixes.
+    const message =
+      kind && scope ? `${kind}; and ${scope.slice(describeRef(refOf(obj)).length + 2)}` : (kind ?? scope);
     if (message) violations.push(message);
   }
   return violations;
@@ -37,10 +41,39 @@ export function kindAllowed(apiVersion: string, kind: string, allowed: readonly 
   return allowed.some((entry) => entry === kind || entry === `${group}/${kind}`);
 }
 
+/** Kinds that grant permissions: rendered only when allow.kinds names them (an empty list is not enough). */
+export const PERMISSION_KINDS = ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'] as const;
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+
+/**
+ * Why `obj` needs an explicit allow.kinds entry even under the default "any kind" policy: RBAC objects
+ * grant permissions, and a Secret of type service-account-token mints a token for a ServiceAccount. A
+ * template set that renders them must say so in the config (least privilege, and a second line of defence
+ * should a CR value ever reach a template's structure). Undefined for every other object.
+ */
+export function sensitiveKind(obj: KubeObject): string | undefined {
+  const group = groupOf(obj.apiVersion) || 'core';
+  if (group === RBAC_GROUP && (PERMISSION_KINDS as readonly string[]).includes(obj.kind))
+    return 'grants permissions';
+  if (group === 'core' && obj.kind === 'Secret' && (obj as { type?: unknown }).type === SA_TOKEN_TYPE)
+    return 'holds a ServiceAccount token';
+  return undefined;
+}
+
 function kindViolation(obj: KubeObject, ctx: AllowPolicyContext): string | undefined {
   const kinds = ctx.allow?.kinds ?? [];
-  if (kinds.length === 0 || kindAllowed(obj.apiVersion, obj.kind, kinds)) return undefined;
   const group = groupOf(obj.apiVersion) || 'core';
+  if (kinds.length === 0) {
+    const sensitive = sensitiveKind(obj);
+    if (!sensitive) return undefined;
+    return (
+      `${describeRef(refOf(obj))}: a ${obj.kind} ${sensitive}, so resource "${ctx.resourceName}" must allow it by name: ` +
+      `list "${obj.kind}" (or "${group}/${obj.kind}") in resources[name=${ctx.resourceName}].allow.kinds, together with every other kind its templates render ` +
+      `(an empty allow.kinds admits every kind except RBAC objects and ServiceAccount token Secrets)`
+    );
+  }
+  if (kindAllowed(obj.apiVersion, obj.kind, kinds)) return undefined;
   return (
     `${describeRef(refOf(obj))}: kind ${group}/${obj.kind} is not in allow.kinds [${kinds.join(', ')}] of resource "${ctx.resourceName}"; ` +
     `add "${obj.kind}" or "${group}/${obj.kind}" to resources[name=${ctx.resourceName}].allow.kinds to permit it`

@@ -37,7 +37,7 @@ export async function deleteOwned(ctx: ReconcileContext, cr: KubeObject): Promis
       type: 'Normal',
       reason: 'Deleted',
       action: 'Delete',
-      message: `Deleted ${ctx.deleted.length} owned objects: ${describeRefs(ctx.deleted)}`,
+      message: `Deleted ${ctx.deleted.length} owned object${ctx.deleted.length === 1 ? '' : 's'}: ${describeRefs(ctx.deleted)}`,
     });
   }
   const remaining = finalizers.filter((f) => f !== CLEANUP_FINALIZER);

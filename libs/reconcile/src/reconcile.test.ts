@@ -81,7 +81,7 @@ describe('reconcile: creation and update', () => {
         type: 'Normal',
         reason: 'Updated',
         action: 'Apply',
-        message: 'Updated 1 objects: ConfigMap crew/ripley-config',
+        message: 'Updated 1 object: ConfigMap crew/ripley-config',
       },
     ]);
     expect(s.crStatus().observedGeneration).toBe(2);

@@ -1,7 +1,23 @@
 import YAML, { isScalar, LineCounter, type Document, type Scalar, type YAMLMap } from 'yaml';
 import type { SourceLine } from './line-markers.js';
 import { RenderError } from './render-error.js';
-import { plainScalarValue, type ValueTable } from './value-tokens.js';
+import { LIMITS } from './limits.js';
+import type { ValueTable } from './value-tokens.js';
+
+/** Largest number of nodes YAML aliases (`*name`) may expand to in one document: more is a YAML bomb. */
+const MAX_ALIAS_COUNT = 50;
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+function tooDeep(at: SourceLine | { file: string; line?: number }): RenderError {
+  return new RenderError(
+    'LZ_RENDER_TOO_LARGE',
+    `the rendered output nests mappings and lists too deeply to read (limit ${LIMITS.maxDepth} levels)`,
+    at,
+  );
+}
 
 /** One YAML document of rendered output, as JSON, with where it started. */
 export interface ParsedDocument {
@@ -50,7 +66,15 @@ export function planRenderedYaml(
   opts: { sourceComments?: boolean; lineMap?: readonly SourceLine[] } = {},
 ): OutputPlan {
   const lines = new LineCounter();
-  const parsed = YAML.parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  let parsed: ReturnType<typeof YAML.parseAllDocuments>;
+  try {
+    parsed = YAML.parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  } catch (e) {
+    // The parser recurses per nesting level: thousands of `[[[[…` overflow the stack. Valid YAML, but no
+    // Kubernetes object nests like that; say so instead of calling it invalid.
+    if (isStackOverflow(e)) throw tooDeep(opts.lineMap?.[0] ?? { file });
+    throw e;
+  }
   const list: Document[] = Array.isArray(parsed) ? parsed : [];
   const lineAt = (offset: number | undefined): number =>
     offset === undefined ? 1 : lines.linePos(offset).line;
@@ -66,6 +90,7 @@ export function planRenderedYaml(
   const plan: OutputPlan = { docs: [], holes: [], keyedMaps: [], locate };
   for (const doc of list) {
     const err = doc.errors[0];
+    if (err && /call stack/i.test(err.message)) throw tooDeep(locate(err.pos[0]));
     if (err) {
       const line = err.linePos?.[0].line ?? lineAt(err.pos[0]);
       const at = opts.lineMap?.[line - 1] ?? { file, line };
@@ -79,21 +104,39 @@ export function planRenderedYaml(
     const comments = `${doc.commentBefore ?? ''}\n${doc.contents?.commentBefore ?? ''}`;
     const source = opts.sourceComments ? /Source: (\S+)/.exec(comments)?.[1] : undefined;
     plan.docs.push({ doc, at: locate(doc.contents?.range?.[0]), source });
-    if (!table) continue;
-    YAML.visit(doc, {
-      Scalar(key, node) {
-        if (typeof node.value !== 'string' || !table.has(node.value)) return;
-        const exact = key !== 'key' && node.type === 'PLAIN' ? table.exactIndex(node.value) : undefined;
-        plan.holes.push({ node, text: node.value, exact });
-      },
-      Map(_key, map) {
-        if (
-          map.items.some((p) => isScalar(p.key) && typeof p.key.value === 'string' && table.has(p.key.value))
-        ) {
-          plan.keyedMaps.push(map);
-        }
-      },
-    });
+    try {
+      YAML.visit(doc, {
+        Alias(_key, node, path) {
+          // `&a [*a]`: an alias inside the node it names is a circular structure JSON cannot hold.
+          const target = node.resolve(doc);
+          if (target && path.includes(target)) {
+            throw new RenderError(
+              'LZ_RENDER_YAML',
+              `the alias *${node.source} refers to a node that contains it: a circular structure, which Kubernetes objects cannot hold (write the value out instead)`,
+              locate(node.range?.[0]),
+            );
+          }
+        },
+        Scalar(key, node) {
+          if (!table || typeof node.value !== 'string' || !table.has(node.value)) return;
+          const exact = key !== 'key' && node.type === 'PLAIN' ? table.exactIndex(node.value) : undefined;
+          plan.holes.push({ node, text: node.value, exact });
+        },
+        Map(_key, map) {
+          if (
+            table &&
+            map.items.some(
+              (p) => isScalar(p.key) && typeof p.key.value === 'string' && table.has(p.key.value),
+            )
+          ) {
+            plan.keyedMaps.push(map);
+          }
+        },
+      });
+    } catch (e) {
+      if (isStackOverflow(e)) throw tooDeep(locate(doc.contents?.range?.[0]));
+      throw e;
+    }
   }
   return plan;
 }
@@ -121,9 +164,18 @@ export function instantiatePlan(
   };
   for (const h of plan.holes) {
     if (h.exact !== undefined) {
+      // A whole unquoted {{x}} keeps the value's own type: a CR string stays a string even when it reads
+      // like a number, boolean or null ("1.10", "0x1F", "null"); numbers and booleans stay typed.
       const v = values[h.exact];
       valueText(v, h.node);
-      h.node.value = plainScalarValue(v as string | number | boolean);
+      if (typeof v === 'number' && !Number.isFinite(v)) {
+        throw new RenderError(
+          'LZ_RENDER_VALUE_TYPE',
+          `{{…}} produced the number ${v}, which JSON and Kubernetes objects cannot hold`,
+          plan.locate(h.node.range?.[0]),
+        );
+      }
+      h.node.value = v;
     } else if (pattern) {
       h.node.value = h.text.replace(pattern, (_m, n: string) => valueText(values[Number(n)], h.node));
     }
@@ -148,12 +200,16 @@ export function instantiatePlan(
   for (const { doc, at, source } of plan.docs) {
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 50 });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
+      if (isStackOverflow(e)) throw tooDeep(at);
+      const bomb = /alias count/i.test((e as Error).message);
       throw new RenderError(
         'LZ_RENDER_YAML',
-        `rendered output cannot be converted: ${(e as Error).message}`,
-        { ...at, cause: e },
+        bomb
+          ? `the rendered output expands YAML aliases (*name) into too many copies (a "YAML bomb"; at most ${MAX_ALIAS_COUNT} per document): write the repeated values out`
+          : `rendered output cannot be converted: ${(e as Error).message}`,
+        bomb ? at : { ...at, cause: e },
       );
     }
     if (value === null || value === undefined) continue;

@@ -28,6 +28,18 @@ export const RENDER_ERROR_CODES = {
   },
   LZ_RENDER_TOO_LARGE: { retryable: false, what: 'the output exceeds a size limit' },
   LZ_RENDER_INPUT: { retryable: false, what: 'the custom resource given to render is not a valid object' },
+  LZ_RENDER_INPUT_LIMIT: {
+    retryable: false,
+    what: 'the custom resource is too large, too deeply nested or holds too long a string to render',
+  },
+  LZ_RENDER_INJECTION: {
+    retryable: false,
+    what: "a CR value changes the structure of a Helm chart's output (adds or removes objects, keys or items)",
+  },
+  LZ_RENDER_VALUE_TYPE: {
+    retryable: false,
+    what: 'a CR string written unquoted by a Helm chart reads back as another value (null, 1.1 for "1.10")',
+  },
   LZ_HELM_BINARY: { retryable: false, what: 'the helm binary is missing, not executable or too old' },
   LZ_HELM_CHART: {
     retryable: false,
@@ -62,6 +74,10 @@ export class RenderError extends Error {
   ) {
     const where = opts.file ? `${opts.file}${opts.line ? `:${opts.line}` : ''}: ` : '';
     super(`${where}${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    // A RenderError is about the user's templates, chart or CR: where the renderer noticed it is noise in
+    // logs (a 40-line stack for a typo). The message says everything; causes with stacks are kept only for
+    // unexpected errors.
+    this.stack = `RenderError [${code}]: ${this.message}`;
     this.code = code;
     if (opts.file !== undefined) this.file = opts.file;
     if (opts.line !== undefined) this.line = opts.line;

@@ -84,3 +84,68 @@ describe('createResourceRenderer (templates)', () => {
     await r.close();
   });
 });
+
+// Issue 13 item 6: each CR rendered on every reconcile (after our own finalizer and status writes, on drift
+// events, on resync) although nothing it renders from had changed.
+describe('createResourceRenderer renders an unchanged CR once', () => {
+  const templates = (files: Record<string, string>): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-rr-'));
+    for (const [n, t] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), t);
+    return dir;
+  };
+  const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{name}}\ndata:\n  size: "{{spec.size}}"\n';
+  const base = {
+    ...CR,
+    metadata: { ...CR.metadata, uid: 'u1', generation: 1, resourceVersion: '1', finalizers: [] as string[] },
+  };
+
+  it('re-uses the render across writes that change nothing templates see', async () => {
+    const r = await createResourceRenderer(resource(templates({ 'cm.yaml': CM })), { helm: HELM });
+    const first = await r.render(base);
+    // Our own writes: the finalizer, status, a new resourceVersion and managedFields, kubectl's annotation.
+    const later = {
+      ...base,
+      metadata: {
+        ...base.metadata,
+        resourceVersion: '7',
+        finalizers: [],
+        managedFields: [{ manager: 'lostromos', operation: 'Update' }],
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"spec":{}}' },
+      },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    };
+    const second = await r.render(later);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first); // every caller gets its own copy
+    expect(r.stats).toEqual({ renders: 1, reused: 1 });
+    // A spec change renders again.
+    expect((await r.render({ ...later, spec: { size: 4 } }))[0]!.data).toEqual({ size: '4' });
+    expect(r.stats).toEqual({ renders: 2, reused: 1 });
+    await r.close();
+  });
+
+  it('renders again on a status change only when the templates read the status', async () => {
+    const r = await createResourceRenderer(
+      resource(templates({ 'cm.yaml': `${CM}  phase: "{{status.phase}}"\n` })),
+      { helm: HELM },
+    );
+    await r.render({ ...base, status: { phase: 'a' } });
+    await r.render({ ...base, status: { phase: 'a' } });
+    expect((await r.render({ ...base, status: { phase: 'b' } }))[0]!.data).toEqual({ size: '3', phase: 'b' });
+    expect(r.stats).toEqual({ renders: 2, reused: 1 });
+    await r.close();
+  });
+
+  it('remembers a permanent render error for the same input', async () => {
+    const r = await createResourceRenderer(
+      resource(templates({ 'cm.yaml': `${CM}  x: {{required "spec.x is required" spec.x}}\n` })),
+      { helm: HELM },
+    );
+    await expect(r.render(base)).rejects.toMatchObject({ code: 'LZ_RENDER_HELPER', line: 7 });
+    await expect(
+      r.render({ ...base, metadata: { ...base.metadata, resourceVersion: '2' } }),
+    ).rejects.toMatchObject({ code: 'LZ_RENDER_HELPER' });
+    expect(r.stats).toEqual({ renders: 1, reused: 1 });
+    await r.close();
+  });
+});

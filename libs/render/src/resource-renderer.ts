@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
 import { createHelmRenderer } from './helm/helm-renderer.js';
 import type { KubeObject } from './kube-object.js';
-import { RenderError } from './render-error.js';
+import { isRenderError, RenderError } from './render-error.js';
 import { renderTemplateSet } from './render-template-set.js';
+import { checkInputLimits, renderInputOf, type ContextUse } from './template-context.js';
 import { loadTemplateSet } from './template-set.js';
 import { watchTemplateSet } from './watch-template-set.js';
 import type { RenderLogger, ResourceRenderer } from './renderer-types.js';
@@ -23,7 +25,63 @@ export interface ResourceRendererOptions {
 /** One loaded generation of a resource's templates or chart. */
 interface Loaded {
   revision: string;
-  render(cr: KubeObject): Promise<KubeObject[]>;
+  /** `use.statusRead` is set when the render read the CR's status. */
+  render(cr: KubeObject, use: ContextUse): Promise<KubeObject[]>;
+}
+
+interface MemoEntry {
+  /** The objects as JSON (each hit gets its own copy), or the permanent error the render threw. */
+  json?: string;
+  error?: RenderError;
+  /** JSON of the CR's status when the render read it: then a hit needs the same status. */
+  status?: string;
+  size: number;
+}
+
+/** Renders remembered per renderer: distinct CR inputs, and their total size. */
+export const RENDER_MEMO = { maxEntries: 2000, maxBytes: 32 * 1024 * 1024 } as const;
+
+/**
+ * The last renders of a resource, keyed by renderer revision and the CR as templates see it (see
+ * renderInputOf): a reconcile of an unchanged CR — after our own finalizer or status write, a drift event on
+ * an owned object, a resync — re-uses the render instead of running the templates (or helm) again.
+ * Least recently used entries go first.
+ */
+class RenderMemo {
+  private readonly entries = new Map<string, MemoEntry>();
+  private bytes = 0;
+  renders = 0;
+  hits = 0;
+
+  get(key: string, status: () => string): MemoEntry | undefined {
+    const e = this.entries.get(key);
+    if (!e || (e.status !== undefined && e.status !== status())) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    this.hits++;
+    return e;
+  }
+
+  set(key: string, entry: MemoEntry): void {
+    const old = this.entries.get(key);
+    if (old) {
+      this.bytes -= old.size;
+      this.entries.delete(key);
+    }
+    if (entry.size > RENDER_MEMO.maxBytes / 4) return;
+    this.entries.set(key, entry);
+    this.bytes += entry.size;
+    for (const [k, e] of this.entries) {
+      if (this.entries.size <= RENDER_MEMO.maxEntries && this.bytes <= RENDER_MEMO.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= e.size;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
 }
 
 /**
@@ -43,7 +101,11 @@ export async function createResourceRenderer(
   let watched: { target: string; recursive: boolean; name?: string } | undefined;
   if (resource.helm) {
     const chart = resource.helm.chart;
-    load = () => createHelmRenderer(resource, { helm: opts.helm, logger: opts.logger });
+    load = async () => {
+      const helm = await createHelmRenderer(resource, { helm: opts.helm, logger: opts.logger });
+      // Charts never see the CR's status (helmValuesFor), so status never invalidates a Helm render.
+      return { revision: helm.revision, render: (cr) => helm.render(cr) };
+    };
     const stat = fs.statSync(chart, { throwIfNoEntry: false });
     // Local charts only: a folder is watched recursively, an archive through its folder.
     if (stat?.isDirectory()) watched = { target: chart, recursive: true };
@@ -55,7 +117,7 @@ export async function createResourceRenderer(
       const set = await loadTemplateSet(dir);
       return {
         revision: set.revision,
-        render: (cr) => Promise.resolve(renderTemplateSet(set, { cr, values: resource.values })),
+        render: (cr, use) => Promise.resolve(renderTemplateSet(set, { cr, values: resource.values }, use)),
       };
     };
     watched = { target: dir, recursive: false };
@@ -67,6 +129,7 @@ export async function createResourceRenderer(
   }
 
   let state: Loaded | { error: RenderError; revision: string } = await load();
+  const memo = new RenderMemo();
   const controller = new AbortController();
   let reloading: Promise<void> = Promise.resolve();
   const what = resource.helm ? 'chart' : 'templates';
@@ -75,6 +138,7 @@ export async function createResourceRenderer(
     const before = state.revision;
     try {
       state = await load();
+      if (state.revision !== before) memo.clear();
       if (state.revision !== before)
         opts.logger?.info({ resource: resource.name, revision: state.revision }, `${what} reloaded`);
     } catch (err) {
@@ -106,15 +170,52 @@ export async function createResourceRenderer(
     );
   }
 
+  const renderOnce = async (s: Loaded, cr: KubeObject): Promise<KubeObject[]> => {
+    // Bounded before anything else looks at it (hashing a 100 MB CR would already cost).
+    const input = renderInputOf(cr, { withStatus: true });
+    const { status, ...rest } = input;
+    checkInputLimits(input);
+    const key = createHash('sha256')
+      .update(s.revision)
+      .update('\0')
+      .update(JSON.stringify(rest))
+      .digest('hex');
+    const statusJson = (): string => JSON.stringify(status ?? null);
+    const hit = memo.get(key, statusJson);
+    if (hit?.error) throw hit.error;
+    if (hit?.json !== undefined) return JSON.parse(hit.json) as KubeObject[];
+    const use: ContextUse = { statusRead: false };
+    memo.renders++;
+    try {
+      const objects = await s.render(cr, use);
+      const json = JSON.stringify(objects);
+      memo.set(key, { json, size: json.length, ...(use.statusRead ? { status: statusJson() } : {}) });
+      return objects;
+    } catch (err) {
+      // Permanent errors depend on nothing but the input: remember them too (a hostile CR fails once).
+      if (isRenderError(err) && !err.retryable) {
+        memo.set(key, {
+          error: err,
+          size: err.message.length,
+          ...(use.statusRead ? { status: statusJson() } : {}),
+        });
+      }
+      throw err;
+    }
+  };
+
   return {
     render(cr: KubeObject): Promise<KubeObject[]> {
       const s = state;
       if ('error' in s) return Promise.reject(s.error);
       try {
-        return s.render(cr);
+        return renderOnce(s, cr);
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
+    },
+    get stats(): { renders: number; reused: number } {
+      return { renders: memo.renders, reused: memo.hits };
     },
     get revision(): string {
       return state.revision;

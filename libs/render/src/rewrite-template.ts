@@ -8,16 +8,44 @@ type Expr = hbs.AST.Expression;
 
 /** The internal helper every `{{…}}` is routed through (see value-tokens.ts). */
 export const VALUE_HELPER = '__lzValue';
+/** The internal helper every raw `{{{…}}}` is routed through: its text is charged to the render's budget. */
+export const RAW_HELPER = '__lzRaw';
 
-function helperPath(loc: hbs.AST.SourceLocation): hbs.AST.PathExpression {
+function helperPath(loc: hbs.AST.SourceLocation, name = VALUE_HELPER): hbs.AST.PathExpression {
   return {
     type: 'PathExpression',
     data: false,
     depth: 0,
-    parts: [VALUE_HELPER],
-    original: VALUE_HELPER,
+    parts: [name],
+    original: name,
     loc,
   };
+}
+
+/** Names templates read values from (template-context.ts): `{{spec x}}` is a typo, not a helper call. */
+const CONTEXT_ROOTS = new Set([
+  'cr',
+  'metadata',
+  'spec',
+  'status',
+  'name',
+  'namespace',
+  'values',
+  'resource',
+]);
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
 }
 
 export interface RewriteContext {
@@ -28,7 +56,25 @@ export interface RewriteContext {
   partial: boolean;
   isHelper(name: string): boolean;
   isPartial(name: string): boolean;
+  /** Every helper name, for "did you mean". */
+  helperNames?: readonly string[];
 }
+
+function unknownHelperMessage(name: string, ctx: RewriteContext): string {
+  if (CONTEXT_ROOTS.has(name)) {
+    return `\`${name}\` is a value, not a helper, but is followed by arguments: a path has no spaces or double dots (write \`{{${name}.field}}\`), and a helper comes first (\`{{quote ${name}.field}}\`)`;
+  }
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const h of ctx.helperNames ?? []) {
+    const d = editDistance(name.toLowerCase(), h.toLowerCase());
+    if (d < bestD) [best, bestD] = [h, d];
+  }
+  const hint = best && bestD <= Math.max(2, Math.floor(name.length / 3)) ? `did you mean "${best}"? ` : '';
+  return `unknown helper "${name}" (${hint}see docs/templates.md for the list)`;
+}
+
+const ONE_VALUE_BLOCKS = new Set(['if', 'unless', 'with']);
 
 function isSimplePath(p: Expr): p is hbs.AST.PathExpression {
   const path = p as hbs.AST.PathExpression;
@@ -51,14 +97,10 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
   const checkCall = (path: Expr, hasArgs: boolean, loc: hbs.AST.SourceLocation | undefined): void => {
     if (!hasArgs || !isSimplePath(path)) return;
     if (!ctx.isHelper(path.original)) {
-      throw new RenderError(
-        'LZ_RENDER_UNKNOWN_HELPER',
-        `unknown helper "${path.original}" (see docs/templates.md for the list)`,
-        {
-          file: ctx.file,
-          line: loc?.start.line,
-        },
-      );
+      throw new RenderError('LZ_RENDER_UNKNOWN_HELPER', unknownHelperMessage(path.original, ctx), {
+        file: ctx.file,
+        line: loc?.start.line,
+      });
     }
   };
   const checkExpr = (e: Expr | undefined): void => {
@@ -80,7 +122,6 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
           checkCall(m.path, hasArgs, m.loc);
           m.params.forEach(checkExpr);
           m.hash?.pairs.forEach((p) => checkExpr(p.value));
-          if (!m.escaped) return m;
           const call = hasArgs || (isSimplePath(m.path) && ctx.isHelper(m.path.original));
           const inner: Expr = call
             ? ({
@@ -93,7 +134,7 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
             : m.path;
           return {
             ...m,
-            path: helperPath(m.loc),
+            path: helperPath(m.loc, m.escaped ? VALUE_HELPER : RAW_HELPER),
             params: [inner],
             hash: undefined as unknown as hbs.AST.Hash,
             escaped: false,
@@ -102,6 +143,24 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
         case 'BlockStatement':
         case 'DecoratorBlock': {
           const b = node as hbs.AST.BlockStatement;
+          const blockName = isSimplePath(b.path) ? b.path.original : '';
+          const at = { file: ctx.file, line: b.loc?.start.line };
+          if (blockName === 'each' && b.params.length === 0) {
+            throw new RenderError(
+              'LZ_RENDER_TEMPLATE_SYNTAX',
+              '`{{#each}}` needs a list or mapping to loop over, e.g. `{{#each spec.items}}`',
+              at,
+            );
+          }
+          if (ONE_VALUE_BLOCKS.has(blockName) && b.params.length !== 1) {
+            throw new RenderError(
+              'LZ_RENDER_TEMPLATE_SYNTAX',
+              b.params.length === 0
+                ? `\`{{#${blockName}}}\` needs a value, e.g. \`{{#${blockName} spec.enabled}}\``
+                : `\`{{#${blockName}}}\` takes exactly one value: combine conditions with \`(and a b)\` or \`(or a b)\``,
+              at,
+            );
+          }
           checkCall(b.path, true, b.loc);
           b.params.forEach(checkExpr);
           b.hash?.pairs.forEach((p) => checkExpr(p.value));

@@ -128,7 +128,63 @@ describe('compile errors carry file:line', () => {
     );
     expect(err.code).toBe('LZ_RENDER_TEMPLATE_SYNTAX');
     expect(err.file).toBe('set/dep.yaml');
-    expect(err.message).toMatch(/^set\/dep\.yaml:\d+: invalid Handlebars/);
+    // The line of the {{#if}}, not the end of the file where the parser noticed.
+    expect(err.message).toBe(
+      'set/dep.yaml:6: `{{#if spec.n}}` is never closed: add `{{/if}}` where the block should end',
+    );
+  });
+
+  // Issue 12 item 8: a typo gave a parser dump ("Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', … got 'EOF'").
+  it.each([
+    [
+      '{{#if spec.n}}\nb: 2\n{{/each}}\n',
+      8,
+      '`{{/each}}` closes `{{#if spec.n}}` (line 6): write `{{/if}}` here',
+    ],
+    ['b: 1\n{{/if}}\n', 7, '`{{/if}}` closes a block that was never opened: remove it, or add `{{#if …}}`'],
+    ['b: 1\n{{else}}\n', 7, '`{{else}}` is outside a block'],
+    ['b: {{spec.n\nc: 2\n', 6, '`{{spec.n` is not closed: add `}}` after the expression'],
+    ['b: {{spec.n}\nc: 2\n', 6, '`{{spec.n}` is not closed: add `}}`'],
+    [
+      'b: {{{spec.n}}\n',
+      6,
+      '`{{{spec.n}}` opens with three braces but closes with two: write `{{{spec.n}}}` (raw text) or `{{spec.n}}`',
+    ],
+    ['b: {{quote "abc}}\n', 6, '`{{quote "abc}}` has a string that is never closed: add the missing "'],
+    ['b: {{! note\n', 6, 'the comment `{{!` is never closed: end it with `}}`'],
+    [
+      '{{#each}}\nx: 1\n{{/each}}\n',
+      6,
+      '`{{#each}}` needs a list or mapping to loop over, e.g. `{{#each spec.items}}`',
+    ],
+    [
+      '{{#if spec.a spec.b}}\nx: 1\n{{/if}}\n',
+      6,
+      '`{{#if}}` takes exactly one value: combine conditions with `(and a b)`',
+    ],
+    ['{{#with}}\nx: 1\n{{/with}}\n', 6, '`{{#with}}` needs a value'],
+  ])('says what is wrong, where, and the fix: %j', (body, line, message) => {
+    const err = errorOf(() =>
+      compileTemplateSet('/t/set', new Map([['cm.yaml', `${CM('a')}data:\n${body}`]])),
+    );
+    expect(err.code).toBe('LZ_RENDER_TEMPLATE_SYNTAX');
+    expect(err.line).toBe(line);
+    expect(err.message).toContain(`set/cm.yaml:${line}: ${message}`);
+    expect(err.message).not.toMatch(/Expecting|OPEN_|CLOSE|EOF|Parse error/);
+    expect(err.message).not.toContain('\n');
+    // One line in logs too: no stack through Handlebars' internals, no parser dump as the cause.
+    expect(err.stack).toBe(`RenderError [LZ_RENDER_TEMPLATE_SYNTAX]: ${err.message}`);
+    expect(err.cause).toBeUndefined();
+  });
+
+  it('other parser errors in words, with the line quoted', () => {
+    const err = errorOf(() =>
+      compileTemplateSet('/t/set', new Map([['cm.yaml', `${CM('a')}data:\n  b: {{spec.n =}}\n`]])),
+    );
+    expect(err).toMatchObject({ code: 'LZ_RENDER_TEMPLATE_SYNTAX', line: 6 });
+    expect(err.message).toMatch(
+      /^set\/cm\.yaml:6: Handlebars cannot read this: found .* \(line: "b: \{\{spec\.n =\}\}"\)$/,
+    );
   });
 
   it('unknown helpers, also inside blocks and sub-expressions', () => {
@@ -139,6 +195,22 @@ describe('compile errors carry file:line', () => {
     ).toMatchObject({
       code: 'LZ_RENDER_UNKNOWN_HELPER',
       message: 'set/a.yaml:6: unknown helper "frobnicate" (see docs/templates.md for the list)',
+    });
+    expect(
+      errorOf(() =>
+        compileTemplateSet('/t/set', new Map([['a.yaml', `${CM('a')}data:\n  x: {{defualt "a" spec.n}}\n`]])),
+      ),
+    ).toMatchObject({
+      message:
+        'set/a.yaml:6: unknown helper "defualt" (did you mean "default"? see docs/templates.md for the list)',
+    });
+    expect(
+      errorOf(() =>
+        compileTemplateSet('/t/set', new Map([['a.yaml', `${CM('a')}data:\n  x: {{spec ..n}}\n`]])),
+      ),
+    ).toMatchObject({
+      line: 6,
+      message: expect.stringContaining('`spec` is a value, not a helper') as unknown,
     });
     expect(
       errorOf(() =>
@@ -279,9 +351,12 @@ describe('output parsing and validation', () => {
     });
     const big = (): unknown =>
       renderTemplateSet(
-        compileTemplateSet('/t/set', new Map([['a.yaml', `${CM('a')}data:\n  x: {{spec.big}}\n`]])),
+        compileTemplateSet(
+          '/t/set',
+          new Map([['a.yaml', `${CM('a')}data:\n  x: {{spec.big}}\n  y: {{spec.big}}\n`]]),
+        ),
         {
-          cr: { ...CR, spec: { big: 'x'.repeat(1024 * 1024 + 1) } },
+          cr: { ...CR, spec: { big: 'x'.repeat(512 * 1024 + 1) } },
           values: {},
         },
       );
@@ -397,6 +472,54 @@ describe('errors point at the template line, through conditionals, loops and par
       {},
     );
     expect(err).toMatchObject({ file: 'set/a.yaml', line: 8 });
+  });
+
+  // Issue 13 item 8: helper errors had no line.
+  it('helper failures: the line of the call, in a file or a partial', () => {
+    const required = fail(
+      { 'a.yaml': `${CM('a')}data:\n  x: y\n  size: {{required "spec.size is required" spec.size}}\n` },
+      {},
+    );
+    expect(required).toMatchObject({ code: 'LZ_RENDER_HELPER', file: 'set/a.yaml', line: 7 });
+    expect(required.message).toBe('set/a.yaml:7: spec.size is required');
+    expect(required.stack).toBe(`RenderError [LZ_RENDER_HELPER]: ${required.message}`);
+    const inPartial = fail(
+      { '_p.hbs': 'x: {{b64dec spec.v}}\n', 'a.yaml': `${CM('a')}data:\n  {{> p}}\n` },
+      { v: 'not base64!' },
+    );
+    expect(inPartial).toMatchObject({ code: 'LZ_RENDER_HELPER', file: 'set/_p.hbs', line: 1 });
+    const inLoop = fail(
+      { 'a.yaml': `${CM('a')}data:\n{{#each spec.items}}\n  k{{@index}}: {{trunc "x" this}}\n{{/each}}\n` },
+      { items: ['a', 'b'] },
+    );
+    expect(inLoop).toMatchObject({ code: 'LZ_RENDER_HELPER', file: 'set/a.yaml', line: 7 });
+  });
+
+  // Issue 13 item 8: "Converting circular structure to JSON"; deep valid YAML called "not valid YAML".
+  it('self-referencing aliases, alias bombs and deep nesting in the output are named as such', () => {
+    const circular = fail({ 'a.yaml': `${CM('a')}data: &d\n  x: *d\n` }, {});
+    expect(circular).toMatchObject({ code: 'LZ_RENDER_YAML', file: 'set/a.yaml', line: 6 });
+    expect(circular.message).toContain('the alias *d refers to a node that contains it');
+    const bomb = fail(
+      {
+        'a.yaml': `${CM('a')}a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n`,
+      },
+      {},
+    );
+    expect(bomb).toMatchObject({ code: 'LZ_RENDER_YAML' });
+    expect(bomb.message).toContain('YAML bomb');
+    const deepFlow = fail({ 'a.yaml': `${CM('a')}spec:\n  x: ${'['.repeat(3000)}${']'.repeat(3000)}\n` }, {});
+    expect(deepFlow).toMatchObject({ code: 'LZ_RENDER_TOO_LARGE', file: 'set/a.yaml' });
+    expect(deepFlow.message).toContain('nests mappings and lists too deeply');
+    expect(deepFlow.message).not.toContain('not valid YAML');
+    const deepBlock = fail(
+      {
+        'a.yaml': `${CM('a')}spec:\n${Array.from({ length: 120 }, (_, i) => `${'  '.repeat(i + 1)}k:`).join('\n')} 1\n`,
+      },
+      {},
+    );
+    expect(deepBlock).toMatchObject({ code: 'LZ_RENDER_TOO_LARGE', file: 'set/a.yaml' });
+    expect(deepBlock.message).toMatch(/spec\.k\.k\.k\.k\.k….* nests deeper than 100 levels/);
   });
 
   it('YAML syntax errors too', () => {

@@ -1,14 +1,15 @@
 import type { Dirent } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { BUILTIN_HELPERS, HELPER_NAMES, registerHelpers } from './helpers.js';
-import { RenderError } from './render-error.js';
-import { rewriteTemplate, VALUE_HELPER } from './rewrite-template.js';
+import { BUILTIN_HELPERS, HELPER_NAMES, HelperError, registerHelpers } from './helpers.js';
 import type { OutputPlan } from './parse-output.js';
+import { placeOf, type TemplateLoc } from './render-budget.js';
+import { isRenderError, RenderError } from './render-error.js';
+import { RAW_HELPER, rewriteTemplate, VALUE_HELPER } from './rewrite-template.js';
+import { describeParserMessage, findSyntaxProblem } from './syntax-errors.js';
 import type { ValueTable } from './value-tokens.js';
-import { randomBytes } from 'node:crypto';
 
 export interface TemplateFile {
   /** File name inside the folder, e.g. deployment.yaml. */
@@ -40,20 +41,90 @@ const TEMPLATE_EXT = /\.(ya?ml|hbs)$/;
 const MAX_FILES = 200;
 const MAX_FILE_BYTES = 1024 * 1024;
 
-function syntaxError(err: unknown, display: string): RenderError {
+function syntaxError(err: unknown, display: string, source: string): RenderError {
   const msg = err instanceof Error ? err.message : String(err);
-  const line = /on line (\d+)/.exec(msg)?.[1];
-  // Handlebars: "Parse error on line N:\n<excerpt>\n----^\nExpecting …": keep it on one line.
-  const lines = msg.split('\n').filter(Boolean);
-  const text =
-    lines.length >= 4 && /^-*\^$/.test(lines[2]!)
-      ? `${lines[0]} ${lines.slice(3).join(' ')} (near ${JSON.stringify(lines[1]!.trim())})`
-      : lines.join(' ');
-  return new RenderError('LZ_RENDER_TEMPLATE_SYNTAX', `invalid Handlebars: ${text}`, {
-    file: display,
-    line: line ? Number(line) : undefined,
-    cause: err,
+  // Raw blocks ({{{{raw}}}}) are beyond the simple reader in syntax-errors.ts: use the parser's words.
+  const found = source.includes('{{{{') ? undefined : findSyntaxProblem(source);
+  const problem = found ?? describeParserMessage(msg);
+  let text = problem.message;
+  if (!found && problem.line !== undefined) {
+    const near = (source.split('\n')[problem.line - 1] ?? '').trim();
+    if (near) text += ` (line: ${JSON.stringify(near.length > 80 ? `${near.slice(0, 80)}…` : near)})`;
+  }
+  // The parser's dump and stack add nothing to the message: no cause.
+  return new RenderError('LZ_RENDER_TEMPLATE_SYNTAX', text, { file: display, line: problem.line });
+}
+
+type HelperOptions = {
+  fn?: (context: unknown, opts?: unknown) => string;
+  data?: { lz?: ValueTable };
+  loc?: TemplateLoc;
+};
+
+/**
+ * `{{#each}}` charged to the render's budget: every iteration, and the text each iteration produces, so a
+ * CR with a huge list stops at LIMITS instead of building hundreds of MB first.
+ */
+function boundLoops(hb: typeof Handlebars): void {
+  const each = hb.helpers.each as (this: unknown, context: unknown, options: HelperOptions) => unknown;
+  hb.registerHelper('each', function (this: unknown, context: unknown, options: HelperOptions) {
+    const budget = options?.data?.lz?.budget;
+    const fn = options?.fn;
+    if (!budget || !fn) return each.call(this, context, options);
+    const counted = (ctx: unknown, opts?: unknown): string => {
+      budget.spendIteration(options.loc);
+      const out = fn(ctx, opts);
+      budget.spendLoopText(out.length, options.loc);
+      return out;
+    };
+    return each.call(this, context, { ...options, fn: counted });
   });
+}
+
+// Handlebars' own helper errors, in the template author's words.
+const BUILTIN_MESSAGES: [RegExp, (helper: string) => string][] = [
+  [
+    /^Must pass iterator to #each/,
+    () => '`{{#each}}` needs a list or mapping to loop over, e.g. `{{#each spec.items}}`',
+  ],
+  [
+    /^#(if|unless|with) requires exactly one argument/,
+    (h) => `\`{{#${h}}}\` takes exactly one value: combine conditions with \`(and a b)\` or \`(or a b)\``,
+  ],
+];
+
+/**
+ * Every helper failure becomes a RenderError LZ_RENDER_HELPER with the template file and line of the call
+ * (Handlebars passes `options.loc` to helpers), so `required`, `b64dec` or `{{#each}}` without a list name
+ * their line, as docs/templates.md promises. Errors that already are RenderErrors (a nested call, a budget)
+ * pass through unchanged.
+ */
+function locateHelperErrors(hb: typeof Handlebars): void {
+  for (const [name, helper] of Object.entries(hb.helpers)) {
+    if (name === 'helperMissing' || name === 'blockHelperMissing') continue;
+    const fn = helper as (this: unknown, ...args: unknown[]) => unknown;
+    hb.helpers[name] = function (this: unknown) {
+      try {
+        // `arguments`, not rest parameters: this runs for every {{…}}, and V8 passes it on without a copy.
+        // eslint-disable-next-line prefer-rest-params
+        return fn.apply(this, arguments as unknown as unknown[]);
+      } catch (err) {
+        if (isRenderError(err)) throw err;
+        // eslint-disable-next-line prefer-rest-params
+        const options = arguments[arguments.length - 1] as HelperOptions | undefined;
+        const raw = err instanceof Error ? err.message : String(err);
+        const rule = BUILTIN_MESSAGES.find(([re]) => re.test(raw));
+        const helperName = /^#(\w+)/.exec(raw)?.[1] ?? name;
+        const message = rule ? rule[1](helperName) : raw;
+        // A HelperError or Handlebars' own: the message says it all. Anything else may be a bug: keep it.
+        const known = err instanceof HelperError || (err instanceof Error && err.name === 'Error' && !!rule);
+        throw new RenderError('LZ_RENDER_HELPER', message, {
+          ...placeOf(options?.loc),
+          ...(known ? {} : { cause: err }),
+        });
+      }
+    };
+  }
 }
 
 /**
@@ -118,11 +189,26 @@ export function compileTemplateSet(
   const base = path.basename(dir);
   const hb = Handlebars.create();
   registerHelpers(hb);
-  hb.registerHelper(VALUE_HELPER, (value: unknown, options: { data?: { lz?: ValueTable } }) => {
-    const table = options.data?.lz;
-    if (!table) throw new Error('internal: rendered without a value table');
-    return table.emit(value);
-  });
+  hb.registerHelper(
+    VALUE_HELPER,
+    (value: unknown, options: { data?: { lz?: ValueTable }; loc?: TemplateLoc }) => {
+      const table = options.data?.lz;
+      if (!table) throw new Error('internal: rendered without a value table');
+      return table.emit(value, options.loc);
+    },
+  );
+  hb.registerHelper(
+    RAW_HELPER,
+    (value: unknown, options: { data?: { lz?: ValueTable }; loc?: TemplateLoc }) => {
+      if (value === null || value === undefined) return '';
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- what Handlebars prints for {{{x}}}
+      const text = String(value);
+      options.data?.lz?.budget?.spendRawText(text.length, options.loc);
+      return text;
+    },
+  );
+  boundLoops(hb);
+  locateHelperErrors(hb);
   const helpers = new Set<string>([...HELPER_NAMES, ...BUILTIN_HELPERS]);
   const partialNames = new Map<string, string>();
   for (const name of sources.keys()) {
@@ -144,9 +230,10 @@ export function compileTemplateSet(
     partial: path.basename(display).startsWith('_'),
     isHelper: (n) => helpers.has(n),
     isPartial: (n) => partialNames.has(n),
+    helperNames: [...helpers],
   });
   const compileOpts: CompileOptions = {
-    knownHelpers: { [VALUE_HELPER]: true },
+    knownHelpers: { [VALUE_HELPER]: true, [RAW_HELPER]: true },
     noEscape: false,
     strict: false,
   };
@@ -157,7 +244,7 @@ export function compileTemplateSet(
     try {
       ast = hb.parse(text, { srcName: display });
     } catch (err) {
-      throw syntaxError(err, display);
+      throw syntaxError(err, display, text);
     }
     const rewritten = rewriteTemplate(ast, ctxFor(display));
     try {
@@ -165,7 +252,8 @@ export function compileTemplateSet(
       hb.precompile(rewritten, compileOpts);
       return hb.compile(rewritten, compileOpts);
     } catch (err) {
-      throw syntaxError(err, display);
+      if (isRenderError(err)) throw err;
+      throw syntaxError(err, display, text);
     }
   };
 

@@ -1,15 +1,9 @@
 import type { KubeObject } from './kube-object.js';
 import type { ParsedDocument } from './parse-output.js';
+import { formatPath, LIMITS, tooDeep } from './limits.js';
 import { RenderError } from './render-error.js';
 
-export const LIMITS = {
-  /** Objects one CR may render to. */
-  maxObjects: 500,
-  /** JSON size of one object: etcd's default request limit is 1.5 MiB; keep clear of it. */
-  maxObjectBytes: 1024 * 1024,
-  /** Rendered text of one template file. */
-  maxRenderedBytes: 4 * 1024 * 1024,
-} as const;
+export { LIMITS, tooDeep, formatPath } from './limits.js';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -129,6 +123,14 @@ export function validateObject(doc: ParsedDocument): KubeObject {
   if (m.namespace === null) delete m.namespace;
   checkStringMap('labels', m.labels, LABEL_VALUE, fail);
   checkStringMap('annotations', m.annotations, undefined, fail);
+  const deep = tooDeep(obj, LIMITS.maxDepth);
+  if (deep) {
+    fail(
+      `${String(obj.kind)} ${String(m.name)}: ${formatPath(deep)} nests deeper than ${LIMITS.maxDepth} levels of mappings and lists (limit)`,
+      'LZ_RENDER_TOO_LARGE',
+      deep,
+    );
+  }
   const size = JSON.stringify(obj).length;
   if (size > LIMITS.maxObjectBytes)
     fail(

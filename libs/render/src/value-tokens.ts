@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import { isSafeString } from './helpers.js';
+import type { RenderBudget, TemplateLoc } from './render-budget.js';
 
 /**
  * Per-render table of the values templates emitted with `{{…}}`. Each value is written into the YAML text
@@ -13,16 +14,27 @@ export class ValueTable {
   readonly pattern: RegExp;
   private readonly exact: RegExp;
 
-  constructor(nonce: string = randomBytes(6).toString('hex')) {
+  constructor(
+    nonce: string = randomBytes(6).toString('hex'),
+    readonly budget?: RenderBudget,
+  ) {
     this.nonce = nonce;
     this.pattern = new RegExp(`lzv${nonce}x(\\d+)z`, 'g');
     this.exact = new RegExp(`^lzv${nonce}x(\\d+)z$`);
   }
 
-  /** Output for one `{{…}}`: nothing for null/undefined, raw text for SafeStrings, else a token. */
-  emit(value: unknown): string {
+  /**
+   * Output for one `{{…}}`: nothing for null/undefined, raw text for SafeStrings, else a token. Text is
+   * charged to the render's budget here, before it is copied anywhere.
+   */
+  emit(value: unknown, loc?: TemplateLoc): string {
     if (value === null || value === undefined) return '';
-    if (isSafeString(value)) return value.toString();
+    if (isSafeString(value)) {
+      const text = value.toString();
+      this.budget?.spendRawText(text.length, loc);
+      return text;
+    }
+    if (typeof value === 'string') this.budget?.spendValue(value.length, loc);
     this.values.push(value);
     return `lzv${this.nonce}x${this.values.length - 1}z`;
   }
@@ -38,12 +50,24 @@ export class ValueTable {
   }
 }
 
-// YAML 1.2 core-schema scalars: what an unquoted value would have meant had it been written literally.
+// YAML 1.2 core-schema scalars: what an unquoted text would mean had it been written literally.
 const CORE_SCALAR =
   /^(?:null|Null|NULL|~|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 
-/** The typed value of a whole unquoted `{{x}}`: numbers and booleans keep their type; "3" becomes 3. */
-export function plainScalarValue(v: string | number | boolean): unknown {
-  if (typeof v !== 'string') return v;
-  return CORE_SCALAR.test(v) ? (YAML.parse(v) as unknown) : v;
+/** What YAML (1.2 core schema) reads `text` as when it is written unquoted as a whole scalar. */
+export function plainReading(text: string): unknown {
+  return CORE_SCALAR.test(text) ? (YAML.parse(text) as unknown) : text;
+}
+
+/**
+ * Whether writing `text` unquoted changes what it means: it reads back as null, NaN, ±Infinity, or as a
+ * number or boolean that does not print back as the same text ("1.10" → 1.1, "0x1F" → 31, "True" → true).
+ * "3" → 3 and "true" → true are not lossy: only the type differs.
+ */
+export function isLossyPlainScalar(text: string): boolean {
+  if (!CORE_SCALAR.test(text)) return false;
+  const v = plainReading(text);
+  if (typeof v === 'number') return !Number.isFinite(v) || String(v) !== text;
+  if (typeof v === 'boolean') return String(v) !== text;
+  return true; // null
 }

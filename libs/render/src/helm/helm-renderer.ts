@@ -1,17 +1,37 @@
 import fs from 'node:fs/promises';
 import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import type { KubeObject } from '../kube-object.js';
 import { RenderError } from '../render-error.js';
 import type { RenderLogger, ResourceRenderer } from '../renderer-types.js';
-import { assertCustomResource } from '../template-context.js';
+import type { ParsedDocument } from '../parse-output.js';
+import { checkInputLimits, renderInputOf } from '../template-context.js';
 import { resolveChart, type ChartSource } from './chart-source.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { checkHelmBinary, type HelmBinary } from './helm-binary.js';
-import { mergeValues, runHelmTemplate, type HelmTemplateResult } from './helm-template.js';
+import {
+  execHelmTemplate,
+  helmObjects,
+  mergeValues,
+  parseHelmOutput,
+  type HelmTemplateInput,
+  type HelmTemplateResult,
+} from './helm-template.js';
+import { checkAgainstStandIns, standInsFor, type StandIns } from './value-check.js';
 
 export const DEFAULT_RELEASE_PREFIX = 'lostromos';
+
+/** helm's own complaint about a template's output that is not valid YAML (or JSON cannot hold: NaN). */
+const HELM_YAML_ERROR = /YAML parse error|error converting YAML to JSON/;
+
+/** Stand-in renders remembered per chart renderer (see value-check.ts). */
+const STAND_IN_CACHE_SIZE = 64;
+
+function describeFields(s: StandIns): string {
+  const paths = [...new Set(s.fields.map((f) => f.path))];
+  return `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? `, … (${paths.length} fields)` : ''}`;
+}
 
 // One limiter per helm settings object: the frozen config is shared by every resource of a worker, so
 // all its helm resources share the bound without a module-level singleton.
@@ -37,7 +57,10 @@ export function releaseNameFor(
   return `${full.slice(0, 44).replace(/[-.]+$/, '')}-${hash}`;
 }
 
-/** Values for one CR: config values < { resource: { name, namespace, spec }, cr } (chart defaults under all). */
+/**
+ * Values for one CR: config values < { resource: { name, namespace, spec }, cr } (chart defaults under all).
+ * Give it the CR as renderInputOf returns it: `.Values.cr` then holds no status and no bookkeeping.
+ */
 export function helmValuesFor(
   cr: KubeObject,
   configValues: Record<string, unknown>,
@@ -110,17 +133,89 @@ export async function createHelmRenderer(
     'helm chart ready',
   );
 
+  const helmOpts = { helmPath: binary.path, timeoutMs: opts.helm.timeoutSeconds * 1000, limiter };
+  const inputFor = (cr: KubeObject): HelmTemplateInput => ({
+    releaseName: releaseNameFor(cr.metadata.name ?? '', src),
+    namespace: cr.metadata.namespace || 'default',
+    values: helmValuesFor(cr, baseValues),
+  });
+  // Stand-ins are `lzs<nonce><n>z`; the nonce is fixed per renderer so equal stand-in values render once.
+  const nonce = randomBytes(4).toString('hex');
+  const standInRenders = new Map<string, Promise<ParsedDocument[]>>();
+  const standInRender = (s: StandIns): Promise<ParsedDocument[]> => {
+    const input = inputFor(s.cr);
+    const key = createHash('sha256')
+      .update(`${revision}\0${input.releaseName}\0${input.namespace}\0${JSON.stringify(input.values)}`)
+      .digest('hex');
+    let p = standInRenders.get(key);
+    if (p) {
+      standInRenders.delete(key);
+    } else {
+      p = execHelmTemplate(chart, input, helmOpts).then((out) => parseHelmOutput(out, chart.name));
+      // Failures are not remembered: a timeout may pass, a chart error is cheap to reproduce.
+      p.catch(() => standInRenders.delete(key));
+      if (standInRenders.size >= STAND_IN_CACHE_SIZE)
+        standInRenders.delete(standInRenders.keys().next().value!);
+    }
+    standInRenders.set(key, p);
+    return p;
+  };
+
   const renderDetailed = async (cr: KubeObject): Promise<HelmTemplateResult> => {
-    assertCustomResource(cr);
-    const result = await runHelmTemplate(
-      chart,
-      {
-        releaseName: releaseNameFor(cr.metadata.name ?? '', src),
-        namespace: cr.metadata.namespace || 'default',
-        values: helmValuesFor(cr, baseValues),
-      },
-      { helmPath: binary.path, timeoutMs: opts.helm.timeoutSeconds * 1000, limiter },
-    );
+    // The chart sees the CR without status and bookkeeping (renderInputOf), bounded before helm runs.
+    const input = renderInputOf(cr, { withStatus: false });
+    checkInputLimits(input);
+    const s = src.checkValues === false ? undefined : standInsFor(input, nonce);
+    // Only CRs with a string that could matter need the second render; for the others it would be the same.
+    const checking = s !== undefined && s.fields.length > 0;
+    const [real, stand] = await Promise.allSettled([
+      execHelmTemplate(chart, inputFor(input), helmOpts),
+      checking ? standInRender(s) : Promise.resolve(undefined),
+    ]);
+    // Output that is not even YAML (helm checks each template's output too), while the same chart with
+    // stand-ins is fine: a CR value broke it.
+    const brokenBy = (err: unknown): never => {
+      if (checking && stand.status === 'fulfilled' && err instanceof RenderError) {
+        throw new RenderError(
+          'LZ_RENDER_INJECTION',
+          `refused: a value of the CR's ${describeFields(s)} breaks the YAML of chart ${chart.name}'s output (with neutral stand-ins it is valid): ${err.message.split('\n')[0]}. The chart writes a CR value into YAML without \`quote\` or \`toYaml\`; see docs/helm-mode.md#cr-values-cannot-change-the-structure`,
+          err.file ? { file: err.file, ...(err.line ? { line: err.line } : {}) } : {},
+        );
+      }
+      throw err;
+    };
+    if (real.status === 'rejected') {
+      const reason: unknown = real.reason;
+      if (
+        reason instanceof RenderError &&
+        reason.code === 'LZ_HELM_CHART' &&
+        HELM_YAML_ERROR.test(reason.message)
+      )
+        brokenBy(reason);
+      throw reason;
+    }
+    let docs: ParsedDocument[];
+    try {
+      docs = parseHelmOutput(real.value, chart.name);
+    } catch (err) {
+      brokenBy(err);
+      throw err;
+    }
+    if (checking) {
+      if (stand.status === 'rejected') {
+        const reason: unknown = stand.reason;
+        if (reason instanceof RenderError && reason.retryable) throw reason;
+        const why = (reason instanceof Error ? reason.message : String(reason)).split('\n')[0];
+        throw new RenderError(
+          'LZ_RENDER_INJECTION',
+          `refused: chart ${chart.name} fails with neutral stand-ins in place of the CR's ${describeFields(s)} (${why}), so Lostrómos cannot check that these values do not change the structure of its output: ` +
+            `the chart parses or tests their text. Quote or validate them differently in the chart, or set resources[name=${resource.name}].helm.checkValues: false if the chart quotes every CR value; see docs/helm-mode.md#cr-values-cannot-change-the-structure`,
+        );
+      }
+      const refused = checkAgainstStandIns(docs, stand.value ?? [], s, chart.name);
+      if (refused) throw refused;
+    }
+    const result = helmObjects(docs);
     for (const h of result.skippedHooks) {
       if (warned.has(h)) continue;
       warned.add(h);

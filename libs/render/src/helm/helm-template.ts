@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { KubeObject } from '../kube-object.js';
-import { parseRenderedYaml } from '../parse-output.js';
+import { parseRenderedYaml, type ParsedDocument } from '../parse-output.js';
 import { RenderError } from '../render-error.js';
+import { LIMITS } from '../limits.js';
 import { validateObjects } from '../validate-objects.js';
 import type { ChartSource } from './chart-source.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
@@ -26,7 +27,7 @@ export interface HelmTemplateResult {
   skippedHooks: string[];
 }
 
-const MAX_OUTPUT = 32 * 1024 * 1024;
+const MAX_OUTPUT = LIMITS.maxHelmOutputBytes;
 
 /** Helm's error text without the "Error: " prefix; `file:line` pulled out of "(chart/templates/x.yaml:3)". */
 export function helmFailure(stderr: string, chart: string): RenderError {
@@ -67,6 +68,34 @@ export async function runHelmTemplate(
   input: HelmTemplateInput,
   opts: HelmTemplateOptions,
 ): Promise<HelmTemplateResult> {
+  return helmObjects(parseHelmOutput(await execHelmTemplate(chart, input, opts), chart.name));
+}
+
+/** helm's output as YAML documents, each with the template file it came from (`# Source:`). */
+export function parseHelmOutput(stdout: string, chartName: string): ParsedDocument[] {
+  return parseRenderedYaml(stdout, chartName, undefined, { sourceComments: true });
+}
+
+/** Validated objects of parsed helm output: CRDs from crds/ first, hooks left out. */
+export function helmObjects(docs: readonly ParsedDocument[]): HelmTemplateResult {
+  const objects = validateObjects(docs);
+  const skippedHooks: string[] = [];
+  const kept = objects.filter((o) => {
+    if (!isHook(o)) return true;
+    skippedHooks.push(`${o.kind}/${o.metadata.name ?? ''}`);
+    return false;
+  });
+  // helm prints crds/ first already; keep them first even if a chart also templates CRDs.
+  const isCrd = (o: KubeObject): boolean => o.kind === 'CustomResourceDefinition';
+  return { objects: [...kept.filter(isCrd), ...kept.filter((o) => !isCrd(o))], skippedHooks };
+}
+
+/** Runs `helm template` for one release and returns its standard output. */
+export async function execHelmTemplate(
+  chart: ChartSource,
+  input: HelmTemplateInput,
+  opts: HelmTemplateOptions,
+): Promise<string> {
   const args = [
     'template',
     input.releaseName,
@@ -132,7 +161,7 @@ export async function runHelmTemplate(
               reject(
                 new RenderError(
                   'LZ_RENDER_TOO_LARGE',
-                  `helm template ${chart.name} printed more than ${MAX_OUTPUT} bytes`,
+                  `helm template ${chart.name} printed more than ${MAX_OUTPUT} bytes (limit; a CR value repeated by a loop?)`,
                 ),
               );
             } else if (code !== 0) {
@@ -148,15 +177,5 @@ export async function runHelmTemplate(
         child.stdin.end(JSON.stringify(input.values));
       }),
   );
-  const docs = parseRenderedYaml(stdout, chart.name, undefined, { sourceComments: true });
-  const objects = validateObjects(docs);
-  const skippedHooks: string[] = [];
-  const kept = objects.filter((o) => {
-    if (!isHook(o)) return true;
-    skippedHooks.push(`${o.kind}/${o.metadata.name ?? ''}`);
-    return false;
-  });
-  // helm prints crds/ first already; keep them first even if a chart also templates CRDs.
-  const isCrd = (o: KubeObject): boolean => o.kind === 'CustomResourceDefinition';
-  return { objects: [...kept.filter(isCrd), ...kept.filter((o) => !isCrd(o))], skippedHooks };
+  return stdout;
 }
