@@ -4,6 +4,14 @@ export { loadTemplateSet, compileTemplateSet, type TemplateSet, type TemplateFil
 export { renderTemplateSet, type RenderInput } from './render-template-set.js';
 export { watchTemplateSet } from './watch-template-set.js';
 export { createResourceRenderer, type ResourceRendererOptions } from './resource-renderer.js';
+export {
+  engineFor,
+  TEMPLATE_ENGINES,
+  type EngineLoadOptions,
+  type LoadedTemplates,
+  type TemplateEngine,
+  type WatchTarget,
+} from './engines/index.js';
 export type { ResourceRenderer, RenderLogger } from './renderer-types.js';
 export { buildTemplateContext, type TemplateContext } from './template-context.js';
 export { HELPER_NAMES, BUILTIN_HELPERS } from './helpers.js';

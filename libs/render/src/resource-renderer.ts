@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
-import { createHelmRenderer } from './helm/helm-renderer.js';
+import { engineFor, type LoadedTemplates } from './engines/index.js';
 import type { KubeObject } from './kube-object.js';
 import { isRenderError, RenderError } from './render-error.js';
-import { renderTemplateSet } from './render-template-set.js';
 import { checkInputLimits, renderInputOf, type ContextUse } from './template-context.js';
-import { loadTemplateSet } from './template-set.js';
 import { watchTemplateSet } from './watch-template-set.js';
 import type { RenderLogger, ResourceRenderer } from './renderer-types.js';
 
@@ -23,11 +19,7 @@ export interface ResourceRendererOptions {
 }
 
 /** One loaded generation of a resource's templates or chart. */
-interface Loaded {
-  revision: string;
-  /** `use.statusRead` is set when the render read the CR's status. */
-  render(cr: KubeObject, use: ContextUse): Promise<KubeObject[]>;
-}
+type Loaded = LoadedTemplates;
 
 interface MemoEntry {
   /** The objects as JSON (each hit gets its own copy), or the permanent error the render threw. */
@@ -94,45 +86,14 @@ export async function createResourceRenderer(
   resource: ResourceConfig,
   opts: ResourceRendererOptions,
 ): Promise<ResourceRenderer> {
-  if (resource.helm && resource.templates) {
-    throw new RenderError('LZ_RENDER_INPUT', `resource ${resource.name}: set templates or helm, not both`);
-  }
-  let load: () => Promise<Loaded>;
-  let watched: { target: string; recursive: boolean; name?: string } | undefined;
-  if (resource.helm) {
-    const chart = resource.helm.chart;
-    load = async () => {
-      const helm = await createHelmRenderer(resource, { helm: opts.helm, logger: opts.logger });
-      // Charts never see the CR's status (helmValuesFor), so status never invalidates a Helm render.
-      return { revision: helm.revision, render: (cr) => helm.render(cr) };
-    };
-    const stat = fs.statSync(chart, { throwIfNoEntry: false });
-    // Local charts only: a folder is watched recursively, an archive through its folder.
-    if (stat?.isDirectory()) watched = { target: chart, recursive: true };
-    else if (stat?.isFile())
-      watched = { target: path.dirname(chart), recursive: false, name: path.basename(chart) };
-  } else if (resource.templates) {
-    const dir = resource.templates;
-    load = async () => {
-      const set = await loadTemplateSet(dir);
-      return {
-        revision: set.revision,
-        render: (cr, use) => Promise.resolve(renderTemplateSet(set, { cr, values: resource.values }, use)),
-      };
-    };
-    watched = { target: dir, recursive: false };
-  } else {
-    throw new RenderError(
-      'LZ_RENDER_INPUT',
-      `resource ${resource.name}: set templates (a folder) or helm (a chart)`,
-    );
-  }
-
+  const engine = engineFor(resource);
+  const load = (): Promise<Loaded> => engine.load(resource, { helm: opts.helm, logger: opts.logger });
+  const watched = engine.watchTarget(resource);
   let state: Loaded | { error: RenderError; revision: string } = await load();
   const memo = new RenderMemo();
   const controller = new AbortController();
   let reloading: Promise<void> = Promise.resolve();
-  const what = resource.helm ? 'chart' : 'templates';
+  const what = engine.noun;
 
   const reload = async (): Promise<void> => {
     const before = state.revision;

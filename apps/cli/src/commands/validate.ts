@@ -1,5 +1,5 @@
 import { CONFIG_FLAGS, formatFlagHelp, loadConfig, parseFlags } from '@lostromos/config';
-import { createHelmRenderer, isRenderError, loadTemplateSet } from '@lostromos/render';
+import { engineFor, isRenderError } from '@lostromos/render';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
 
 export const validateCommand: Command = {
@@ -29,18 +29,8 @@ ${formatFlagHelp(CONFIG_FLAGS.filter((f) => ['config', 'helm-binary'].includes(f
     const lines: string[] = [];
     for (const r of config.resources) {
       try {
-        if (r.helm) {
-          const h = await createHelmRenderer(r, { helm: config.helm });
-          lines.push(
-            `  ${r.name}: ${r.group}/${r.version} ${r.plural} ← helm chart ${h.chart.name}-${h.chart.version} (helm ${h.binary.version})`,
-          );
-        } else if (r.templates) {
-          const set = await loadTemplateSet(r.templates);
-          const partials = set.partials.length ? `, partials ${set.partials.join(', ')}` : '';
-          lines.push(
-            `  ${r.name}: ${r.group}/${r.version} ${r.plural} ← ${set.files.length} templates in ${r.templates}${partials}`,
-          );
-        }
+        const loaded = await engineFor(r).load(r, { helm: config.helm });
+        lines.push(`  ${r.name}: ${r.group}/${r.version} ${r.plural} ← ${loaded.describe()}`);
       } catch (err) {
         if (!isRenderError(err)) throw err;
         failed++;

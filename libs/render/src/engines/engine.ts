@@ -1,0 +1,42 @@
+import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
+import type { KubeObject } from '../kube-object.js';
+import type { RenderLogger } from '../renderer-types.js';
+import type { ContextUse } from '../template-context.js';
+
+/** One loaded generation of a resource's templates: its content-addressed revision and its render. */
+export interface LoadedTemplates {
+  /** Changes exactly when the rendered output for some CR can change (content, engine version, values). */
+  revision: string;
+  /** `use.statusRead` is set when the render read the CR's status (the memo then keys on status too). */
+  render(cr: KubeObject, use: ContextUse): Promise<KubeObject[]>;
+  /** One line for `lostromos validate`: what was loaded. */
+  describe(): string;
+}
+
+/** What to watch for edits of a resource's template source ("" target: nothing local to watch). */
+export interface WatchTarget {
+  target: string;
+  recursive: boolean;
+  /** Only this file name in `target` (an archive). */
+  name?: string;
+}
+
+export interface EngineLoadOptions {
+  helm: LostromosConfig['helm'];
+  logger?: RenderLogger;
+}
+
+/**
+ * A template engine: how a resource's config names its source, how to load it (revision + render), and what
+ * to watch. The worker, the CLI (`render`, `validate`, `diff`) and the renderer all go through the registry
+ * in ./index.ts, so adding an engine is one file here plus its entry there.
+ */
+export interface TemplateEngine {
+  readonly name: string;
+  /** What its source is called in messages ("templates", "chart"). */
+  readonly noun: string;
+  /** The resource's config names this engine's source. */
+  selects(resource: ResourceConfig): boolean;
+  load(resource: ResourceConfig, opts: EngineLoadOptions): Promise<LoadedTemplates>;
+  watchTarget(resource: ResourceConfig): WatchTarget | undefined;
+}
