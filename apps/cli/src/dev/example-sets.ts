@@ -127,3 +127,35 @@ export async function findExampleSets(root: string): Promise<ExampleSet[]> {
   }
   return sets;
 }
+
+/**
+ * The CRDs in the sub-folders of a template folder (e.g. `examples/crd.yaml`): what its templates are for.
+ * The folder's own files are templates (a CRD there would be rendered, not described), so they are skipped;
+ * so is anything unreadable: this only ever adds a check.
+ */
+export async function findTemplateCrds(dir: string): Promise<{ info: CrdInfo; file: string }[]> {
+  let files: string[];
+  try {
+    files = (await yamlFiles(dir, 2)).filter((f) => path.dirname(f) !== dir);
+  } catch {
+    return [];
+  }
+  const out: { info: CrdInfo; file: string }[] = [];
+  for (const file of files) {
+    let objs: Manifest[] | undefined;
+    try {
+      objs = parseManifests(await fs.readFile(file, 'utf8'));
+    } catch {
+      continue;
+    }
+    for (const obj of objs ?? []) {
+      if (obj.kind !== 'CustomResourceDefinition') continue;
+      try {
+        out.push({ info: crdInfo(obj, file), file });
+      } catch {
+        // an incomplete CRD says nothing about the templates
+      }
+    }
+  }
+  return out;
+}

@@ -20,6 +20,8 @@ export interface StartRoleOptions {
   cwd: string;
   /** Receives each complete output line, already prefixed with `[label]`. */
   onLine: (line: string) => void;
+  /** Rewrites each line before it is prefixed (e.g. a JSON log record into one short line). */
+  format?: (line: string) => string;
   spawnFn?: typeof spawn;
 }
 
@@ -49,8 +51,9 @@ export function startRole(opts: StartRoleOptions): RoleProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${opts.label}] `;
-  const out = lineSplitter((l) => opts.onLine(prefix + l));
-  const err = lineSplitter((l) => opts.onLine(prefix + l));
+  const format = opts.format ?? ((l: string): string => l);
+  const out = lineSplitter((l) => opts.onLine(prefix + format(l)));
+  const err = lineSplitter((l) => opts.onLine(prefix + format(l)));
   proc.stdout?.on('data', (d: Buffer) => out.push(d));
   proc.stderr?.on('data', (d: Buffer) => err.push(d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -1,32 +1,44 @@
 import path from 'node:path';
 import type { ExampleSet } from './example-sets.js';
 
-export interface ReadyLinesInput {
+export interface SummaryInput {
   kubeconfig: string;
+  /** The `redis:` line's value, e.g. `redis://127.0.0.1:40123 (from REDIS_URL)`. */
+  redis: string;
+  /** The `examples:` line's value, e.g. `characters (3 sample CRs), website (2 sample CRs)`. */
+  examples: string;
   dashboardUrl: string;
   password: string;
-  /** Every role process with the port of its /metrics, /healthz, /readyz; the first is the watcher. */
+  /** Every role process with the port of its /metrics, /healthz, /readyz, /status; the watcher first. */
   roles: readonly { label: string; port: number }[];
   sets: readonly ExampleSet[];
   cwd: string;
 }
 
-/**
- * Pure: what `lostromos dev` prints once everything runs. Scripts read the `dashboard:` and `metrics:`
- * lines (and the `kubeconfig:` line printed earlier), so their format is fixed: `key: VALUE` at the start.
- */
-export function formatReadyLines(input: ReadyLinesInput): string[] {
-  const k = `kubectl --kubeconfig ${input.kubeconfig}`;
+/** Pure: the `examples:` line's value. */
+export function describeExamples(sets: readonly ExampleSet[]): string {
+  return (
+    sets
+      .map((s) => `${s.name} (${s.samples.length} sample CR${s.samples.length === 1 ? '' : 's'})`)
+      .join(', ') || 'none'
+  );
+}
+
+/** Pure: where things are: the `dashboard:`, `dashboard login:` and `metrics:` lines and every role's port. */
+export function formatEndpointLines(input: SummaryInput): string[] {
   const watcher = input.roles.find((r) => r.label === 'watcher') ?? input.roles[0];
-  const lines = [
+  return [
     `dashboard: ${input.dashboardUrl}`,
     `dashboard login: admin / ${input.password}`,
     ...(watcher ? [`metrics: http://127.0.0.1:${watcher.port}/metrics`] : []),
-    ...input.roles.map((r) => `  ${r.label.padEnd(10)} http://127.0.0.1:${r.port}/readyz`),
-    '',
-    'Tour (in another terminal):',
-    `  export KUBECONFIG=${input.kubeconfig}`,
+    `roles: ${input.roles.map((r) => `${r.label} :${r.port}`).join(', ')} (/metrics /healthz /readyz /status on 127.0.0.1)`,
   ];
+}
+
+/** Pure: the tour, as commands to paste into another terminal. */
+export function formatTourLines(input: SummaryInput): string[] {
+  const k = `kubectl --kubeconfig ${input.kubeconfig}`;
+  const lines = ['Tour (in another terminal):', `  export KUBECONFIG=${input.kubeconfig}`];
   const first = input.sets[0];
   const sample = first?.samples[0];
   if (first) lines.push(`  ${k} get ${first.crd.plural} -A   # the sample CRs and their Ready condition`);
@@ -41,9 +53,26 @@ export function formatReadyLines(input: ReadyLinesInput): string[] {
     );
   }
   if (first) {
-    const dir = path.relative(input.cwd, first.templatesDir) || first.templatesDir;
+    const rel = path.relative(input.cwd, first.templatesDir);
+    const dir = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : first.templatesDir;
     lines.push(`  edit ${dir}/*.yaml: every CR re-renders live`);
   }
-  lines.push('Press Ctrl-C to stop everything.');
   return lines;
+}
+
+/**
+ * Pure: what `lostromos dev` prints when everything runs (after its `ready:` line): every useful line, so
+ * the last screen of the start-up holds all of them. Scripts read the `kubeconfig:`, `dashboard:` and
+ * `metrics:` lines, so their format is fixed: `key: VALUE` at the start of the line.
+ */
+export function formatSummaryLines(input: SummaryInput): string[] {
+  return [
+    `kubeconfig: ${input.kubeconfig}`,
+    `redis: ${input.redis}`,
+    `examples: ${input.examples}`,
+    ...formatEndpointLines(input),
+    '',
+    ...formatTourLines(input),
+    'Press Ctrl-C to stop everything.',
+  ];
 }

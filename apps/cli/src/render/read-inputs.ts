@@ -21,12 +21,56 @@ export async function readStream(stream: NodeJS.ReadableStream): Promise<string>
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A CR read from --cr, with where it was: `--cr FILE: document 2` (for messages). */
+export interface CrDocument {
+  cr: KubeObject;
+  where: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Pure: why `ns` is not a valid namespace name (a DNS-1123 label), or undefined when it is one. */
+export function namespaceProblem(ns: string): string | undefined {
+  if (DNS_LABEL.test(ns) && ns.length <= 63) return undefined;
+  return `${JSON.stringify(ns)} is not a valid namespace name: use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. team-a)`;
+}
+
+/** The API group of an apiVersion: "" for the core group (`v1`). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * Pure: why an object is not a custom resource, or undefined. A CustomResourceDefinition (the CRD itself), and
+ * the built-in kinds (core `v1`, and the groups without a dot such as `apps` or `batch`: a CRD's group always
+ * has one) are not.
+ */
+export function notACustomResource(o: KubeObject): string | undefined {
+  if (o.kind === 'CustomResourceDefinition' && groupOf(o.apiVersion) === 'apiextensions.k8s.io') {
+    const spec = (
+      o as { spec?: { group?: string; names?: { kind?: string }; versions?: { name?: string }[] } }
+    ).spec;
+    const kind = spec?.names?.kind;
+    const version = spec?.versions?.[0]?.name;
+    const example =
+      kind && spec?.group && version ? ` (apiVersion: ${spec.group}/${version}, kind: ${kind})` : '';
+    return `is the CustomResourceDefinition ${o.metadata.name}, not a custom resource: give a ${kind ?? 'CR'} of it${example}`;
+  }
+  const group = groupOf(o.apiVersion);
+  if (!group.includes('.')) {
+    return `is a ${o.kind} (${o.apiVersion}), a built-in Kubernetes kind, not a custom resource: give a CR of the CRD the templates are for`;
+  }
+  return undefined;
+}
+
 /**
  * The custom resources of a YAML file (one or more documents; a `kind: List` such as
- * `kubectl get <kind> -o yaml` prints is expanded to its items); a usage error when it holds none.
+ * `kubectl get <kind> -o yaml` prints is expanded to its items); a usage error when it holds none, or holds
+ * anything that is not a custom resource (a CRD, a ConfigMap, …), or a CR with an invalid namespace.
  * `file` is "-" for standard input, whose text is then `stdinText`.
  */
-export function readCustomResources(file: string, cwd: string, stdinText?: string): KubeObject[] {
+export function readCustomResources(file: string, cwd: string, stdinText?: string): CrDocument[] {
   const fromStdin = file === '-';
   const where = fromStdin ? '--cr - (standard input)' : `--cr ${file}`;
   const text = fromStdin ? (stdinText ?? '') : readText(file, '--cr', cwd);
@@ -37,7 +81,7 @@ export function readCustomResources(file: string, cwd: string, stdinText?: strin
   }
   const docs = YAML.parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [];
-  const crs: KubeObject[] = [];
+  const crs: CrDocument[] = [];
   const add = (v: unknown, what: string): void => {
     const o = v as Partial<KubeObject>;
     if (
@@ -52,7 +96,13 @@ export function readCustomResources(file: string, cwd: string, stdinText?: strin
         `${where}: ${what} is not a custom resource (needs apiVersion, kind and metadata.name)`,
       );
     }
-    crs.push(v as KubeObject);
+    const cr = v as KubeObject;
+    const notCr = notACustomResource(cr);
+    if (notCr) throw new UsageError(`${where}: ${what} ${notCr}`);
+    const ns = cr.metadata.namespace;
+    const bad = typeof ns === 'string' && ns !== '' ? namespaceProblem(ns) : undefined;
+    if (bad) throw new UsageError(`${where}: ${what}: metadata.namespace ${bad}`);
+    crs.push({ cr, where: `${where}: ${what}` });
   };
   list.forEach((doc, i) => {
     const err = doc.errors[0];
