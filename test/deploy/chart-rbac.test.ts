@@ -125,7 +125,7 @@ describe('the chart RBAC is sufficient for every role', () => {
     applyManifest(obj, crds, {
       server: sim.url,
       token: sim.adminToken,
-      fetchFn: (url, init) => sim.fetch(String(url as string), init),
+      fetchFn: (url, init) => sim.fetch(url instanceof Request ? url.url : url.toString(), init),
     });
   const CR = '/apis/stable.nicolerenee.io/v1/namespaces/default/characters/ripley';
 
@@ -294,7 +294,7 @@ describe('the chart RBAC is sufficient for every role', () => {
     await apply({
       ...manifest('templates/characters/examples/ripley.yaml'),
       metadata: { name: longName },
-    } as Manifest);
+    });
     const failed = async (generation: number): Promise<boolean> => {
       const cr = await admin(LONG);
       const c = (cr?.status?.conditions ?? []).find((x: any) => x.type === 'Reconciled');
@@ -333,7 +333,7 @@ describe('the chart RBAC is sufficient for every role', () => {
       ...manifest('templates/characters/examples/ripley.yaml'),
       metadata: { name: 'dallas' },
       spec: { Name: 'Dallas', From: 'Alien', By: 'Ridley Scott' },
-    } as Manifest);
+    });
     await waitFor(
       async () =>
         (await admin('/api/v1/namespaces/default/configmaps/dallas-configmap'))?.data?.name === 'Dallas',
@@ -352,7 +352,12 @@ describe('the chart RBAC is sufficient for every role', () => {
       timeoutMs: 30_000,
       what: 'the finalizer to be released',
     });
-    const forbidden = roles.flatMap((r) => r.output().split('\n').filter((l) => /forbidden/i.test(l)));
+    const forbidden = roles.flatMap((r) =>
+      r
+        .output()
+        .split('\n')
+        .filter((l) => /forbidden/i.test(l)),
+    );
     expect(forbidden).toEqual([]);
     expect(sim.stats().byStatusCode['403'] ?? 0).toBe(0);
   });

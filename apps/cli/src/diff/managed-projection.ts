@@ -15,7 +15,7 @@ export function project(value: unknown, set: FieldSet | undefined): unknown {
     for (const k of keys) {
       if (k.startsWith('k:')) {
         const match = JSON.parse(k.slice(2)) as Record<string, unknown>;
-        const item = value.find(
+        const item: unknown = (value as unknown[]).find(
           (v) =>
             typeof v === 'object' &&
             v !== null &&

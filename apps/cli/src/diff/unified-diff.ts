@@ -38,7 +38,7 @@ export function unifiedDiff(a: string, b: string, labels: { from: string; to: st
   while (k < ops.length) {
     while (k < ops.length && ops[k]!.t === ' ') k++;
     if (k >= ops.length) break;
-    let start = Math.max(0, k - context);
+    const start = Math.max(0, k - context);
     let end = k;
     for (;;) {
       while (end < ops.length && ops[end]!.t !== ' ') end++;
@@ -58,7 +58,6 @@ export function unifiedDiff(a: string, b: string, labels: { from: string; to: st
     out.push(`@@ -${aStart},${aLines} +${bStart},${bLines} @@`);
     for (const o of hunk) out.push(`${o.t}${o.line}`);
     k = end;
-    start = end;
   }
   return `${out.join('\n')}\n`;
 }
