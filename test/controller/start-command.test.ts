@@ -41,6 +41,55 @@ describe('lostromos start: bad input', () => {
     expect(await p.exited).toBe(2);
     expect(p.output()).toMatch(/role/);
   });
+
+  // The dashboard role connects to Redis without a kubeconfig: the quickest way to reach the connection.
+  const dashboardNoAuth = ['start', ...crd, '--role', 'dashboard', '--dashboard-auth', 'none'];
+
+  it('with a Redis password file that cannot be read: exit 2 naming the field, the file and the reason', async () => {
+    const p = spawnLostromos([
+      ...dashboardNoAuth,
+      '--redis',
+      'redis://127.0.0.1:1',
+      '--redis-password-file',
+      '/nonexistent/redis-password',
+    ]);
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toContain(
+      'lostromos start: redis.passwordFile: cannot read the password file /nonexistent/redis-password (no such file): mount the Secret there or fix the path',
+    );
+  });
+
+  it('Sentinel mode with a Sentinel password file that cannot be read: exit 2 naming the field', async () => {
+    const p = spawnLostromos([
+      ...dashboardNoAuth,
+      '--redis-sentinels',
+      '127.0.0.1:1',
+      '--redis-sentinel-name',
+      'mymaster',
+      '--redis-sentinel-password-file',
+      '/nonexistent/sentinel-password',
+    ]);
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toContain(
+      'lostromos start: redis.sentinelPasswordFile: cannot read the password file /nonexistent/sentinel-password (no such file)',
+    );
+  });
+
+  it('with both a Redis URL and Sentinels: exit 2 saying to keep one', async () => {
+    const p = spawnLostromos([
+      ...dashboardNoAuth,
+      '--redis',
+      'redis://127.0.0.1:1',
+      '--redis-sentinels',
+      '127.0.0.1:1',
+      '--redis-sentinel-name',
+      'mymaster',
+    ]);
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toContain(
+      'redis.url (flag --redis) and redis.sentinels (flag --redis-sentinels) are both set: keep redis.url for one Redis, or redis.sentinels with redis.sentinelName for Redis Sentinel, not both',
+    );
+  });
 });
 
 describe('lostromos start: dashboard configuration', () => {

@@ -12,6 +12,7 @@ import {
   CHART,
   EXTERNAL_REDIS,
   ROOT,
+  SENTINEL_REDIS,
   byKind,
   find,
   helm,
@@ -23,6 +24,7 @@ const VARIANTS: Record<string, string[]> = {
   defaults: [],
   'every optional feature': ['-f', ALL_FEATURES],
   'external Redis, HPA, namespaced RBAC': ['-f', EXTERNAL_REDIS],
+  'external Redis Sentinel, NetworkPolicies': ['-f', SENTINEL_REDIS],
 };
 
 function podSpecs(objs: K8sObject[]): { owner: string; spec: any }[] {
@@ -428,6 +430,121 @@ describe('optional features', () => {
   });
 });
 
+describe('external Redis Sentinel (redis.external.sentinel)', () => {
+  const secretVolume = (objs: K8sObject[], deployment: string, name: string) =>
+    find(objs, 'Deployment', deployment).spec.template.spec.volumes.find((v: any) => v.name === name);
+
+  it('writes Sentinel mode into the operator config: endpoints, master name, db, both password files, no URL', () => {
+    const objs = renderChart(['-f', SENTINEL_REDIS]);
+    expect(byKind(objs, 'StatefulSet')).toHaveLength(0);
+    const raw = configOf(objs);
+    expect(raw.redis).toEqual({
+      prefix: 'lostromos',
+      sentinels: [
+        'redis-node-0.redis-headless.redis.svc.cluster.local:26379',
+        'redis-node-1.redis-headless.redis.svc.cluster.local:26379',
+        'redis-node-2.redis-headless.redis.svc.cluster.local',
+      ],
+      sentinelName: 'mymaster',
+      db: 1,
+      passwordFile: '/etc/lostromos/redis/password',
+      sentinelPasswordFile: '/etc/lostromos/redis-sentinel/password',
+    });
+    // What the operator makes of it.
+    const cm = find(objs, 'ConfigMap', '-config');
+    const cfg = parseConfig(cm.data['config.yaml'] as string, { env: {}, cwd: '/' });
+    expect(cfg.redis.url).toBeUndefined();
+    expect(cfg.redis.sentinels).toEqual([
+      { host: 'redis-node-0.redis-headless.redis.svc.cluster.local', port: 26379 },
+      { host: 'redis-node-1.redis-headless.redis.svc.cluster.local', port: 26379 },
+      { host: 'redis-node-2.redis-headless.redis.svc.cluster.local', port: 26379 },
+    ]);
+    expect(cfg.redis).toMatchObject({ sentinelName: 'mymaster', db: 1, tls: false, sentinelTls: false });
+  });
+
+  it('mounts the data-node and the Sentinel passwords from their Secrets in every role, never as env', () => {
+    const objs = renderChart(['-f', SENTINEL_REDIS]);
+    for (const d of ['-watcher', '-worker', '-dashboard']) {
+      expect(secretVolume(objs, d, 'redis-password').secret).toMatchObject({
+        secretName: 'redis-ha',
+        items: [{ key: 'redis-password', path: 'password' }],
+      });
+      expect(secretVolume(objs, d, 'redis-sentinel-password').secret).toMatchObject({
+        secretName: 'redis-ha',
+        items: [{ key: 'sentinel-password', path: 'password' }],
+      });
+      const c = find(objs, 'Deployment', d).spec.template.spec.containers[0];
+      expect(c.volumeMounts).toContainEqual({
+        name: 'redis-sentinel-password',
+        mountPath: '/etc/lostromos/redis-sentinel',
+        readOnly: true,
+      });
+      expect((c.env as any[]).some((e) => String(e.name).startsWith('LOSTROMOS_REDIS'))).toBe(false);
+    }
+  });
+
+  it('lets the operator pods reach the Sentinel ports through the NetworkPolicy', () => {
+    const np = find(renderChart(['-f', SENTINEL_REDIS]), 'NetworkPolicy', '-operator');
+    const ports = np.spec.egress.flatMap((r: any) => (r.ports ?? []).map((p: any) => p.port));
+    expect(ports).toEqual(expect.arrayContaining([6379, 26379]));
+    const custom = find(
+      renderChart([
+        '-f',
+        SENTINEL_REDIS,
+        '--set-json',
+        'redis.external.sentinel.endpoints=["a:5000","b:5000","[fd00::1]:5001"]',
+      ]),
+      'NetworkPolicy',
+      '-operator',
+    );
+    const customPorts = custom.spec.egress.flatMap((r: any) => (r.ports ?? []).map((p: any) => p.port));
+    expect(customPorts).toEqual(expect.arrayContaining([5000, 5001]));
+    expect(customPorts).not.toContain(26379);
+  });
+
+  it('minimal values: no Sentinel password, TLS and ACL user passed through; tls null follows redis tls', () => {
+    const objs = renderChart([
+      '--set',
+      'redis.enabled=false',
+      '--set-json',
+      'redis.external.sentinel={"endpoints":["s:26379"],"masterName":"m"}',
+    ]);
+    expect(configOf(objs).redis).toEqual({
+      prefix: 'lostromos',
+      sentinels: ['s:26379'],
+      sentinelName: 'm',
+      db: 0,
+    });
+    expect(secretVolume(objs, '-worker', 'redis-sentinel-password')).toBeUndefined();
+    const tls = configOf(
+      renderChart([
+        '--set',
+        'redis.enabled=false',
+        '--set',
+        'redis.external.tls=true',
+        '--set',
+        'redis.external.username=app',
+        '--set-json',
+        'redis.external.sentinel={"endpoints":["s:26379"],"masterName":"m","tls":false,"username":"watch"}',
+      ]),
+    );
+    expect(tls.redis).toMatchObject({
+      tls: true,
+      username: 'app',
+      sentinelTls: false,
+      sentinelUsername: 'watch',
+    });
+    const cfg = parseConfig(YAML.stringify(tls), { env: {}, cwd: '/' });
+    expect(cfg.redis).toMatchObject({ tls: true, sentinelTls: false, sentinelUsername: 'watch' });
+  });
+
+  it('NOTES.txt names the Sentinel master and the Sentinels', () => {
+    const r = helm(['install', 'lostromos', CHART, '--dry-run=client', '-n', 'ops', '-f', SENTINEL_REDIS]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Redis Sentinel master "mymaster" via redis-node-0.redis-headless');
+  });
+});
+
 describe('NOTES.txt', () => {
   it('tells how to check the Lease, see the objects and log in to the dashboard', () => {
     const r = helm(['install', 'lostromos', CHART, '--dry-run=client', '-n', 'ops']);
@@ -491,6 +608,34 @@ describe('bad values are refused with a message that says what to fix', () => {
   });
   it('no Redis at all', () => {
     expect(fails(['--set', 'redis.enabled=false'])).toContain('redis.external.url');
+  });
+  it('Redis Sentinel settings that cannot work', () => {
+    const sentinel = (json: string) => [
+      '--set',
+      'redis.enabled=false',
+      '--set-json',
+      `redis.external.sentinel=${json}`,
+    ];
+    expect(
+      fails([
+        ...sentinel('{"endpoints":["s:26379"],"masterName":"m"}'),
+        '--set',
+        'redis.external.url=redis://r:6379',
+      ]),
+    ).toContain('redis.external.sentinel.endpoints and redis.external.url/existingSecret are both set');
+    expect(fails(sentinel('{"endpoints":["s:26379"]}'))).toContain(
+      'redis.external.sentinel.masterName is required with redis.external.sentinel.endpoints',
+    );
+    expect(fails(sentinel('{"masterName":"m"}'))).toContain('redis.external.sentinel.endpoints is empty');
+    expect(
+      fails(['--set-json', 'redis.external.sentinel={"endpoints":["s:26379"],"masterName":"m"}']),
+    ).toContain('redis.enabled is true: the bundled Redis is a single node');
+    expect(fails(sentinel('{"endpoints":["redis://s:26379"],"masterName":"m"}'))).toContain(
+      '/redis/external/sentinel/endpoints/0',
+    );
+    expect(fails(sentinel('{"endpoints":["s:26379"],"mastername":"m"}'))).toContain(
+      "'mastername' not allowed",
+    );
   });
 });
 

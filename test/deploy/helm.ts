@@ -7,6 +7,7 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CHART = path.join(ROOT, 'deploy/helm/lostromos');
 export const ALL_FEATURES = path.join(CHART, 'ci/all-features-values.yaml');
 export const EXTERNAL_REDIS = path.join(CHART, 'ci/external-redis-values.yaml');
+export const SENTINEL_REDIS = path.join(CHART, 'ci/sentinel-redis-values.yaml');
 
 let helmPath: string | undefined;
 

@@ -23,7 +23,7 @@ describe('resolveDashboardSettings', () => {
       basePath: '/',
       readOnly: true,
       auth: { mode: 'basic', username: 'admin', password: 'pw' },
-      redisUrl: 'redis://r:6379',
+      redisTarget: 'redis://r:6379',
       prefix: 'lostromos',
       queueNames: ['a', 'b'],
     });

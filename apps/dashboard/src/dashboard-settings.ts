@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { describeRedis, type RedisSettings } from '@lostromos/queue';
 import { DASHBOARD_ERROR_CODES, DashboardError } from './dashboard-error.js';
 
 /** The slice of the Lostrómos config the dashboard reads (structurally compatible with `LostromosConfig`). */
 export interface DashboardConfigInput {
-  /** Connection settings as for every role (credentials in the URL or `passwordFile`, `tls`, `username`). */
-  redis: { url: string; prefix?: string; tls?: boolean; username?: string; passwordFile?: string };
+  /**
+   * Connection settings as for every role: `url` or Sentinel mode (`sentinels`, `sentinelName`, …), credentials
+   * in the URL or `passwordFile`, `tls`, `username`.
+   */
+  redis: RedisSettings & { prefix?: string };
   resources: ReadonlyArray<{ name: string }>;
   dashboard?: {
     address?: string;
@@ -28,7 +32,8 @@ export interface DashboardSettings {
   basePath: string;
   readOnly: boolean;
   auth: DashboardAuth;
-  redisUrl: string;
+  /** Where Redis is, for display: the URL without credentials, or the Sentinel master and Sentinels. */
+  redisTarget: string;
   prefix: string;
   queueNames: string[];
 }
@@ -114,7 +119,7 @@ export async function resolveDashboardSettings(
     basePath: normalizeBasePath(d.basePath ?? '/'),
     readOnly: d.readOnly ?? true,
     auth,
-    redisUrl: config.redis.url,
+    redisTarget: describeRedis(config.redis),
     prefix: config.redis.prefix ?? DEFAULT_REDIS_PREFIX,
     queueNames: config.resources.map((r) => r.name),
   };

@@ -37,6 +37,42 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   field(['redis', 'username'], 'string', ['redis-username'], 'Redis ACL user name'),
   field(['redis', 'passwordFile'], 'path', ['redis-password-file'], 'file holding the Redis password'),
   field(
+    ['redis', 'sentinels'],
+    'list',
+    ['redis-sentinels'],
+    'Redis Sentinel mode instead of redis.url: host:port of each Sentinel, comma-separated',
+  ),
+  field(
+    ['redis', 'sentinelName'],
+    'string',
+    ['redis-sentinel-name'],
+    'Sentinel mode: the master group name the Sentinels monitor, e.g. mymaster',
+  ),
+  field(
+    ['redis', 'sentinelUsername'],
+    'string',
+    ['redis-sentinel-username'],
+    'Sentinel mode: ACL user on the Sentinels',
+  ),
+  field(
+    ['redis', 'sentinelPasswordFile'],
+    'path',
+    ['redis-sentinel-password-file'],
+    'Sentinel mode: file holding the password of the Sentinels (redis.passwordFile is for the data nodes)',
+  ),
+  field(
+    ['redis', 'sentinelTls'],
+    'boolean',
+    ['redis-sentinel-tls'],
+    'Sentinel mode: use TLS to the Sentinels (default: redis.tls)',
+  ),
+  field(
+    ['redis', 'db'],
+    'number',
+    ['redis-db'],
+    'Sentinel mode: database number (default 0; with redis.url it is the URL path)',
+  ),
+  field(
     ['kubernetes', 'kubeconfig'],
     'path',
     ['kubeconfig', 'kube-config'],

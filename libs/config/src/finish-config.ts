@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { resolvePath } from './config-paths.js';
-import type { ParsedConfig } from './schema.js';
+import { DEFAULT_REDIS_URL, type ParsedConfig } from './schema.js';
 import type { LostromosConfig, ResourceConfig } from './types.js';
 
 /** A chart value that names a local folder or archive (else it is a remote reference for helm). */
@@ -48,13 +48,27 @@ export function finish(
     }
     return out;
   });
-  const redis: LostromosConfig['redis'] = {
-    url: cfg.redis.url,
-    prefix: cfg.redis.prefix,
-    tls: cfg.redis.tls ?? cfg.redis.url.startsWith('rediss:'),
-  };
-  if (cfg.redis.passwordFile !== undefined) redis.passwordFile = abs(cfg.redis.passwordFile);
-  if (cfg.redis.username !== undefined) redis.username = cfg.redis.username;
+  const r = cfg.redis;
+  let redis: LostromosConfig['redis'];
+  if (r.sentinels !== undefined && r.sentinels.length > 0) {
+    // Sentinel mode (cross-field rules made sure there is no url and there is a sentinelName).
+    const tls = r.tls ?? false;
+    redis = {
+      sentinels: r.sentinels,
+      sentinelName: r.sentinelName ?? '',
+      sentinelTls: r.sentinelTls ?? tls,
+      db: r.db ?? 0,
+      prefix: r.prefix,
+      tls,
+    };
+    if (r.sentinelUsername !== undefined) redis.sentinelUsername = r.sentinelUsername;
+    if (r.sentinelPasswordFile !== undefined) redis.sentinelPasswordFile = abs(r.sentinelPasswordFile);
+  } else {
+    const url = r.url ?? DEFAULT_REDIS_URL;
+    redis = { url, prefix: r.prefix, tls: r.tls ?? url.startsWith('rediss:') };
+  }
+  if (r.passwordFile !== undefined) redis.passwordFile = abs(r.passwordFile);
+  if (r.username !== undefined) redis.username = r.username;
   const auth: LostromosConfig['dashboard']['auth'] = {
     mode: cfg.dashboard.auth.mode,
     username: cfg.dashboard.auth.username,

@@ -1,4 +1,11 @@
-export type { LostromosConfig, ResourceConfig, HelmSourceConfig, Role, LogLevel } from './types.js';
+export type {
+  LostromosConfig,
+  RedisConfig,
+  ResourceConfig,
+  HelmSourceConfig,
+  Role,
+  LogLevel,
+} from './types.js';
 export { ROLES, LOG_LEVELS } from './types.js';
 export {
   loadConfig,

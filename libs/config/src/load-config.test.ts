@@ -30,7 +30,7 @@ describe('parseConfig defaults', () => {
   it('fills every default and resolves templates relative to the config file', () => {
     const c = parseConfig(RESOURCE, base);
     expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'lostromos', tls: false });
-    expect(c.kubernetes).toEqual({ kubeconfig: '', context: '', qps: 100, burst: 200 });
+    expect(c.kubernetes).toEqual({ kubeconfig: '', context: '', qps: 0, burst: 200 });
     expect(c.leaderElection).toEqual({
       namespace: 'default',
       leaseName: 'lostromos-watcher',
@@ -303,7 +303,7 @@ describe('env and flags', () => {
     expect(c.kubernetes.kubeconfig).toBe('/home/op/kc');
   });
 
-  it('sets the Kubernetes client limiter from env, flags or the file, and rejects a zero qps', () => {
+  it('sets the Kubernetes client limiter from env, flags or the file; 0 turns it off, a negative qps is rejected', () => {
     const fromEnv = parseConfig('', {
       ...base,
       env: { LOSTROMOS_KUBERNETES_QPS: '2.5', LOSTROMOS_KUBERNETES_BURST: '7' },
@@ -318,8 +318,9 @@ describe('env and flags', () => {
       qps: 50,
       burst: 60,
     });
-    expect(errorOf(() => parseConfig('kubernetes: { qps: 0 }\n', base)).message).toBe(
-      'config: kubernetes.qps: must be greater than 0; got number 0',
+    expect(parseConfig('kubernetes: { qps: 0 }\n', base).kubernetes).toMatchObject({ qps: 0 });
+    expect(errorOf(() => parseConfig('kubernetes: { qps: -1 }\n', base)).message).toBe(
+      'config: kubernetes.qps: must be 0 (no client-side limit) or greater; got number -1',
     );
     expect(errorOf(() => parseConfig('kubernetes: { burst: 1.5 }\n', base)).message).toBe(
       'config: kubernetes.burst: must be a whole number; got number 1.5',

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML, { LineCounter, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { ConfigError, type ConfigErrorCode, type ConfigIssue } from './config-error.js';
 import { closest } from './closest.js';
 import { deepFreeze } from './deep-freeze.js';
@@ -11,6 +11,7 @@ import type { LostromosConfig } from './types.js';
 import { formatPath, resolvePath, setIn, type Raw } from './config-paths.js';
 import { Sources } from './config-sources.js';
 import { crossFieldIssues } from './cross-field-rules.js';
+import { readConfigYaml } from './read-yaml.js';
 import { finish, LOCAL_CHART } from './finish-config.js';
 import { toIssues } from './schema-issues.js';
 
@@ -104,22 +105,14 @@ export function parseConfig(yamlText: string, opts: ParseConfigOptions = {}): Lo
   const { flags } = parseFlags(opts.argv ?? [], [...CONFIG_FLAGS, ...(opts.extraFlags ?? [])]);
 
   // 1. The file.
-  const lines = new LineCounter();
+  let lines: LineCounter | undefined;
   let doc: Document | undefined;
   let raw: Raw = {};
   if (yamlText.trim() !== '') {
-    doc = YAML.parseDocument(yamlText, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      fail(
-        'LZ_CONFIG_YAML',
-        doc.errors.map((e) => ({
-          path: '',
-          message: `not valid YAML: ${e.message.split('\n')[0]}`,
-          where: file ? `${file}:${e.linePos?.[0].line ?? 1}` : undefined,
-        })),
-      );
-    }
-    const js: unknown = doc.toJS({ maxAliasCount: 100 });
+    const read = readConfigYaml(yamlText, { file });
+    doc = read.doc;
+    lines = read.lines;
+    const js = read.value;
     if (js !== null && js !== undefined) {
       if (typeof js !== 'object' || Array.isArray(js)) {
         fail('LZ_CONFIG_INVALID', [
@@ -152,13 +145,7 @@ export function parseConfig(yamlText: string, opts: ParseConfigOptions = {}): Lo
       continue;
     }
     if (name === 'LOSTROMOS_RESOURCES') {
-      try {
-        raw.resources = YAML.parse(value) as unknown;
-      } catch (err) {
-        fail('LZ_CONFIG_ENV', [
-          { path: 'resources', message: `not valid YAML/JSON: ${(err as Error).message}`, where },
-        ]);
-      }
+      raw.resources = readConfigYaml(value, { env: name }, 'LZ_CONFIG_ENV').value;
       sources.set(['resources'], where);
       continue;
     }
@@ -219,6 +206,20 @@ export function parseConfig(yamlText: string, opts: ParseConfigOptions = {}): Lo
     raw.resources = [res];
   }
 
+  // An explicit empty list (in the file or LOSTROMOS_RESOURCES) is a config that can do nothing: say so now
+  // rather than let `validate` pass it and `start` refuse it.
+  const emptyResources: ConfigIssue[] =
+    Array.isArray(raw.resources) && raw.resources.length === 0
+      ? [
+          {
+            path: 'resources',
+            message:
+              'is an empty list: add at least one resource, e.g. - { name: characters, group: stable.example.io, version: v1, plural: characters, templates: ./characters }',
+            where: sources.where(['resources']),
+          },
+        ]
+      : [];
+
   // 5. Schema.
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -229,7 +230,7 @@ export function parseConfig(yamlText: string, opts: ParseConfigOptions = {}): Lo
   const cfg = parsed.data;
 
   // 6. Rules across fields, defaults that depend on other fields, paths made absolute.
-  const issues = crossFieldIssues(cfg, sources);
+  const issues = [...emptyResources, ...crossFieldIssues(cfg, sources)];
   if (issues.length > 0) fail('LZ_CONFIG_INVALID', issues);
   const base = file ? path.dirname(file) : cwd;
   return deepFreeze(finish(cfg, { base, home, file, hostname: opts.hostname, pid: opts.pid }));

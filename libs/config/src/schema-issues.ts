@@ -5,11 +5,20 @@ import { formatPath, getIn, type PathKey, type Raw } from './config-paths.js';
 import type { Sources } from './config-sources.js';
 import { configSchema, REQUIRED_HINTS } from './schema.js';
 
+/** A URL's password is never echoed back (error output ends up in logs and CI output). */
+function redactUrl(s: string): string {
+  return s.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (typeof v === 'string') v = redactUrl(v);
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === 'number' && Number.isNaN(v)) return '.nan (not a number)';
+  if (typeof v === 'number' && !Number.isFinite(v))
+    return `${v > 0 ? '' : '-'}infinity (.inf, or a number too large such as 1e309)`;
   return `${typeof v} ${JSON.stringify(v) ?? String(typeof v)}`;
 }
 

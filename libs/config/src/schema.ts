@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelSelectorProblem } from './label-selector.js';
 import { LOG_LEVELS, ROLES } from './types.js';
 
 // Kubernetes name rules (RFC 1123), so a typo is caught at load time instead of as an API error later.
@@ -25,14 +26,69 @@ const urlPath = z.string().regex(/^\/[^\s?#]*$/, 'must be a URL path starting wi
 const seconds = (min: number): z.ZodNumber => z.number().int('must be a whole number').min(min);
 const values = z.record(z.string(), z.unknown());
 
-const redisUrl = z.string().refine((s) => {
+const REDIS_URL_HINT = 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379';
+
+/** Why `s` is not a usable Redis URL, or undefined. */
+export function redisUrlProblem(s: string): string | undefined {
+  let u: URL;
   try {
-    const u = new URL(s);
-    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+    u = new URL(s);
   } catch {
-    return false;
+    const port = /^[a-z]+:\/\/[^/]*:([0-9]+)(\/|$)/i.exec(s)?.[1];
+    if (port !== undefined && Number(port) > 65535)
+      return `the port ${port} is above 65535: ${REDIS_URL_HINT}`;
+    return REDIS_URL_HINT;
   }
-}, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  if ((u.protocol !== 'redis:' && u.protocol !== 'rediss:') || u.hostname === '') return REDIS_URL_HINT;
+  if (!/^\/?([0-9]{1,5})?$/.test(u.pathname))
+    return 'the path of a Redis URL is the database number, e.g. redis://127.0.0.1:6379/0 (or no path for database 0)';
+  return undefined;
+}
+
+const redisUrl = z.string().superRefine((s, ctx) => {
+  const problem = redisUrlProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_SENTINEL_PORT = 26379;
+
+const SENTINEL_HINT =
+  'must be "host:port" of a Redis Sentinel or {host, port}, e.g. sentinel-0.sentinel:26379 (port default 26379)';
+
+/** A Sentinel address: "host:port", "host" (port 26379), "[v6]:port", or {host, port}. Else a message. */
+export function parseSentinelAddress(v: unknown): { host: string; port: number } | string {
+  let host: unknown;
+  let port: unknown = DEFAULT_SENTINEL_PORT;
+  if (typeof v === 'string') {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+))(?::([0-9]{1,5}))?$/.exec(v.trim());
+    if (!m) return SENTINEL_HINT;
+    host = m[1] ?? m[2];
+    if (m[3] !== undefined) port = Number(m[3]);
+  } else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const unknown = Object.keys(o).filter((k) => k !== 'host' && k !== 'port');
+    if (unknown.length > 0) return `unknown field ${unknown.join(', ')} (a Sentinel is {host, port})`;
+    host = o.host;
+    if (o.port !== undefined) port = o.port;
+    if (typeof host !== 'string' || !/^[A-Za-z0-9._:-]+$/.test(host))
+      return 'host: must be a host name or IP address of a Redis Sentinel';
+  } else {
+    return SENTINEL_HINT;
+  }
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    return 'port must be a whole number from 1 to 65535 (Sentinels listen on 26379 by default)';
+  return { host: host as string, port };
+}
+
+const sentinelAddress = z.unknown().transform((v, ctx) => {
+  const r = parseSentinelAddress(v);
+  if (typeof r === 'string') {
+    ctx.addIssue({ code: 'custom', message: r });
+    return z.NEVER;
+  }
+  return r;
+});
 
 const helmSource = z.strictObject({
   chart: z.string().min(1, 'required (a chart directory, a .tgz, repo/name or oci://…)'),
@@ -64,7 +120,14 @@ export const resourceSchema = z.strictObject({
   namespace: z.union([z.literal(''), label('a namespace')]).default(''),
   labelSelector: z
     .string()
-    .regex(/^[A-Za-z0-9_.\-/=!,() ]*$/, 'must be a Kubernetes label selector, e.g. team=a,tier!=db')
+    .superRefine((s, ctx) => {
+      const problem = labelSelectorProblem(s);
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a Kubernetes label selector, e.g. team=a,tier!=db or env in (prod,staging): ${problem}`,
+        });
+    })
     .default(''),
   filterAnnotation: z
     .union([
@@ -92,7 +155,17 @@ export const configSchema = z.strictObject({
   role: z.enum(ROLES).default('all'),
   redis: z
     .strictObject({
-      url: redisUrl.default('redis://127.0.0.1:6379'),
+      // No default here: whether it was set decides between plain and Sentinel mode (finish-config fills it).
+      url: redisUrl.optional(),
+      sentinels: z.array(sentinelAddress).optional(),
+      sentinelName: z
+        .string()
+        .regex(/^[^\s]+$/, 'must be the master group name the Sentinels monitor, e.g. mymaster')
+        .optional(),
+      sentinelUsername: z.string().min(1).optional(),
+      sentinelPasswordFile: z.string().min(1).optional(),
+      sentinelTls: z.boolean().optional(),
+      db: z.number().int('must be a whole number').min(0).optional(),
       prefix: z
         .string()
         .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"')
@@ -106,7 +179,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       kubeconfig: z.string().default(''),
       context: z.string().default(''),
-      qps: z.number().positive('must be greater than 0').default(100),
+      // 0 = no client-side limit (the default, as controller-runtime >= 0.21): the API server protects itself
+      // with API Priority and Fairness, answering 429 + Retry-After, which the client honours; worker
+      // concurrency bounds the requests in flight. docs/performance.md has the figures behind this default.
+      qps: z.number().min(0, 'must be 0 (no client-side limit) or greater').default(0),
       burst: seconds(1).default(200),
     })
     .prefault({}),

@@ -2,7 +2,12 @@
 export interface LostromosConfig {
   /** Which processes `lostromos start` runs in this process. */
   role: Role;
-  redis: { url: string; prefix: string; tls: boolean; passwordFile?: string; username?: string };
+  /**
+   * One Redis at `url` (plain mode, the default) or the master of `sentinelName` found through `sentinels`
+   * (Sentinel mode): exactly one of `url` and `sentinels` is set. `tls`, `username` and `passwordFile` are for
+   * the data nodes in both modes; the `sentinel*` fields for the Sentinels themselves.
+   */
+  redis: RedisConfig;
   /**
    * kubeconfig "" = KUBECONFIG env, ~/.kube/config, in-cluster (client-node's default order); qps/burst = the
    * client-side request limiter of each process (token bucket: `burst` requests at once, refilled at `qps`/s);
@@ -33,6 +38,24 @@ export interface LostromosConfig {
   resources: ResourceConfig[];
   /** Absolute path of the config file, or "" when built from flags/env only. */
   configFile: string;
+}
+
+export interface RedisConfig {
+  /** Plain mode (absent in Sentinel mode). */
+  url?: string;
+  /** Sentinel mode (absent in plain mode): at least one. */
+  sentinels?: Array<{ host: string; port: number }>;
+  sentinelName?: string;
+  sentinelUsername?: string;
+  sentinelPasswordFile?: string;
+  /** Sentinel mode: TLS to the Sentinels; defaults to `tls`. */
+  sentinelTls?: boolean;
+  /** Sentinel mode: database number (default 0); plain mode takes it from the URL path. */
+  db?: number;
+  prefix: string;
+  tls: boolean;
+  passwordFile?: string;
+  username?: string;
 }
 
 export const ROLES = ['all', 'watcher', 'worker', 'dashboard'] as const;

@@ -1,45 +1,187 @@
 import fs from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 
+/** One Redis Sentinel to ask for the current master. */
+export interface SentinelAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * How to reach Redis (the `redis` section of the config, which satisfies this): either one Redis at `url`
+ * (plain mode) or the master of `sentinelName` as reported by `sentinels` (Sentinel mode). The config
+ * validates that exactly one mode is set.
+ */
 export interface RedisSettings {
-  url: string;
+  /** Plain mode: redis:// or rediss://, credentials and database number optional in the URL. */
+  url?: string;
+  /** Sentinel mode: the Sentinels that monitor the master (any one that answers is enough). */
+  sentinels?: readonly SentinelAddress[];
+  /** Sentinel mode: the master group name (`sentinel monitor <name> …`). */
+  sentinelName?: string;
+  /** Sentinel mode: ACL user and password file for the Sentinels themselves (not the data nodes). */
+  sentinelUsername?: string;
+  sentinelPasswordFile?: string;
+  /** Sentinel mode: TLS to the Sentinels (default: `tls`). */
+  sentinelTls?: boolean;
+  /** Sentinel mode: database number (plain mode takes it from the URL path). */
+  db?: number;
+  /** TLS to the data nodes (plain mode default: true for rediss:// URLs). */
   tls?: boolean;
   username?: string;
   passwordFile?: string;
+}
+
+/** A Redis setting that cannot work (an unreadable password file, no mode): fixed in the config, exit 2. */
+export class RedisSettingsError extends Error {
+  override readonly name = 'RedisSettingsError';
+  readonly code = 'LOSTROMOS_REDIS_CONFIG';
+  readonly retryable = false as const;
+  constructor(
+    readonly field: string,
+    message: string,
+    opts: { cause?: unknown } = {},
+  ) {
+    super(`${field}: ${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+  }
+}
+
+export function isRedisSettingsError(err: unknown): err is RedisSettingsError {
+  return err instanceof Error && (err as { code?: unknown }).code === 'LOSTROMOS_REDIS_CONFIG';
+}
+
+/** True when the settings select Sentinel mode. */
+export function usesSentinel(settings: RedisSettings): boolean {
+  return (settings.sentinels?.length ?? 0) > 0;
+}
+
+/** Where Redis is, for logs and /status: never a credential. */
+export function describeRedis(settings: RedisSettings): string {
+  if (usesSentinel(settings)) {
+    const hosts = settings.sentinels!.map(
+      (s) => (s.host.includes(':') ? `[${s.host}]` : s.host) + `:${s.port}`,
+    );
+    return `sentinel master "${settings.sentinelName ?? ''}" via ${hosts.join(',')}`;
+  }
+  if (!settings.url) return 'not configured';
+  try {
+    const u = new URL(settings.url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'invalid URL';
+  }
+}
+
+function readSecret(file: string, field: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'ENOENT'
+        ? 'no such file'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : e.code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : e.message;
+    throw new RedisSettingsError(
+      field,
+      `cannot read the password file ${file} (${why}): mount the Secret there or fix the path`,
+      { cause: err },
+    );
+  }
+}
+
+/** A command answered -READONLY reached a replica: the master was demoted (failover). Reconnect, resend. */
+function reconnectOnReadonly(err: Error): 2 | false {
+  return err.message.startsWith('READONLY') ? 2 : false;
 }
 
 /**
  * `producer` connections fail fast while Redis is down (`enableOfflineQueue: false`) so the watcher notices and
  * re-enqueues later; `worker` connections block and retry forever (`maxRetriesPerRequest: null`, as BullMQ
  * requires). Both reconnect with a capped backoff.
+ *
+ * In Sentinel mode every (re)connect asks the Sentinels for the current master of `sentinelName` and checks
+ * its role, so after a failover the connection lands on the promoted replica; the options carry over to
+ * `duplicate()` (BullMQ's blocking connections, pub/sub). A command that meets a demoted master (READONLY)
+ * reconnects and is resent.
  */
 export function createRedisConnection(
   settings: RedisSettings,
   role: 'producer' | 'worker',
   extra: RedisOptions = {},
 ): Redis {
-  const url = new URL(settings.url);
-  const password = settings.passwordFile
-    ? fs.readFileSync(settings.passwordFile, 'utf8').trim()
-    : url.password
-      ? decodeURIComponent(url.password)
-      : undefined;
-  const username = settings.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
-  const tls = settings.tls ?? url.protocol === 'rediss:';
-  return new Redis({
-    host: url.hostname,
-    port: url.port ? Number(url.port) : 6379,
-    ...(username ? { username } : {}),
-    ...(password ? { password } : {}),
-    db: Number.isFinite(db) ? db : 0,
-    ...(tls ? { tls: { servername: url.hostname } } : {}),
+  const common: RedisOptions = {
     lazyConnect: false,
     retryStrategy: (times) => Math.min(100 * times, 2000),
     ...(role === 'producer'
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true }),
     connectionName: `lostromos-${role}`,
+  };
+  const password = settings.passwordFile
+    ? readSecret(settings.passwordFile, 'redis.passwordFile')
+    : undefined;
+
+  if (usesSentinel(settings)) {
+    if (!settings.sentinelName) {
+      throw new RedisSettingsError(
+        'redis.sentinelName',
+        'required with redis.sentinels: the master group name the Sentinels monitor, e.g. mymaster',
+      );
+    }
+    const sentinelPassword = settings.sentinelPasswordFile
+      ? readSecret(settings.sentinelPasswordFile, 'redis.sentinelPasswordFile')
+      : undefined;
+    const tls = settings.tls ?? false;
+    const sentinelTls = settings.sentinelTls ?? tls;
+    return new Redis({
+      sentinels: settings.sentinels!.map((s) => ({ host: s.host, port: s.port })),
+      name: settings.sentinelName,
+      role: 'master',
+      ...(settings.sentinelUsername ? { sentinelUsername: settings.sentinelUsername } : {}),
+      ...(sentinelPassword ? { sentinelPassword } : {}),
+      ...(sentinelTls ? { sentinelTLS: {} } : {}),
+      ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      ...(settings.username ? { username: settings.username } : {}),
+      ...(password ? { password } : {}),
+      db: settings.db ?? 0,
+      // No Sentinel answers: retry them all with the same capped backoff as a reconnect.
+      sentinelRetryStrategy: (times) => Math.min(100 * times, 2000),
+      // Not ioredis' failoverDetector: its +switch-master subscription disconnects the connector while a
+      // reconnect may be resolving the master, which rejects connect() and leaves the client in "end" for good
+      // (seen in test/reliability/redis-sentinel.test.ts). Sentinel itself disconnects the clients of a
+      // demoted master (CLIENT KILL), and READONLY replies reconnect (below).
+      reconnectOnError: reconnectOnReadonly,
+      ...common,
+      ...extra,
+    });
+  }
+
+  if (!settings.url) {
+    throw new RedisSettingsError(
+      'redis.url',
+      'no Redis configured: set redis.url (one Redis) or redis.sentinels with redis.sentinelName (Redis Sentinel)',
+    );
+  }
+  const url = new URL(settings.url);
+  const fromUrl = url.password ? decodeURIComponent(url.password) : undefined;
+  const username = settings.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+  const tls = settings.tls ?? url.protocol === 'rediss:';
+  const pw = password ?? fromUrl;
+  return new Redis({
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 6379,
+    ...(username ? { username } : {}),
+    ...(pw ? { password: pw } : {}),
+    db: Number.isFinite(db) ? db : 0,
+    ...(tls ? { tls: { servername: url.hostname } } : {}),
+    ...common,
     ...extra,
   });
 }

@@ -19,7 +19,12 @@ import {
   type Logger,
   type RedisConnectionStatus,
 } from '@lostromos/observability';
-import { createRedisConnection, CrQueueProducer } from '@lostromos/queue';
+import {
+  createRedisConnection,
+  CrQueueProducer,
+  describeRedis,
+  isRedisSettingsError,
+} from '@lostromos/queue';
 import { buildWatcher, type WatcherApp } from '@lostromos/watcher';
 import { buildWorker, selectResources, type WorkerApp } from '@lostromos/worker';
 import type { Redis } from 'ioredis';
@@ -150,6 +155,21 @@ export async function startRoles(
       for (const ev of ['ready', 'close', 'end', 'reconnecting'] as const) pr.on(ev, redisState);
       redisUp.add(pr);
       pr.on('error', (err) => log.debug({ err }, 'redis connection error'));
+      // Say where the connection landed after a loss: with Sentinel, the promoted master after a failover.
+      let lost = false;
+      pr.on('close', () => (lost = true));
+      pr.on('ready', () => {
+        if (!lost) return;
+        lost = false;
+        const s = pr.stream as { remoteAddress?: string; remotePort?: number } | undefined;
+        log.info(
+          {
+            redis: describeRedis(config.redis),
+            server: `${s?.remoteAddress ?? '?'}:${s?.remotePort ?? '?'}`,
+          },
+          'Redis connection ready again',
+        );
+      });
       producer = new CrQueueProducer({
         connection: pr,
         prefix: config.redis.prefix,
@@ -262,11 +282,19 @@ export async function startRoles(
         ...(dashboard ? { dashboard: true } : {}),
         ...(kube ? { kubernetes: { server: kube.server, ...kube.rest.rateLimit } } : {}),
         redis: producerRedis?.status ?? workerRedis?.status ?? dashboardRedis?.status ?? 'unused',
+        // Where Redis is (the URL without credentials, or the Sentinel master group and the Sentinels).
+        redisTarget: describeRedis(config.redis),
       }),
     });
     stops.unshift(() => server.close());
     log.info(
-      { role, identity, server: server.url, resources: config.resources.map((r) => r.name) },
+      {
+        role,
+        identity,
+        server: server.url,
+        redis: describeRedis(config.redis),
+        resources: config.resources.map((r) => r.name),
+      },
       'lostromos started',
     );
     return { url: server.url, stop: cleanup };
@@ -312,7 +340,7 @@ export const startCommand: Command = {
       running = await startRoles(config, { logger, env: ctx.env, trace: flags['trace-reconciles'] === true });
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      if ((err as { code?: unknown }).code === 'LOSTROMOS_KUBE_CONFIG') {
+      if ((err as { code?: unknown }).code === 'LOSTROMOS_KUBE_CONFIG' || isRedisSettingsError(err)) {
         ctx.stderr.write(`lostromos start: ${(err as Error).message}\n`);
         return ExitCode.usage;
       }

@@ -122,6 +122,20 @@ true
 {{- end -}}
 {{- end }}
 
+{{/* True ("true") in Redis Sentinel mode: external Redis found through redis.external.sentinel.endpoints. */}}
+{{- define "lostromos.redisSentinelMode" -}}
+{{- if and (not .Values.redis.enabled) (dig "sentinel" "endpoints" list .Values.redis.external) -}}
+true
+{{- end -}}
+{{- end }}
+
+{{/* True ("true") when the operator must read the Sentinels' own password file. */}}
+{{- define "lostromos.redisSentinelHasPassword" -}}
+{{- if and (include "lostromos.redisSentinelMode" .) (dig "sentinel" "passwordSecret" "" .Values.redis.external) -}}
+true
+{{- end -}}
+{{- end }}
+
 {{- define "lostromos.dashboardSecret" -}}
 {{ .Values.dashboard.auth.existingSecret | default (printf "%s-dashboard" (include "lostromos.fullname" .)) }}
 {{- end }}
@@ -144,8 +158,23 @@ include "lostromos.stablePassword" (dict "ctx" $ "name" SECRET "key" KEY)
 {{- if and .Values.worker.autoscaling.enabled .Values.worker.keda.enabled }}
 {{- fail "worker.autoscaling.enabled and worker.keda.enabled are mutually exclusive: KEDA creates its own HorizontalPodAutoscaler; enable only one" }}
 {{- end }}
-{{- if and (not .Values.redis.enabled) (not .Values.redis.external.url) (not .Values.redis.external.existingSecret) }}
-{{- fail "redis.enabled is false but neither redis.external.url nor redis.external.existingSecret is set: point the operator at a Redis or enable the bundled one" }}
+{{- $sentinel := dig "sentinel" dict .Values.redis.external }}
+{{- $endpoints := dig "endpoints" list $sentinel }}
+{{- $masterName := dig "masterName" "" $sentinel }}
+{{- if and $masterName (not $endpoints) }}
+{{- fail "redis.external.sentinel.masterName is set but redis.external.sentinel.endpoints is empty: list host:port of each Sentinel" }}
+{{- end }}
+{{- if and .Values.redis.enabled $endpoints }}
+{{- fail "redis.external.sentinel.endpoints is set but redis.enabled is true: the bundled Redis is a single node; set redis.enabled=false to use your Sentinels" }}
+{{- end }}
+{{- if and (not .Values.redis.enabled) (not .Values.redis.external.url) (not .Values.redis.external.existingSecret) (not $endpoints) }}
+{{- fail "redis.enabled is false but none of redis.external.url, redis.external.existingSecret or redis.external.sentinel.endpoints is set: point the operator at a Redis (or its Sentinels) or enable the bundled one" }}
+{{- end }}
+{{- if and $endpoints (or .Values.redis.external.url .Values.redis.external.existingSecret) }}
+{{- fail "redis.external.sentinel.endpoints and redis.external.url/existingSecret are both set: use url or existingSecret for one Redis, or sentinel.endpoints with sentinel.masterName for Redis Sentinel, not both" }}
+{{- end }}
+{{- if and $endpoints (not $masterName) }}
+{{- fail "redis.external.sentinel.masterName is required with redis.external.sentinel.endpoints: the master group name the Sentinels monitor (sentinel monitor <name> ...), e.g. mymaster" }}
 {{- end }}
 {{- if lt (int .Values.watcher.replicas) 1 }}
 {{- fail "watcher.replicas must be at least 1 (2 recommended: a leader and a standby)" }}
@@ -198,6 +227,20 @@ templates at the mounted ConfigMap.
 {{- $redis := dict "prefix" .Values.config.redisPrefix -}}
 {{- if .Values.redis.enabled -}}
 {{- $_ := set $redis "url" (printf "redis://%s:6379" (include "lostromos.redisHost" .)) -}}
+{{- else if include "lostromos.redisSentinelMode" . -}}
+{{- $s := .Values.redis.external.sentinel -}}
+{{- $_ := set $redis "sentinels" $s.endpoints -}}
+{{- $_ := set $redis "sentinelName" $s.masterName -}}
+{{- $_ := set $redis "db" ($s.db | default 0 | int) -}}
+{{- if not (kindIs "invalid" $s.tls) -}}
+{{- $_ := set $redis "sentinelTls" $s.tls -}}
+{{- end -}}
+{{- if $s.username -}}
+{{- $_ := set $redis "sentinelUsername" $s.username -}}
+{{- end -}}
+{{- if include "lostromos.redisSentinelHasPassword" . -}}
+{{- $_ := set $redis "sentinelPasswordFile" "/etc/lostromos/redis-sentinel/password" -}}
+{{- end -}}
 {{- else if .Values.redis.external.url -}}
 {{- $_ := set $redis "url" .Values.redis.external.url -}}
 {{- end -}}
@@ -291,7 +334,7 @@ containers:
         value: /tmp/helm/config
       - name: HELM_DATA_HOME
         value: /tmp/helm/data
-      {{- if and (not $ctx.Values.redis.enabled) (not $ctx.Values.redis.external.url) $ctx.Values.redis.external.existingSecret }}
+      {{- if and (not $ctx.Values.redis.enabled) (not $ctx.Values.redis.external.url) $ctx.Values.redis.external.existingSecret (not (include "lostromos.redisSentinelMode" $ctx)) }}
       - name: LOSTROMOS_REDIS_URL
         valueFrom:
           secretKeyRef:
@@ -353,6 +396,11 @@ containers:
         mountPath: /etc/lostromos/redis
         readOnly: true
       {{- end }}
+      {{- if include "lostromos.redisSentinelHasPassword" $ctx }}
+      - name: redis-sentinel-password
+        mountPath: /etc/lostromos/redis-sentinel
+        readOnly: true
+      {{- end }}
       {{- if and (eq .component "dashboard") (eq $ctx.Values.dashboard.auth.mode "basic") }}
       - name: dashboard-password
         mountPath: /etc/lostromos/dashboard
@@ -380,6 +428,15 @@ volumes:
       defaultMode: 0440
       items:
         - key: {{ include "lostromos.redisPasswordKey" $ctx }}
+          path: password
+  {{- end }}
+  {{- if include "lostromos.redisSentinelHasPassword" $ctx }}
+  - name: redis-sentinel-password
+    secret:
+      secretName: {{ $ctx.Values.redis.external.sentinel.passwordSecret }}
+      defaultMode: 0440
+      items:
+        - key: {{ $ctx.Values.redis.external.sentinel.passwordSecretKey | default "password" }}
           path: password
   {{- end }}
   {{- if and (eq .component "dashboard") (eq $ctx.Values.dashboard.auth.mode "basic") }}
