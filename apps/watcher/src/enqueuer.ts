@@ -53,6 +53,15 @@ export class Enqueuer {
     this.pump();
   }
 
+  /**
+   * The producer's connection closed: a job Redis accepted just before may be gone (a restart without
+   * persistence, a Sentinel failover to a replica that had not received it), so the reconnect re-enqueues
+   * every known CR even when no add failed meanwhile.
+   */
+  connectionLost(): void {
+    this.down = true;
+  }
+
   /** Call when the producer's Redis connection is ready again; true when adds were lost meanwhile. */
   recovered(): boolean {
     if (!this.down) return false;

@@ -167,6 +167,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
     return Promise.resolve();
   };
 
+  const onRedisClose = (): void => enqueuer.connectionLost();
   const onRedisReady = (): void => {
     if (!enqueuer.recovered()) return;
     let n = 0;
@@ -246,6 +247,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       healthTimer = setInterval(setLeaderHealth, le.retryPeriodSeconds * 1000);
       healthTimer.unref();
       deps.producerRedis.on('ready', onRedisReady);
+      deps.producerRedis.on('close', onRedisClose);
       // One subscription for every resource: workers announce template revision changes.
       revisions
         .subscribe((resource) => controllers.get(resource)?.revisionsAnnounced())
@@ -263,6 +265,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       if (!started) return;
       started = false;
       deps.producerRedis.off('ready', onRedisReady);
+      deps.producerRedis.off('close', onRedisClose);
       clearInterval(healthTimer);
       await Promise.all([...controllers.values()].map((c) => c.stop()));
       await leadership.stop();
