@@ -181,7 +181,19 @@ describe('control plane lifecycle', () => {
       expect(ns.stdout).toContain('namespace/kube-system');
       const cfg = fs.readFileSync(kc, 'utf8');
       expect(cfg).toContain(`server: ${line[1]}`);
-      const cpDirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('lostromos-cp-'));
+      // Only this control plane's folders (owner.pid = the CLI): other suites start their own in parallel.
+      const mine = ['/dev/shm', os.tmpdir()].flatMap((base) =>
+        fs
+          .readdirSync(base)
+          .filter((d) => d.startsWith('lostromos-cp-'))
+          .map((d) => path.join(base, d))
+          .filter(
+            (d) =>
+              fs.readFileSync(path.join(d, 'owner.pid'), { encoding: 'utf8', flag: 'a+' }) ===
+              String(child.pid),
+          ),
+      );
+      expect(mine.length).toBeGreaterThanOrEqual(2); // the run folder and etcd's data folder
       const childPids = (await run('pgrep', ['-P', String(child.pid)]).catch(() => ({ stdout: '' }))).stdout
         .split('\n')
         .filter(Boolean)
@@ -190,16 +202,7 @@ describe('control plane lifecycle', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       for (const pid of childPids) expect(processAlive(pid)).toBe(false);
-      const after = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('lostromos-cp-'));
-      expect(after.filter((d) => !cpDirs.includes(d))).toEqual([]);
-      expect(
-        cpDirs.filter(
-          (d) =>
-            after.includes(d) &&
-            fs.existsSync(path.join(os.tmpdir(), d, 'owner.pid')) &&
-            fs.readFileSync(path.join(os.tmpdir(), d, 'owner.pid'), 'utf8') === String(child.pid),
-        ),
-      ).toEqual([]);
+      for (const d of mine) expect(fs.existsSync(d)).toBe(false);
     } finally {
       child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
@@ -272,11 +275,24 @@ describe('control plane lifecycle', () => {
       '#!/bin/sh\necho "etcd: cannot listen: address already in use" >&2\nexit 1\n',
       { mode: 0o755 },
     );
-    const before = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('lostromos-cp-'));
+    // Folders of this process only: other suites start control planes in parallel.
+    const ownDirs = (): string[] =>
+      ['/dev/shm', os.tmpdir()].flatMap((base) =>
+        fs
+          .readdirSync(base)
+          .filter((d) => d.startsWith('lostromos-cp-'))
+          .filter(
+            (d) =>
+              fs.readFileSync(path.join(base, d, 'owner.pid'), { encoding: 'utf8', flag: 'a+' }) ===
+              String(process.pid),
+          )
+          .map((d) => path.join(base, d)),
+      );
+    const before = ownDirs();
     await expect(startControlPlane({ binaries: { ...binaries, etcd: fakeEtcd } })).rejects.toThrow(
       /etcd exited \(code 1\) before healthy.*address already in use/s,
     );
-    const after = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('lostromos-cp-'));
+    const after = ownDirs();
     expect(after.filter((d) => !before.includes(d))).toEqual([]);
     fs.rmSync(path.dirname(fakeEtcd), { recursive: true, force: true });
   });
