@@ -192,7 +192,7 @@ describe('dashboard of a running operator (real control plane, redis-server, hea
       const origin = new URL(dashboardUrl).origin;
       expect(traffic.foreign(origin)).toEqual([]);
       expect(traffic.failed).toEqual([]);
-      expect(traffic.consoleErrors).toEqual([]);
+      expect(traffic.consoleErrors, JSON.stringify(traffic.consoleErrors)).toEqual([]);
       expect(traffic.pageErrors).toEqual([]);
     } finally {
       await browser?.close();
