@@ -106,6 +106,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         namespace: key.namespace,
         name: key.name,
         jobId: job.id,
+        trigger: job.name,
       });
       metrics.workqueueQueueDuration.observe(
         { name: controller, controller },

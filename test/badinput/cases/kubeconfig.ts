@@ -1,0 +1,174 @@
+// Kubeconfig settings: the file, its parts, and an API server that cannot be reached. Rows build the client as
+// every command does (createKubeClient from @lostromos/kube) and make one request; `command` rows run the
+// `lostromos` command (runCli, in-process) where its exit code is the point.
+import type { BadInput } from '../corpus.ts';
+import { kubeconfig } from '../fixtures/files.ts';
+
+export interface KubeconfigInput {
+  /** The kubeconfig text (`null`: the file does not exist). `{{server}}` is a local server answering 401. */
+  kubeconfig: string | null;
+  /** How the path is given: kubernetes.kubeconfig (default) or the KUBECONFIG variable. */
+  via?: 'option' | 'KUBECONFIG';
+  context?: string;
+  /** Run this `lostromos` command (args after the command name get `--config c.yaml --kubeconfig kc`). */
+  command?: 'diff' | 'start';
+}
+
+export type KubeconfigRow = BadInput<KubeconfigInput>;
+
+const UNREACHABLE = 'https://127.0.0.1:1';
+
+const KUBE_LIB = 'libs/kube/src/kube-client.ts loadKubeConfig/createKubeClient';
+
+const row = (
+  id: string,
+  title: string,
+  input: KubeconfigInput,
+  expect: KubeconfigRow['expect'],
+  finding?: string,
+): KubeconfigRow => ({ id, category: 'kubeconfig', title, input, expect, ...(finding ? { finding } : {}) });
+
+export const KUBECONFIG_ROWS: KubeconfigRow[] = [
+  row(
+    'kc-missing',
+    'a kubeconfig file that does not exist',
+    { kubeconfig: null },
+    {
+      code: 'LOSTROMOS_KUBE_CONFIG',
+      message: [
+        /kubeconfig .*\/kubeconfig does not exist/,
+        /pass --kubeconfig FILE or set kubernetes\.kubeconfig/,
+      ],
+    },
+  ),
+  row(
+    'kc-env-missing',
+    'KUBECONFIG naming a file that does not exist says it came from KUBECONFIG',
+    { kubeconfig: null, via: 'KUBECONFIG' },
+    { code: 'LOSTROMOS_KUBE_CONFIG', message: [/kubeconfig .*\/kubeconfig does not exist/, /KUBECONFIG/] },
+    `${KUBE_LIB}: the path came from the KUBECONFIG variable, but the message says "pass --kubeconfig FILE or set kubernetes.kubeconfig"; name its source (KUBECONFIG) and say to fix or unset it`,
+  ),
+  row(
+    'kc-bad-yaml',
+    'a kubeconfig that is not valid YAML',
+    { kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [\n' },
+    {
+      code: 'LOSTROMOS_KUBE_CONFIG',
+      message: [/cannot load kubeconfig .*\/kubeconfig/, /\(\d+:\d+\)/],
+    },
+  ),
+  row(
+    'kc-empty',
+    'an empty kubeconfig file',
+    { kubeconfig: '' },
+    {
+      code: 'LOSTROMOS_KUBE_CONFIG',
+      message: [/cannot load kubeconfig .*\/kubeconfig/, /empty/],
+    },
+  ),
+  row(
+    'kc-not-a-kubeconfig',
+    'a file that is YAML but not a kubeconfig (a CR) names the file and what is missing',
+    { kubeconfig: 'apiVersion: stable.example.io/v1\nkind: Character\nmetadata: { name: ripley }\n' },
+    {
+      code: 'LOSTROMOS_KUBE_CONFIG',
+      message: [
+        /kubeconfig .*\/kubeconfig/,
+        /no (clusters|contexts|current-context)|not a kubeconfig|kind: Config/,
+      ],
+    },
+    `${KUBE_LIB}: a file without clusters/contexts ends in "no Kubernetes API server configured: pass --kubeconfig FILE, set KUBECONFIG, or run inside a cluster", which names neither the file that was passed nor what it lacks`,
+  ),
+  row(
+    'kc-context-without-cluster',
+    'a context whose cluster is not in the file names the context and the missing cluster',
+    { kubeconfig: kubeconfig(UNREACHABLE, { contextCluster: 'missing' }) },
+    {
+      code: 'LOSTROMOS_KUBE_CONFIG',
+      message: [/kubeconfig .*\/kubeconfig/, /context "c"/, /cluster "missing"/],
+    },
+    `${KUBE_LIB}: reports "no Kubernetes API server configured" instead of the dangling cluster reference`,
+  ),
+  row(
+    'kc-unknown-context',
+    'a context that is not in the kubeconfig lists the known ones',
+    { kubeconfig: kubeconfig(UNREACHABLE), context: 'prod' },
+    {
+      code: 'LOSTROMOS_KUBE_CONFIG',
+      message: [/kubeconfig context "prod" not found \(known: c\)/, /fix kubernetes\.context \/ --context/],
+    },
+  ),
+  row(
+    'kc-server-not-url',
+    'a cluster server that is not a URL names the field and the file',
+    { kubeconfig: kubeconfig('not a url') },
+    { code: 'LOSTROMOS_KUBE_CONFIG', message: [/kubeconfig .*\/kubeconfig/, /server/, /"not a url"/] },
+    `${KUBE_LIB}: createKubeClient throws a bare "TypeError: Invalid URL" (diff exits 1 with "lostromos diff: Invalid URL"); validate clusters[].cluster.server in loadKubeConfig`,
+  ),
+  row(
+    'kc-ca-file-missing',
+    'a certificate-authority file that does not exist names the field',
+    {
+      kubeconfig: kubeconfig(UNREACHABLE, {
+        extraCluster: '\n      certificate-authority: /nonexistent/ca.crt',
+      }),
+    },
+    {
+      code: 'LOSTROMOS_KUBE_CONFIG',
+      message: [/certificate-authority/, /\/nonexistent\/ca\.crt/, /no such file/],
+    },
+    `${KUBE_LIB} (applyAuth): a missing CA/client certificate surfaces as a bare "ENOENT: no such file or directory, open '/nonexistent/ca.crt'" on the first request; check the files named by the kubeconfig when it loads`,
+  ),
+  row(
+    'kc-token-file-missing',
+    'a user tokenFile that does not exist is reported, not silently dropped',
+    { kubeconfig: kubeconfig('{{server}}', { user: '{ tokenFile: /nonexistent/token }' }) },
+    { code: 'LOSTROMOS_KUBE_CONFIG', message: [/tokenFile/, /\/nonexistent\/token/] },
+    `${KUBE_LIB}: a missing users[].user.tokenFile is ignored, so requests go out without credentials and the user sees 401 Unauthorized with no hint at the file`,
+  ),
+  row(
+    'kc-exec-plugin-missing',
+    'an exec credential plugin that does not exist names the command and the kubeconfig user',
+    {
+      kubeconfig: kubeconfig('{{server}}', {
+        user: '{ exec: { apiVersion: client.authentication.k8s.io/v1, command: /nonexistent/credential-helper, interactiveMode: Never } }',
+      }),
+    },
+    {
+      code: 'LOSTROMOS_KUBE_CONFIG',
+      message: [/\/nonexistent\/credential-helper/, /exec|credential/, /user "u"|users/],
+    },
+    `${KUBE_LIB} (applyAuth): a missing exec plugin surfaces as a bare "spawn /nonexistent/credential-helper ENOENT" (https servers) or is dropped by applyAuth's catch (http servers) so the user sees 401 Unauthorized; wrap it in a KubeConfigError naming the kubeconfig user and its exec command`,
+  ),
+
+  // The real commands.
+  row(
+    'kc-diff-unreachable',
+    '`lostromos diff` with an API server that does not answer: exit 3, naming the server',
+    { kubeconfig: kubeconfig(UNREACHABLE), command: 'diff' },
+    {
+      exit: 3,
+      message: [
+        /lostromos diff: cannot read the CRs of things/,
+        /127\.0\.0\.1:1/,
+        /ECONNREFUSED|connection failed/,
+      ],
+    },
+  ),
+  row(
+    'kc-diff-missing',
+    '`lostromos diff` with a missing kubeconfig: exit 2 (a config error), not 1 (which diff uses for "differences")',
+    { kubeconfig: null, command: 'diff' },
+    { exit: 2, message: [/lostromos diff: kubeconfig .*\/kubeconfig does not exist/, /--kubeconfig/] },
+    'apps/cli/src/commands/diff.ts run(): createKubeClient is outside any handler, so a KubeConfigError reaches runCli\'s generic branch and exits 1 — which `lostromos diff` documents as "differences found"; map code LOSTROMOS_KUBE_CONFIG to exit 2 as start.ts does',
+  ),
+  row(
+    'kc-start-missing',
+    '`lostromos start` with a missing kubeconfig: exit 2 with the path',
+    { kubeconfig: null, command: 'start' },
+    {
+      exit: 2,
+      message: [/lostromos start: kubeconfig .*\/kubeconfig does not exist/, /--kubeconfig FILE/],
+    },
+  ),
+];

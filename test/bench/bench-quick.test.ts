@@ -1,0 +1,73 @@
+// The bench in CI: `npm run bench -- --tiny --peers=none` on its own real control plane. It fails only on a
+// broken run — no JSON summary as the last line, a key missing, a figure that is neither a number nor null
+// with a reason, or a no-op pass that wrote — never on slow figures.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SUMMARY_KEYS, THROUGHPUT_KEYS } from '../../bench/lib/report.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench/run.ts'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+type Summary = Record<string, unknown> & { reasons: Record<string, string> };
+
+/** A figure is a finite number, or null with a reason under `key` (or under a key it points to). */
+function expectFigure(s: Summary, key: string, v: unknown): void {
+  if (v === null) {
+    expect(s.reasons[key], `${key} is null without a reason`).toEqual(expect.any(String));
+    return;
+  }
+  expect(typeof v === 'number' && Number.isFinite(v), `${key} = ${JSON.stringify(v)}`).toBe(true);
+}
+
+describe('npm run bench -- --tiny', () => {
+  it('prints tables and, as the last line, a JSON summary with every key: a number or null with a reason', async () => {
+    const r = await runBench(['--tiny', '--peers=none']);
+    const lines = r.stdout.trimEnd().split('\n');
+    const last = lines[lines.length - 1] ?? '';
+    expect(r.code, `bench exited ${r.code}\n${r.stderr}`).toBe(0);
+    const s = JSON.parse(last) as Summary;
+    expect(r.stdout).toContain('## Convergence');
+    for (const k of SUMMARY_KEYS) expect(s, `summary lacks ${k}`).toHaveProperty(k);
+    expect(typeof s.reasons).toBe('object');
+    expectFigure(s, 'ceilingWritesPerSecond', s.ceilingWritesPerSecond);
+    for (const k of [
+      'writesPerCr',
+      'requestsPerCr',
+      'resyncWrites',
+      'resyncSeconds',
+      'failoverSeconds',
+      'watcherHeapBytesPerCr',
+      'renderPerSecond',
+    ])
+      expectFigure(s, k, s[k]);
+    const throughput = s.throughput as Record<string, unknown>;
+    for (const k of THROUGHPUT_KEYS) expectFigure(s, `throughput.${k}`, throughput[k]);
+    // A tiny run still converges Lostrómos (2 workers) and measures its latency.
+    expect(throughput['lostromos-2']).toEqual(expect.any(Number));
+    const lat = s.latencyMs as Record<string, number> | null;
+    if (lat === null) expect(s.reasons.latencyMs).toEqual(expect.any(String));
+    else for (const p of ['p50', 'p95', 'p99']) expect(lat[p]).toEqual(expect.any(Number));
+    for (const [tool, v] of Object.entries(s.peerLatencyMs as Record<string, unknown>))
+      if (v === null) expect(s.reasons[`peerLatencyMs.${tool}`], tool).toEqual(expect.any(String));
+    for (const k of ['cpuSecondsPerCr', 'peakRssMb'] as const)
+      for (const [tool, v] of Object.entries(s[k] as Record<string, unknown>))
+        if (v === null) expect(s.reasons[`throughput.${tool}`], `${k}.${tool}`).toEqual(expect.any(String));
+        else expect(v).toEqual(expect.any(Number));
+    // Correctness, not speed: a no-op resync of unchanged CRs writes nothing.
+    if (s.resyncWrites !== null) expect(s.resyncWrites).toBe(0);
+  }, 240_000);
+});
