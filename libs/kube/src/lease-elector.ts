@@ -78,6 +78,12 @@ export function validateLeaseDurations(
  * resourceVersion, so two candidates racing get one success and one 409. The leader renews every retryPeriod
  * and stops leading at once (`stopped-leading`) when it has not renewed within renewDeadline — before anyone
  * else can take over at leaseDuration. `stop()` releases the Lease so a standby takes over immediately.
+ *
+ * A renew counts from when its write was *sent*, not from when the answer came: a standby starts its
+ * leaseDuration clock when it sees the new record, which the API server stored after we sent it but possibly
+ * long before a slow answer reached us. Counting from the answer would let a leader whose answers are delayed
+ * lead past the moment a standby may take over (split brain). An answer that arrives after renewDeadline
+ * (since its send) renews nothing.
  */
 export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
   private readonly o: LeaseElectorOptions;
@@ -179,20 +185,24 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      let ok = false;
+      /** When the successful write of this round was sent (undefined: no success). */
+      let sentAt: number | undefined;
       try {
         if (this.leading && this.o.mayAcquire && !this.o.mayAcquire()) {
           this.loseLeadership('handing the lease over to the preferred leader');
           await this.release();
-        } else ok = await this.tryAcquireOrRenew(signal);
+        } else sentAt = await this.tryAcquireOrRenew(signal);
       } catch (err) {
         if (signal.aborted) break;
         this.emitError(err);
       }
       if (signal.aborted) break;
-      if (ok && !this.leading && this.o.mayAcquire && !this.o.mayAcquire()) ok = false;
-      if (ok) {
-        this.lastRenew = this.now();
+      if (sentAt !== undefined && !this.leading && this.o.mayAcquire && !this.o.mayAcquire())
+        sentAt = undefined;
+      // Too late: the Lease may be someone else's already, whatever the answer said.
+      if (sentAt !== undefined && this.now() - sentAt >= this.o.renewDeadlineMs) sentAt = undefined;
+      if (sentAt !== undefined) {
+        this.lastRenew = sentAt;
         this.armWatchdog();
         if (!this.leading) {
           this.leading = true;
@@ -224,12 +234,15 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
 
   private armWatchdog(): void {
     if (this.watchdog) clearTimeout(this.watchdog);
-    // Fires even if a renew request hangs: leadership must end at renewDeadline, never later.
-    this.watchdog = setTimeout(() => {
-      if (this.leading && this.now() - this.lastRenew >= this.o.renewDeadlineMs) {
-        this.loseLeadership(`lease not renewed within ${this.o.renewDeadlineMs}ms`);
-      }
-    }, this.o.renewDeadlineMs);
+    // Fires even if a renew request hangs: leadership must end at renewDeadline after the last successful
+    // renew was sent, never later.
+    const fire = (): void => {
+      if (!this.leading) return;
+      const left = this.lastRenew + this.o.renewDeadlineMs - this.now();
+      if (left <= 0) this.loseLeadership(`lease not renewed within ${this.o.renewDeadlineMs}ms`);
+      else this.watchdog = setTimeout(fire, left).unref();
+    };
+    this.watchdog = setTimeout(fire, Math.max(0, this.lastRenew + this.o.renewDeadlineMs - this.now()));
     this.watchdog.unref();
   }
 
@@ -257,7 +270,8 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
     }
   }
 
-  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+  /** Returns when the successful write was sent (local clock), or undefined when the Lease is not ours. */
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<number | undefined> {
     const now = this.now();
     const timeoutMs = this.o.renewDeadlineMs;
     const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
@@ -272,12 +286,13 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
     }
     const mayAcquire = this.o.mayAcquire?.() ?? true;
     if (!lease) {
-      if (!mayAcquire) return false;
+      if (!mayAcquire) return undefined;
+      const sentAt = this.now();
       const spec: LeaseSpec = {
         holderIdentity: this.o.identity,
         leaseDurationSeconds: durationSeconds,
-        acquireTime: microTime(now),
-        renewTime: microTime(now),
+        acquireTime: microTime(sentAt),
+        renewTime: microTime(sentAt),
         leaseTransitions: 0,
       };
       try {
@@ -294,9 +309,9 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
           timeoutMs,
         });
         this.observe(created.body.spec ?? spec, created.body.metadata.resourceVersion ?? '');
-        return true;
+        return sentAt;
       } catch (err) {
-        if (err instanceof KubeApiError && err.status === 409) return false;
+        if (err instanceof KubeApiError && err.status === 409) return undefined;
         throw err;
       }
     }
@@ -306,14 +321,15 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
     const mine = holder === this.o.identity;
     const observedAt = this.observed?.at ?? now;
     const leaseMs = (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
-    if (holder !== '' && !mine && observedAt + leaseMs > now) return false;
+    if (holder !== '' && !mine && observedAt + leaseMs > now) return undefined;
     // Not leading and not allowed to: observe only (a lease still naming us after a failed release expires).
-    if (!this.leading && !mayAcquire) return false;
+    if (!this.leading && !mayAcquire) return undefined;
+    const sentAt = this.now();
     const next: LeaseSpec = {
       holderIdentity: this.o.identity,
       leaseDurationSeconds: durationSeconds,
-      acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(now),
-      renewTime: microTime(now),
+      acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(sentAt),
+      renewTime: microTime(sentAt),
       leaseTransitions: mine ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
     };
     try {
@@ -325,9 +341,9 @@ export class LeaseElector extends EventEmitter<LeaseElectorEvents> {
         timeoutMs,
       });
       this.observe(updated.body.spec ?? next, updated.body.metadata.resourceVersion ?? '');
-      return true;
+      return sentAt;
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 409) return false;
+      if (err instanceof KubeApiError && err.status === 409) return undefined;
       throw err;
     }
   }
