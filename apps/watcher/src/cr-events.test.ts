@@ -45,6 +45,27 @@ describe('update predicate', () => {
     expect(actionForUpdate(cr({ labels: { a: 'b' } }), cr(), s)).toBe('enqueue');
     expect(actionForUpdate(cr({ deletionTimestamp: '2026-01-01T00:00:00Z' }), cr(), s)).toBe('enqueue');
   });
+  it('ignores the addition of our finalizer alone (our first write to a new CR), not any other change beside it', () => {
+    const fin = 'lostromos.io/cleanup';
+    const added = (meta: Partial<KubeObject['metadata']> = {}): KubeObject =>
+      cr({ resourceVersion: '2', finalizers: [fin], managedFields: [{ manager: 'lostromos' }], ...meta });
+    expect(actionForUpdate(added(), cr(), s)).toBe('ignore');
+    expect(
+      actionForUpdate(added({ finalizers: ['x.io/keep', fin] }), cr({ finalizers: ['x.io/keep'] }), s),
+    ).toBe('ignore');
+    // …with a spec, label or annotation change, another finalizer, or a deletion in the same update: enqueue.
+    expect(actionForUpdate({ ...added(), spec: { size: 2 } }, cr(), s)).toBe('enqueue');
+    expect(actionForUpdate(added({ generation: 2 }), cr(), s)).toBe('enqueue');
+    expect(actionForUpdate(added({ labels: { a: 'b' } }), cr(), s)).toBe('enqueue');
+    expect(actionForUpdate(added({ annotations: { 'lostromos.io/paused': 'true' } }), cr(), s)).toBe(
+      'enqueue',
+    );
+    expect(actionForUpdate(added({ finalizers: ['x.io/other', fin] }), cr(), s)).toBe('enqueue');
+    expect(actionForUpdate(added({ deletionTimestamp: '2026-01-01T00:00:00Z' }), cr(), s)).toBe('enqueue');
+    // Someone else's finalizer added, or ours removed (we must put it back): enqueue.
+    expect(actionForUpdate(cr({ finalizers: ['x.io/other'] }), cr(), s)).toBe('enqueue');
+    expect(actionForUpdate(cr({ resourceVersion: '3' }), added(), s)).toBe('enqueue');
+  });
 });
 
 describe('owned objects', () => {

@@ -1,5 +1,11 @@
 import type { KubeObject } from '@lostromos/kube';
-import { crMembership, FIELD_MANAGER, formatCrKey, OWNER_UID_LABEL } from '@lostromos/reconcile';
+import {
+  CLEANUP_FINALIZER,
+  crMembership,
+  FIELD_MANAGER,
+  formatCrKey,
+  OWNER_UID_LABEL,
+} from '@lostromos/reconcile';
 
 /** What an informer notification means for the queue. */
 export type CrAction = 'enqueue' | 'ignore';
@@ -22,19 +28,34 @@ export function actionForPresent(obj: KubeObject, s: FilterSettings): CrAction {
   return crMembership(obj, s.filterAnnotation) === 'ignored' ? 'ignore' : 'enqueue';
 }
 
-/** metadata without the fields every write changes. */
-function essentialMeta(obj: KubeObject): string {
+/** metadata without the fields every write changes, and without the finalizer `without` when given. */
+function essentialMeta(obj: KubeObject, without?: string): string {
   const m = { ...obj.metadata };
   delete m.resourceVersion;
   delete m.managedFields;
+  if (without !== undefined) {
+    const rest = (m.finalizers ?? []).filter((f) => f !== without);
+    if (rest.length > 0) m.finalizers = rest;
+    else delete m.finalizers;
+  }
   return JSON.stringify([m, obj.spec ?? null]);
+}
+
+/** Whether `finalizer` is on `obj` and was not on `old`. */
+function finalizerAdded(obj: KubeObject, old: KubeObject, finalizer: string): boolean {
+  return (
+    (obj.metadata.finalizers ?? []).includes(finalizer) &&
+    !(old.metadata.finalizers ?? []).includes(finalizer)
+  );
 }
 
 /**
  * An update: filter transitions (annotation added → like an add, removed → like a delete: both enqueue, the
  * worker decides from the CR's current state; absent on both sides → ignored, unless we still hold the
  * finalizer), and status-only updates (our own status writes) are ignored, like controller-runtime's
- * GenerationChanged + metadata predicates.
+ * GenerationChanged + metadata predicates. So is the addition of our finalizer when nothing else changed: the
+ * worker adds it in the reconcile that then applies the CR, so reacting to it would only repeat that reconcile
+ * (every new CR was reconciled twice). Its removal, or any other change beside its addition, still enqueues.
  */
 export function actionForUpdate(obj: KubeObject, old: KubeObject, s: FilterSettings): CrAction {
   if (s.filterAnnotation) {
@@ -45,7 +66,8 @@ export function actionForUpdate(obj: KubeObject, old: KubeObject, s: FilterSetti
   }
   if (obj.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) return 'enqueue';
   if (obj.metadata.generation !== old.metadata.generation) return 'enqueue';
-  return essentialMeta(obj) === essentialMeta(old) ? 'ignore' : 'enqueue';
+  const ours = finalizerAdded(obj, old, CLEANUP_FINALIZER) ? CLEANUP_FINALIZER : undefined;
+  return essentialMeta(obj, ours) === essentialMeta(old, ours) ? 'ignore' : 'enqueue';
 }
 
 /** The queue key of a CR of `resource`. */
