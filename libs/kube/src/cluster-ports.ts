@@ -11,6 +11,7 @@ import {
   type ObjectRef,
   type PropagationPolicy,
 } from '@lostromos/reconcile';
+import { applyBody } from './apply-body.js';
 import type { Discovery } from './discovery.js';
 import { KubeApiError, ResourceNotServedError } from './errors.js';
 import { joinApiVersion, resourcePath } from './resource-path.js';
@@ -155,13 +156,14 @@ export class KubeClusterPorts implements ClusterReader, ClusterWriter {
       name: obj.metadata.name ?? '',
     });
     // JSON is YAML: the apply content type is what makes this a server-side apply (CRs reject strategic merge).
+    // applyBody escapes what YAML would fold (U+0085 …), so the live object gets exactly the rendered strings.
     const res = await this.client.request<KubeObject>({
       method: 'PATCH',
       path,
       // dryRun=All: the API server runs admission, defaulting and validation and answers with the object the
       // apply would produce, without persisting it (what `lostromos diff` compares with the live object).
       query: { fieldManager: this.fieldManager, force: true, ...(opts.dryRun ? { dryRun: 'All' } : {}) },
-      body: JSON.stringify(obj),
+      body: applyBody(obj),
       contentType: 'application/apply-patch+yaml',
       verb: 'apply',
     });

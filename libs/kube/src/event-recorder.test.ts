@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventName } from './event-recorder.js';
+import { eventName, KubeEventRecorder } from './event-recorder.js';
 import type { KubeObject } from './kube-object.js';
+import type { RestClient, RestRequest } from './rest-client.js';
 
 const cr = (name: string, uid = 'uid-1'): KubeObject => ({
   apiVersion: 'fleet.example.io/v1',
@@ -32,5 +33,21 @@ describe('eventName', () => {
       expect(name.length).toBeLessThanOrEqual(253);
       expect(name).toMatch(DNS_SUBDOMAIN);
     }
+  });
+});
+
+describe('KubeEventRecorder', () => {
+  it('writes bidi and invisible characters of the note as \\uXXXX, so `kubectl get events` shows what it says', async () => {
+    const sent: RestRequest[] = [];
+    const client = {
+      request: (req: RestRequest) => {
+        sent.push(req);
+        return Promise.resolve({ status: 201, headers: {}, body: {} });
+      },
+    } as unknown as RestClient;
+    const recorder = new KubeEventRecorder({ client, instance: 'worker-1' });
+    await recorder.record(cr('nautilus'), { ...e, message: 'label "abc\u202Edef\u0085" is invalid' });
+    expect(sent).toHaveLength(1);
+    expect((sent[0]?.body as { message: string }).message).toBe('label "abc\\u202Edef\\u0085" is invalid');
   });
 });

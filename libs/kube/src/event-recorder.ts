@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CrEvent, EventRecorder, KubeObject } from '@lostromos/reconcile';
+import { escapeInvisible, type CrEvent, type EventRecorder, type KubeObject } from '@lostromos/reconcile';
 import { KubeApiError } from './errors.js';
 import type { RestClient } from './rest-client.js';
 import { TokenBucket } from './token-bucket.js';
@@ -137,7 +137,8 @@ export class KubeEventRecorder implements EventRecorder {
           },
           type: e.type,
           reason: e.reason,
-          message: e.message.slice(0, 1024),
+          // The note may quote CR values: `kubectl get events` must show what it says (escapes are ASCII).
+          message: escapeInvisible(e.message).slice(0, 1024),
           ...(e.action ? { action: e.action } : {}),
           source: { component },
           reportingComponent: component,

@@ -95,6 +95,28 @@ describe('status computation', () => {
     expect(statusOf({ ...cr, status: undefined })).toEqual({});
   });
 
+  it('writes bidi and invisible characters of a message as \\uXXXX, so `kubectl describe` shows what it says', () => {
+    const status = computeStatus({
+      previous: {},
+      generation: 1,
+      now: t1,
+      reconciled: { status: 'False', reason: 'RenderFailed', message: 'label "abc\u202Edef" is invalid' },
+      ready: { status: 'False', reason: 'ChildFailed', message: 'Job/a\u200Bb: failed' },
+    });
+    expect(status.conditions?.map((c) => c.message)).toEqual([
+      'label "abc\\u202Edef" is invalid',
+      'Job/a\\u200Bb: failed',
+    ]);
+    const again = computeStatus({
+      previous: status,
+      generation: 1,
+      now: t2,
+      reconciled: { status: 'False', reason: 'RenderFailed', message: 'label "abc\u202Edef" is invalid' },
+      ready: { status: 'False', reason: 'ChildFailed', message: 'Job/a\u200Bb: failed' },
+    });
+    expect(statusChanged(status, again)).toBe(false);
+  });
+
   it('maps readiness to the Ready condition', () => {
     expect(readyCondition({ state: 'ready', message: 'ok', total: 1, notReady: 0 })).toEqual({
       status: 'True',

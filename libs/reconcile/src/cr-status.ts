@@ -1,3 +1,4 @@
+import { escapeInvisible } from '@lostromos/render';
 import { jsonEqual } from './canonical-json.js';
 import { setCondition, type Condition, type ConditionStatus } from './conditions.js';
 import type { KubeObject, ObjectRef } from './kube-object.js';
@@ -93,13 +94,23 @@ export function computeStatus(update: StatusUpdate): CrStatus {
   const next: CrStatus = { ...previous };
   if (update.observe !== false && generation !== undefined) next.observedGeneration = generation;
   const withGeneration = generation === undefined ? {} : { observedGeneration: generation };
+  // Messages may quote CR values or live objects' status: `kubectl describe` must show what they say.
   let conditions = setCondition(
     previous.conditions,
-    { type: 'Reconciled', ...update.reconciled, ...withGeneration },
+    {
+      type: 'Reconciled',
+      ...update.reconciled,
+      message: escapeInvisible(update.reconciled.message),
+      ...withGeneration,
+    },
     now,
   );
   if (update.ready)
-    conditions = setCondition(conditions, { type: 'Ready', ...update.ready, ...withGeneration }, now);
+    conditions = setCondition(
+      conditions,
+      { type: 'Ready', ...update.ready, message: escapeInvisible(update.ready.message), ...withGeneration },
+      now,
+    );
   next.conditions = conditions;
   if (update.resources) next.resources = update.resources;
   if (update.lastApplied) next.lastApplied = update.lastApplied;

@@ -45,6 +45,14 @@ describe('error registry', () => {
     expect(err.message).toContain('install its CRD');
   });
 
+  it('writes bidi and invisible characters of a message as \\uXXXX (it reaches status, Events and logs)', () => {
+    const permanent = asPermanentError(
+      Object.assign(new Error('ConfigMap "a\u202Eb" is invalid'), { retryable: false }),
+    );
+    expect(permanent?.message).toBe('ConfigMap "a\\u202Eb" is invalid');
+    expect(new RenderFailedError('x\u200By').message).toBe('x\\u200By');
+  });
+
   it('classifies errors by their fields, so errors from other packages or across the queue work', () => {
     const throttled = Object.assign(new Error('429'), { retryable: true, retryAfterMs: 1500 });
     expect(isRetryableError(throttled)).toBe(true);

@@ -1,3 +1,4 @@
+import { escapeInvisible } from '@lostromos/render';
 import type { ObjectRef } from './kube-object.js';
 
 /**
@@ -54,14 +55,18 @@ export const ReconcileErrorCodes = {
 
 export type ReconcileErrorCode = keyof typeof ReconcileErrorCodes;
 
-/** Base class: a stable `code`, a Kubernetes-style `reason` for conditions/Events, and `retryable`. */
+/**
+ * Base class: a stable `code`, a Kubernetes-style `reason` for conditions/Events, and `retryable`. The message
+ * reaches the CR's status, Events and logs, and may quote CR values: invisible and bidi characters in it are
+ * written as \uXXXX (escapeInvisible), so it shows what it says.
+ */
 export class ReconcileError extends Error {
   readonly code: ReconcileErrorCode;
   readonly reason: string;
   readonly retryable: boolean;
 
   constructor(code: ReconcileErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(escapeInvisible(message), options);
     this.name = 'ReconcileError';
     this.code = code;
     this.reason = ReconcileErrorCodes[code].reason;

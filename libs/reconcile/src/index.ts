@@ -22,3 +22,5 @@ export { claimedBy } from './apply-objects.js';
 export * from './reconcile.js';
 export * from './cr-membership.js';
 export { describeRefs } from './ref-list.js';
+/** From @lostromos/render, for the adapters that write messages (Events) without depending on the renderer. */
+export { escapeInvisible } from '@lostromos/render';

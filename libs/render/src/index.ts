@@ -1,5 +1,6 @@
 export type { KubeObject, ObjectMeta, OwnerReference } from './kube-object.js';
 export { RenderError, RENDER_ERROR_CODES, isRenderError, type RenderErrorCode } from './render-error.js';
+export { escapeInvisible, quoteValue } from './quote-text.js';
 export { loadTemplateSet, compileTemplateSet, type TemplateSet, type TemplateFile } from './template-set.js';
 export { renderTemplateSet, type RenderInput } from './render-template-set.js';
 export { watchTemplateSet } from './watch-template-set.js';

@@ -1,3 +1,5 @@
+import { quoteValue } from './quote-text.js';
+
 /** Bounds on one render; docs/templates.md "Limits" lists them. */
 export const LIMITS = {
   /** Objects one CR may render to. */
@@ -60,7 +62,7 @@ export function formatPath(path: readonly (string | number)[]): string {
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
     else if (/^[A-Za-z_$][\w$-]*$/.test(p)) out += out === '' ? p : `.${p}`;
-    else out += `[${JSON.stringify(p.length > 40 ? `${p.slice(0, 40)}…` : p)}]`;
+    else out += `[${quoteValue(p, 40)}]`;
   }
   return out;
 }

@@ -2,6 +2,7 @@ import YAML, { isScalar, LineCounter, type Document, type Scalar, type YAMLMap }
 import type { SourceLine } from './line-markers.js';
 import { RenderError } from './render-error.js';
 import { LIMITS } from './limits.js';
+import { quoteValue } from './quote-text.js';
 import type { ValueTable } from './value-tokens.js';
 
 /** Largest number of nodes YAML aliases (`*name`) may expand to in one document: more is a YAML bomb. */
@@ -84,8 +85,7 @@ export function planRenderedYaml(
   };
   const excerpt = (line: number): string => {
     const raw = text.split('\n')[line - 1] ?? '';
-    const shown = table ? raw.replace(table.pattern, '{{…}}') : raw;
-    return shown.length > 120 ? `${shown.slice(0, 120)}…` : shown;
+    return quoteValue(table ? raw.replace(table.pattern, '{{…}}') : raw, 120);
   };
   const plan: OutputPlan = { docs: [], holes: [], keyedMaps: [], locate };
   for (const doc of list) {
@@ -96,7 +96,7 @@ export function planRenderedYaml(
       const at = opts.lineMap?.[line - 1] ?? { file, line };
       throw new RenderError(
         'LZ_RENDER_YAML',
-        `rendered output is not valid YAML: ${err.message.split('\n')[0]} (rendered line: ${JSON.stringify(excerpt(line))})`,
+        `rendered output is not valid YAML: ${err.message.split('\n')[0]} (rendered line: ${excerpt(line)})`,
         at,
       );
     }
@@ -189,7 +189,7 @@ export function instantiatePlan(
         const at = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
         throw new RenderError(
           'LZ_RENDER_DUPLICATE_KEY',
-          `key ${JSON.stringify(k)} appears twice in the same mapping`,
+          `key ${quoteValue(k)} appears twice in the same mapping`,
           plan.locate(at),
         );
       }

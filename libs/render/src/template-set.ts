@@ -7,6 +7,7 @@ import { BUILTIN_HELPERS, HELPER_NAMES, HelperError, registerHelpers } from './h
 import type { OutputPlan } from './parse-output.js';
 import { placeOf, type TemplateLoc } from './render-budget.js';
 import { isRenderError, RenderError } from './render-error.js';
+import { quoteValue } from './quote-text.js';
 import { RAW_HELPER, rewriteTemplate, VALUE_HELPER } from './rewrite-template.js';
 import { describeParserMessage, findSyntaxProblem } from './syntax-errors.js';
 import type { ValueTable } from './value-tokens.js';
@@ -49,7 +50,7 @@ function syntaxError(err: unknown, display: string, source: string): RenderError
   let text = problem.message;
   if (!found && problem.line !== undefined) {
     const near = (source.split('\n')[problem.line - 1] ?? '').trim();
-    if (near) text += ` (line: ${JSON.stringify(near.length > 80 ? `${near.slice(0, 80)}…` : near)})`;
+    if (near) text += ` (line: ${quoteValue(near, 80)})`;
   }
   // The parser's dump and stack add nothing to the message: no cause.
   return new RenderError('LZ_RENDER_TEMPLATE_SYNTAX', text, { file: display, line: problem.line });

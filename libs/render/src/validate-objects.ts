@@ -1,6 +1,7 @@
 import type { KubeObject } from './kube-object.js';
 import type { ParsedDocument } from './parse-output.js';
 import { formatPath, LIMITS, tooDeep } from './limits.js';
+import { quoteValue } from './quote-text.js';
 import { RenderError } from './render-error.js';
 
 export { LIMITS, tooDeep, formatPath } from './limits.js';
@@ -14,11 +15,6 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUALIFIED_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
-function q(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
-}
-
 function checkStringMap(
   what: string,
   m: unknown,
@@ -31,20 +27,20 @@ function checkStringMap(
   for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
     const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
     if (!QUALIFIED_KEY.test(k) || name.length > 63 || k.length > 317)
-      fail(`metadata.${what} key ${q(k)} is not a valid key (prefix/name, name ≤ 63 characters)`, undefined, [
-        'metadata',
-        what,
-        k,
-      ]);
+      fail(
+        `metadata.${what} key ${quoteValue(k)} is not a valid key (prefix/name, name ≤ 63 characters)`,
+        undefined,
+        ['metadata', what, k],
+      );
     if (typeof v !== 'string')
       fail(
-        `metadata.${what}.${k} must be a string, got ${q(v)}${typeof v === 'object' || v === undefined ? '' : ` (quote it: "${JSON.stringify(v)}")`}`,
+        `metadata.${what}.${k} must be a string, got ${quoteValue(v)}${typeof v === 'object' || v === undefined ? '' : ` (quote it: "${JSON.stringify(v)}")`}`,
         undefined,
         ['metadata', what, k],
       );
     if (validValue && (v.length > 63 || !validValue.test(v))) {
       fail(
-        `metadata.${what}.${k} value ${q(v)} is not a valid label value (≤ 63 of A-Z a-z 0-9 - _ ., starting and ending alphanumeric)`,
+        `metadata.${what}.${k} value ${quoteValue(v)} is not a valid label value (≤ 63 of A-Z a-z 0-9 - _ ., starting and ending alphanumeric)`,
         undefined,
         ['metadata', what, k],
       );
@@ -69,7 +65,7 @@ export function validateObject(doc: ParsedDocument): KubeObject {
   const o = doc.value;
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
     return fail(
-      `a document is ${Array.isArray(o) ? 'a list' : `the scalar ${q(o)}`}, not a Kubernetes object (apiVersion, kind, metadata)`,
+      `a document is ${Array.isArray(o) ? 'a list' : `the scalar ${quoteValue(o)}`}, not a Kubernetes object (apiVersion, kind, metadata)`,
       'LZ_RENDER_NOT_OBJECT',
     );
   }
@@ -78,7 +74,7 @@ export function validateObject(doc: ParsedDocument): KubeObject {
     fail(
       obj.apiVersion === undefined
         ? 'apiVersion: required (e.g. v1 or apps/v1)'
-        : `apiVersion ${q(obj.apiVersion)} is not valid (e.g. v1 or apps/v1)`,
+        : `apiVersion ${quoteValue(obj.apiVersion)} is not valid (e.g. v1 or apps/v1)`,
       undefined,
       ['apiVersion'],
     );
@@ -87,7 +83,7 @@ export function validateObject(doc: ParsedDocument): KubeObject {
     fail(
       obj.kind === undefined
         ? 'kind: required (e.g. ConfigMap)'
-        : `kind ${q(obj.kind)} is not valid (PascalCase, e.g. ConfigMap)`,
+        : `kind ${quoteValue(obj.kind)} is not valid (PascalCase, e.g. ConfigMap)`,
       undefined,
       ['kind'],
     );
@@ -105,7 +101,7 @@ export function validateObject(doc: ParsedDocument): KubeObject {
   }
   if (typeof m.name !== 'string' || m.name.length > 253 || !DNS_SUBDOMAIN.test(m.name)) {
     fail(
-      `metadata.name ${q(m.name)} is not a valid name (lower-case letters, digits, '-' and '.', ≤ 253 characters)`,
+      `metadata.name ${quoteValue(m.name)} is not a valid name (lower-case letters, digits, '-' and '.', ≤ 253 characters)`,
       undefined,
       ['metadata', 'name'],
     );
@@ -115,7 +111,7 @@ export function validateObject(doc: ParsedDocument): KubeObject {
     m.namespace !== null &&
     (typeof m.namespace !== 'string' || m.namespace.length > 63 || !DNS_LABEL.test(m.namespace))
   ) {
-    fail(`metadata.namespace ${q(m.namespace)} is not a valid namespace`, undefined, [
+    fail(`metadata.namespace ${quoteValue(m.namespace)} is not a valid namespace`, undefined, [
       'metadata',
       'namespace',
     ]);

@@ -102,16 +102,7 @@ export const CR_VALUE_ROWS: CrValueRow[] = [
   // Unicode: kept as given (and never reach messages raw, see the label-bidi row).
   kept('uni-line-separator', 'U+2028 LINE SEPARATOR stays', 'a\u2028b: c'),
   kept('uni-paragraph-separator', 'U+2029 PARAGRAPH SEPARATOR stays', 'a\u2029b'),
-  kept('uni-nel', 'U+0085 NEXT LINE (a YAML 1.1 line break) stays', 'a\u0085b: c', {
-    input: {
-      spec: { value: 'a\u0085b: c' },
-      apiServerFinding:
-        'libs/kube/src/cluster-ports.ts apply(): the server-side apply body is JSON sent as application/apply-patch+yaml, ' +
-        'and the API server reads it as YAML, where U+0085 (NEL) is a line break folded into a space: the ConfigMap gets ' +
-        '"a b: c" instead of "a\\u0085b: c" (a POST of the same JSON keeps it). Escape U+0085 as \\u0085 when serializing ' +
-        'the apply body (a JSON escape is also a YAML double-quoted escape)',
-    },
-  }),
+  kept('uni-nel', 'U+0085 NEXT LINE (a YAML 1.1 line break) stays', 'a\u0085b: c'),
   kept('uni-bidi', 'a bidi override (U+202E) stays in the value', 'admin\u202Egpj.exe'),
   kept('uni-zero-width', 'a zero-width space stays in the value', 'ad\u200Bmin'),
   kept('uni-bom', 'a byte order mark at the start stays', '\uFEFFvalue'),
@@ -248,13 +239,7 @@ export const CR_VALUE_ROWS: CrValueRow[] = [
     'label-bidi',
     'a bidi override in a label value is refused, and the message shows it escaped, not raw',
     { value: 'v', label: 'abc\u202Edef' },
-    { code: 'LZ_RENDER_INVALID_OBJECT', message: [FILE, /not a valid label value/, /\\u202[eE]/] },
-    {
-      finding:
-        'libs/render/src/validate-objects.ts q() (and every message that quotes a CR value: RenderError messages, ' +
-        'condition messages in libs/reconcile/src/cr-status.ts, Event notes in libs/kube/src/event-recorder.ts): ' +
-        'escape bidi/invisible/control characters (U+202A–U+202E, U+2066–U+2069, U+200B–U+200F, U+FEFF, C0/C1) as \\uXXXX',
-    },
+    { code: 'LZ_RENDER_INVALID_OBJECT', message: [FILE, /not a valid label value/, /"abc\\u202Edef"/] },
   ),
   {
     id: 'key-injection',

@@ -2,6 +2,7 @@ import type { KubeObject } from '../kube-object.js';
 import type { ParsedDocument } from '../parse-output.js';
 import { RenderError } from '../render-error.js';
 import { formatPath } from '../limits.js';
+import { quoteValue } from '../quote-text.js';
 import { isLossyPlainScalar, plainReading } from '../value-tokens.js';
 
 /**
@@ -363,10 +364,7 @@ function errorFor(diffs: readonly Difference[], s: StandIns, chart: string): Ren
   );
   const shown = examples
     .slice(0, 2)
-    .map(
-      (v) =>
-        `${JSON.stringify(v.length > 30 ? `${v.slice(0, 30)}…` : v)} reads as ${typeName(plainReading(v))}`,
-    )
+    .map((v) => `${quoteValue(v, 30)} reads as ${typeName(plainReading(v))}`)
     .join(', ');
   return new RenderError(
     'LZ_RENDER_VALUE_TYPE',
