@@ -12,7 +12,9 @@ export function toJobResult(result: ReconcileResult): CrJobResult {
     deleted: result.deleted.length,
     ...(result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {}),
     // `reason` is what the CR's Ready condition says (RenderFailed, …): the dashboard lists failing CRs by it.
-    ...(result.error ? { error: { ...result.error, reason: conditionReasonOf(result.error.code) } } : {}),
+    ...(result.error
+      ? { error: { ...result.error, reason: result.error.reason ?? conditionReasonOf(result.error.code) } }
+      : {}),
   };
 }
 

@@ -134,9 +134,18 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         metrics.observeReconcile(controller, resultLabel(result), seconds);
         if (result.outcome === 'failed-permanent') {
           metrics.terminalReconcileErrors.inc({ controller });
+          // The one line of a permanent failure (reconcile() logs none): `err` is reserved for Error objects,
+          // so the failure's text goes in `message`, next to its code and condition reason.
           jlog.warn(
-            { error: result.error, durationMs: Math.round(seconds * 1000) },
-            'reconcile failed permanently; not retried until the CR or templates change',
+            {
+              cr: keyText,
+              code: result.error?.code,
+              reason:
+                result.error?.reason ?? (result.error ? conditionReasonOf(result.error.code) : undefined),
+              message: result.error?.message,
+              durationMs: Math.round(seconds * 1000),
+            },
+            'reconcile failed permanently',
           );
         } else {
           jlog.debug(

@@ -10,6 +10,8 @@ export {
 export { redactSecrets, redactString, isSecretKey, REDACTED } from './redact.js';
 export {
   createOperatorMetrics,
+  WATCHER_METRICS,
+  WORKER_METRICS,
   addCollectHook,
   RECONCILE_RESULTS,
   RECONCILE_TIME_BUCKETS,

@@ -88,7 +88,53 @@ export interface CreateOperatorMetricsOptions {
   info?: { role: string; version: string };
   /** Clock in milliseconds for in-progress work (default performance.now). */
   now?: () => number;
+  /**
+   * The roles this process runs (default both). A process exports only the series it can know: a worker
+   * has no leader gauge or CR counts, a watcher no reconcile counters, a dashboard neither — an exported 0
+   * there would be a lie (e.g. `releases_create_total 0` on the watcher while the workers created 40).
+   */
+  runs?: { watcher: boolean; worker: boolean };
 }
+
+/** The metric families only a watcher knows (it leads, watches and enqueues). */
+export const WATCHER_METRICS = [
+  'leader_election_master_status',
+  'workqueue_adds_total',
+  'lostromos_managed_crs',
+  'lostromos_watch_restarts_total',
+  'lostromos_watch_relists_total',
+  'releases_total',
+  'releases_events_total',
+] as const;
+
+/** The metric families only a worker knows (it renders, applies and reports). */
+export const WORKER_METRICS = [
+  'controller_runtime_reconcile_total',
+  'controller_runtime_reconcile_errors_total',
+  'controller_runtime_terminal_reconcile_errors_total',
+  'controller_runtime_reconcile_time_seconds',
+  'controller_runtime_active_workers',
+  'controller_runtime_max_concurrent_reconciles',
+  'workqueue_queue_duration_seconds',
+  'workqueue_work_duration_seconds',
+  'workqueue_retries_total',
+  'workqueue_unfinished_work_seconds',
+  'workqueue_longest_running_processor_seconds',
+  'lostromos_objects_applied_total',
+  'lostromos_objects_pruned_total',
+  'lostromos_objects_deleted_total',
+  'lostromos_render_duration_seconds',
+  'lostromos_render_errors_total',
+  'releases_create_total',
+  'releases_create_error_total',
+  'releases_update_total',
+  'releases_update_error_total',
+  'releases_delete_total',
+  'releases_delete_error_total',
+  'releases_last_create_timestamp_utc_seconds',
+  'releases_last_update_timestamp_utc_seconds',
+  'releases_last_delete_timestamp_utc_seconds',
+] as const;
 
 // Gauges whose value is computed at scrape time by other modules (queue metrics) register a hook here;
 // keyed by the gauge instance, so there is no process-wide state.
@@ -317,6 +363,10 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
   };
 
   if (opts.info) m.info.set({ role: opts.info.role, version: opts.info.version }, 1);
+  // The handles stay usable (a shared code path may still count); what this process cannot know is not exported.
+  const runs = opts.runs ?? { watcher: true, worker: true };
+  if (!runs.watcher) for (const name of WATCHER_METRICS) registry.removeSingleMetric(name);
+  if (!runs.worker) for (const name of WORKER_METRICS) registry.removeSingleMetric(name);
 
   const observeReconcile = (controller: string, result: ReconcileResultLabel, seconds: number): void => {
     m.reconcileTotal.inc({ controller, result });

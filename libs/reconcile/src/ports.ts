@@ -119,5 +119,6 @@ export interface ReconcileResult {
   release?: ReleaseChange;
   /** ClusterWriter calls performed (0 on a no-op resync). Events are not counted. */
   writes: number;
-  error?: { code: string; message: string; retryable: boolean };
+  /** `reason`: the condition reason written to the CR's status (e.g. RenderFailed), when there is one. */
+  error?: { code: string; reason?: string; message: string; retryable: boolean };
 }

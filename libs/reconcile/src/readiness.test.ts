@@ -186,7 +186,8 @@ describe('readiness (kstatus rules)', () => {
     const pending = make('batch/v1', 'Job', {}, {});
     const failedJob = make('batch/v1', 'Job', {}, { conditions: [{ type: 'Failed', status: 'True' }] });
     expect(summarizeReadiness([ready]).state).toBe('ready');
-    expect(summarizeReadiness([ready]).message).toBe('all 1 objects are ready');
+    expect(summarizeReadiness([ready]).message).toBe('the object is ready');
+    expect(summarizeReadiness([ready, ready]).message).toBe('all 2 objects are ready');
     expect(summarizeReadiness([ready, pending]).state).toBe('in-progress');
     expect(summarizeReadiness([pending, failedJob]).state).toBe('failed');
     expect(summarizeReadiness([ready, pending, pending, pending, pending]).message).toMatch(/; and 1 more$/);

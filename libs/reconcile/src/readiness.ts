@@ -192,7 +192,12 @@ export function summarizeReadiness(objects: readonly KubeObject[]): ReadinessSum
     };
   if (pending.length > 0)
     return { state: 'in-progress', message: listMessages(pending), total, notReady: pending.length };
-  return { state: 'ready', message: `all ${total} objects are ready`, total, notReady: 0 };
+  return {
+    state: 'ready',
+    message: total === 1 ? 'the object is ready' : `all ${total} objects are ready`,
+    total,
+    notReady: 0,
+  };
 }
 
 function listMessages(results: readonly Readiness[]): string {

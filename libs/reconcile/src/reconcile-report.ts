@@ -37,7 +37,7 @@ export async function reportReconciled(
     reconciled: {
       status: 'True',
       reason: ConditionReasons.Applied,
-      message: `Applied ${desired.objects.length} objects for generation ${generation ?? 0}`,
+      message: `Applied ${desired.objects.length} ${desired.objects.length === 1 ? 'object' : 'objects'} for generation ${generation ?? 0}`,
     },
     ready: readyCondition(summary),
     resources: inventoryOf(desired.objects),
@@ -105,13 +105,10 @@ export async function reportPermanentFailure(
       message: truncate(error.message),
     });
   }
-  // `err` is reserved for Error objects (the logger serializes them); the failure's text goes in `message`.
-  ctx.log.warn(
-    { cr: ctx.keyText, code: error.code, reason: error.reason, message: error.message },
-    'reconcile failed permanently',
-  );
+  // No log line here: the caller that owns the job logs its outcome once (the worker: "reconcile failed
+  // permanently", with code, reason and message), so one failure is one warning line.
   return ctx.finish('failed-permanent', {
-    error: { code: error.code, message: error.message, retryable: false },
+    error: { code: error.code, reason: error.reason, message: error.message, retryable: false },
     release: { op, ok: false },
   });
 }

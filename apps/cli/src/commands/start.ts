@@ -94,11 +94,14 @@ export async function startRoles(
   const log = deps.logger;
   const version = cliVersion();
   const identity = config.leaderElection.identity;
-  const metrics = createOperatorMetrics({ info: { role, version } });
-  const health = new HealthRegistry();
-  const stopLoopWatch = health.watchEventLoop();
   const runsWatcher = role === 'all' || role === 'watcher';
   const runsWorker = role === 'all' || role === 'worker';
+  const metrics = createOperatorMetrics({
+    info: { role, version },
+    runs: { watcher: runsWatcher, worker: runsWorker },
+  });
+  const health = new HealthRegistry();
+  const stopLoopWatch = health.watchEventLoop();
   const runsDashboard = role === 'all' || role === 'dashboard';
   const stops: Array<() => Promise<void>> = [];
   // lostromos_redis_up follows every Redis connection of this process, whichever roles it runs.
