@@ -36,6 +36,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # Manifests first so the dependency layer is cached until a package.json or the lockfile changes.
 COPY package.json package-lock.json ./
+COPY libs/model/package.json libs/model/
 COPY libs/config/package.json libs/config/
 COPY libs/observability/package.json libs/observability/
 COPY libs/render/package.json libs/render/

@@ -1,12 +1,13 @@
+import { tryParseCrKey } from '@lostromos/model';
+
 /**
  * `namespace/name` of a CR key (`group/plural/namespace/name`), as kubectl shows it; just `name` for a
  * cluster-scoped CR (empty namespace). A key of another shape is returned as it is.
  */
 export function crLabel(key: string): string {
-  const parts = key.split('/');
-  if (parts.length !== 4 || !parts[3]) return key;
-  const [, , namespace, name] = parts;
-  return namespace ? `${namespace}/${name}` : name;
+  const parsed = tryParseCrKey(key);
+  if (!parsed) return key;
+  return parsed.namespace ? `${parsed.namespace}/${parsed.name}` : parsed.name;
 }
 
 /** The part of a Bull Board job (BullMQ `Job.toJSON()`) the title reads. */

@@ -1,3 +1,4 @@
+import { joinApiVersion, splitApiVersion } from '@lostromos/model';
 import type { JsonObject } from './types.js';
 
 export interface PrinterColumn {
@@ -48,18 +49,12 @@ export const STANDARD_VERBS = [
   'watch',
 ] as const;
 
-export function apiVersionOf(group: string, version: string): string {
-  return group ? `${group}/${version}` : version;
-}
+/** `group/version`, or the bare version for the core group (the shared model's joinApiVersion). */
+export const apiVersionOf = joinApiVersion;
 
 export function resourceKey(group: string, plural: string): string {
   return group ? `${plural}.${group}` : plural;
 }
 
-/** Splits `apps/v1` → {group:'apps', version:'v1'}; `v1` → core. */
-export function parseApiVersion(apiVersion: string): { group: string; version: string } {
-  const i = apiVersion.indexOf('/');
-  return i < 0
-    ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
-}
+/** Splits `apps/v1` → {group:'apps', version:'v1'}; `v1` → core (the shared model's splitApiVersion). */
+export const parseApiVersion = splitApiVersion;

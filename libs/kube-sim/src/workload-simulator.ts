@@ -1,3 +1,4 @@
+import { splitApiVersion } from '@lostromos/model';
 import { deepEqual, isObject } from './json-util.js';
 import type { ObjectApi, Scope } from './object-api.js';
 import { timestamp } from './object-meta.js';
@@ -119,13 +120,6 @@ export class WorkloadSimulator {
       this.d.logger?.warn?.({ err }, `kube-sim workload simulator: ${(err as Error).message}`);
     }
   }
-}
-
-function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const i = apiVersion.indexOf('/');
-  return i < 0
-    ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 function stripTimes(v: unknown): unknown {

@@ -1,16 +1,7 @@
 /** Pure helpers that build Kubernetes API paths. */
+import { splitApiVersion } from '@lostromos/model';
 
-/** `v1` → core group; `apps/v1` → group apps. */
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const i = apiVersion.indexOf('/');
-  return i < 0
-    ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
-}
-
-export function joinApiVersion(group: string, version: string): string {
-  return group === '' || group === 'core' ? version : `${group}/${version}`;
-}
+export { joinApiVersion, splitApiVersion } from '@lostromos/model';
 
 /** `/api/v1` or `/apis/<group>/<version>` */
 export function groupVersionPath(apiVersion: string): string {

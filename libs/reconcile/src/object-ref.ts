@@ -1,10 +1,7 @@
+import { groupOf } from '@lostromos/model';
 import type { KubeObject, ObjectRef } from './kube-object.js';
 
-/** API group of an apiVersion: `apps/v1` → `apps`, `v1` → `` (core). */
-export function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
+export { groupOf };
 
 /** The reference of an object (namespace omitted when empty). */
 export function refOf(obj: KubeObject): ObjectRef {

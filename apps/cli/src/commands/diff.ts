@@ -23,6 +23,7 @@ import { UsageError, type Command, type CommandContext } from '../command.js';
 import { appliedFieldsOf, project } from '../diff/managed-projection.js';
 import { unifiedDiff } from '../diff/unified-diff.js';
 import { toSafeYaml } from '../render/read-inputs.js';
+import { splitApiVersion } from '@lostromos/model';
 
 const DIFF_FLAGS: readonly FlagSpec[] = [
   {
@@ -129,8 +130,8 @@ function managedYaml(obj: KubeObject | undefined, fields: ReturnType<typeof appl
 }
 
 function label(ref: ObjectRef): string {
-  const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : 'core';
-  const version = ref.apiVersion.split('/').pop();
+  const { group: g, version } = splitApiVersion(ref.apiVersion);
+  const group = g === '' ? 'core' : g;
   return `${group}.${version}.${ref.kind}.${ref.namespace ? `${ref.namespace}.` : ''}${ref.name}`;
 }
 

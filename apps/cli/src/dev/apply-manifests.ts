@@ -1,4 +1,5 @@
 import type { CrdInfo, Manifest } from './example-sets.js';
+import { splitApiVersion } from '@lostromos/model';
 
 export interface ApplyOptions {
   /** API server base URL, e.g. http://127.0.0.1:PORT. */
@@ -12,9 +13,7 @@ export interface ApplyOptions {
 
 /** Pure: the REST path of an object, given the CRDs we know for custom kinds. */
 export function objectPath(obj: Manifest, crds: readonly CrdInfo[]): string {
-  const [groupOrVersion, maybeVersion] = obj.apiVersion.split('/');
-  const group = maybeVersion === undefined ? '' : groupOrVersion!;
-  const version = maybeVersion ?? groupOrVersion!;
+  const { group, version } = splitApiVersion(obj.apiVersion);
   const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
   const name = encodeURIComponent(obj.metadata.name);
   if (obj.kind === 'CustomResourceDefinition') return `${base}/customresourcedefinitions/${name}`;

@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
+import { groupOf } from '@lostromos/model';
 
 /** A Kubernetes object as plain JSON (only what dev needs to look at). */
 export interface Manifest {
@@ -122,7 +123,7 @@ export async function findExampleSets(root: string): Promise<ExampleSet[]> {
     if (!first) continue;
     const crd = crdInfo(first.obj, path.relative(root, first.file));
     const kinds = new Set(crds.map((c) => crdInfo(c.obj, c.file)).map((c) => `${c.group}/${c.kind}`));
-    const samples = others.filter((o) => kinds.has(`${o.apiVersion.split('/')[0]}/${o.kind}`));
+    const samples = others.filter((o) => kinds.has(`${groupOf(o.apiVersion)}/${o.kind}`));
     sets.push({ name: e.name, templatesDir: dir, crds: crds.map((c) => c.obj), samples, crd });
   }
   return sets;
