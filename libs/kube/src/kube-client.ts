@@ -65,7 +65,8 @@ export function loadKubeConfig(opts: Pick<KubeClientOptions, 'kubeconfig' | 'con
 /** A REST client (limiter, retries, metrics callback) and a discovery cache for the configured cluster. */
 export function createKubeClient(opts: KubeClientOptions = {}): KubeClient {
   const kc = loadKubeConfig(opts);
-  const server = kc.getCurrentCluster()!.server;
+  const cluster = kc.getCurrentCluster()!;
+  const server = cluster.server;
   const rest = new RestClient({
     server,
     applyAuth: async (o) => {
@@ -76,6 +77,11 @@ export function createKubeClient(opts: KubeClientOptions = {}): KubeClient {
         // set the credentials headers by then; over plain http that is all we need.
         if (!server.startsWith('http://')) throw err;
       }
+      // client-node also installs its own agent, which opens a new TLS connection per request (no keep-alive)
+      // and, cached per cluster and user, would keep a rotated client certificate's predecessor. The
+      // RestClient's keep-alive agents, built from the TLS material above, replace it — except for a proxy,
+      // which only client-node's proxy agents speak.
+      if (!cluster.proxyUrl) delete o.agent;
     },
     ...(opts.qps !== undefined ? { qps: opts.qps } : {}),
     ...(opts.burst !== undefined ? { burst: opts.burst } : {}),

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { backoffDelay, parseRetryAfter, sleep } from './backoff.js';
 import { KubeApiError } from './errors.js';
+import { KeepAliveAgents, tlsMaterialOf } from './keep-alive-agents.js';
 import { TokenBucket } from './token-bucket.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -39,8 +40,14 @@ export interface RequestRecord {
 export interface RestClientOptions {
   /** Base URL of the API server, e.g. https://10.0.0.1:443 */
   server: string;
-  /** Adds TLS material and credentials to a request (KubeConfig.applyToHTTPSOptions). */
+  /**
+   * Adds credentials and TLS material (ca, cert, key, servername, rejectUnauthorized) to a request. The client
+   * sends it over its own keep-alive connections built from that material, rebuilt when the material changes.
+   * Setting `opts.agent` sends it through that agent instead (e.g. an HTTP or SOCKS proxy agent).
+   */
   applyAuth?: (opts: https.RequestOptions) => Promise<void>;
+  /** Connections at once for ordinary requests (default 64); watches have their own, unbounded, pool. */
+  maxSockets?: number;
   /**
    * Client-side limit: `qps` requests/s with bursts of `burst`. 0 or unset = no client-side limit (the default,
    * as controller-runtime >= 0.21): the API server's Priority and Fairness answers 429 + Retry-After, which
@@ -87,7 +94,7 @@ export class RestClient {
   private readonly limiter: TokenBucket | undefined;
   private readonly opts: Required<Pick<RestClientOptions, 'maxRetries' | 'maxRetryAfterMs'>> &
     RestClientOptions;
-  private readonly agent: http.Agent;
+  private readonly agents: KeepAliveAgents;
 
   constructor(opts: RestClientOptions) {
     this.server = new URL(opts.server);
@@ -97,8 +104,14 @@ export class RestClient {
       this.rateLimit.qps > 0
         ? new TokenBucket(this.rateLimit.qps, this.rateLimit.burst, opts.now ? { now: opts.now } : {})
         : undefined;
-    const agentOpts = { keepAlive: true, maxSockets: 64 };
-    this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+    this.agents = new KeepAliveAgents(this.server.protocol, {
+      ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}),
+    });
+  }
+
+  /** How many times the client built its connection pools: 1, plus one per change of TLS material. */
+  get agentGeneration(): number {
+    return this.agents.generation;
   }
 
   /** Sends a request and parses the JSON answer; throws KubeApiError for non-2xx answers and transport errors. */
@@ -127,7 +140,7 @@ export class RestClient {
 
   /** Opens a streaming GET (watch); the caller consumes the body. Non-2xx answers throw KubeApiError. */
   async stream(req: RestRequest): Promise<http.IncomingMessage> {
-    const res = await this.once({ ...req, timeoutMs: req.timeoutMs ?? 0 });
+    const res = await this.once({ ...req, timeoutMs: req.timeoutMs ?? 0 }, 'stream');
     if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return res;
     const body = await readBody(res, req.signal);
     throw this.httpError(req, res, body);
@@ -161,18 +174,14 @@ export class RestClient {
     return url;
   }
 
-  private async once(req: RestRequest): Promise<http.IncomingMessage> {
+  private async once(req: RestRequest, use: 'request' | 'stream' = 'request'): Promise<http.IncomingMessage> {
     const wait = this.limiter?.reserve() ?? 0;
     if (wait > 0) await sleep(wait, req.signal);
     const url = this.url(req);
-    const options: https.RequestOptions = {
-      method: req.method,
-      headers: { accept: 'application/json' },
-      agent: this.agent,
-    };
+    const options: https.RequestOptions = { method: req.method, headers: { accept: 'application/json' } };
     await this.opts.applyAuth?.(options);
-    // applyAuth installs an https agent carrying the TLS material; plain-http servers (the sim) keep ours.
-    if (url.protocol !== 'https:') options.agent = this.agent;
+    // One keep-alive pool per TLS material instead of a TLS handshake per request (docs/performance.md).
+    options.agent ??= this.agents.agentFor(use, tlsMaterialOf(options));
     let payload: Buffer | undefined;
     if (req.body !== undefined) {
       payload = Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
@@ -182,6 +191,22 @@ export class RestClient {
         'content-length': String(payload.length),
       };
     }
+    try {
+      return await this.send(req, url, options, payload);
+    } catch (err) {
+      // The server closed an idle pooled connection just as we reused it: the request never reached it, so
+      // sending it again on another connection is safe for every method (Node's documented remedy).
+      if (!(err instanceof StaleConnectionError)) throw err;
+      return this.send(req, url, options, payload);
+    }
+  }
+
+  private send(
+    req: RestRequest,
+    url: URL,
+    options: https.RequestOptions,
+    payload: Buffer | undefined,
+  ): Promise<http.IncomingMessage> {
     const verb = req.verb ?? defaultVerb(req.method);
     const started = performance.now();
     const record = (code: string): void =>
@@ -202,9 +227,12 @@ export class RestClient {
         record('<error>');
         reject(new KubeApiError({ status: 0, verb: req.method, path: req.path, message, cause }));
       };
-      r.on('error', (err) => {
+      r.on('error', (err: NodeJS.ErrnoException) => {
         if (req.signal?.aborted) reject(req.signal.reason instanceof Error ? req.signal.reason : err);
-        else fail(`connection failed: ${err.message}`, err);
+        else if (r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          record('<error>');
+          reject(new StaleConnectionError(req, err));
+        } else fail(`connection failed: ${err.message}`, err);
       });
       if (timeoutMs > 0) {
         r.setTimeout(timeoutMs, () => {
@@ -223,9 +251,25 @@ export class RestClient {
     });
   }
 
-  /** Closes idle keep-alive sockets. */
+  /** Closes every connection of the client, open watches included. */
   close(): void {
-    this.agent.destroy();
+    this.agents.destroy();
+  }
+}
+
+/**
+ * A reused keep-alive connection was already closed by the server when the request was written on it. Retried
+ * once at once; if it escapes, it is the retryable connection failure it would have been without the pool.
+ */
+class StaleConnectionError extends KubeApiError {
+  constructor(req: RestRequest, cause: NodeJS.ErrnoException) {
+    super({
+      status: 0,
+      verb: req.method,
+      path: req.path,
+      message: `connection failed: pooled connection closed by the server (${cause.code ?? cause.message})`,
+      cause,
+    });
   }
 }
 
