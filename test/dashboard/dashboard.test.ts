@@ -12,13 +12,8 @@ import {
   type Dashboard,
   type DashboardDeps,
 } from '@lostromos/dashboard';
-import {
-  createLogger,
-  createOperatorMetrics,
-  HealthRegistry,
-  parseMetricsText,
-  startPresence,
-} from '@lostromos/observability';
+import { createLogger, createOperatorMetrics, HealthRegistry, startPresence } from '@lostromos/observability';
+import { parseMetricsText } from '../support/metrics-text.js';
 import { CrWorker, readCrFailures } from '@lostromos/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Informer } from '@lostromos/kube';
-import { parseMetricsText, sumSeries } from '@lostromos/observability';
+import { parseMetricsText, sumSeries } from '../support/metrics-text.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/index.js';
 import {

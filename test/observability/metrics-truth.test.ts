@@ -1,12 +1,6 @@
 import path from 'node:path';
-import {
-  QUEUE_STATES,
-  type JobCountSource,
-  parseMetricsText,
-  sumSeries,
-  WATCHER_METRICS,
-  WORKER_METRICS,
-} from '@lostromos/observability';
+import { QUEUE_STATES, type JobCountSource, WATCHER_METRICS, WORKER_METRICS } from '@lostromos/observability';
+import { parseMetricsText, sumSeries } from '../support/metrics-text.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

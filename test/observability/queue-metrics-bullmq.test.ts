@@ -1,4 +1,5 @@
-import { createOperatorMetrics, parseMetricsText, registerQueueMetrics } from '@lostromos/observability';
+import { createOperatorMetrics, registerQueueMetrics } from '@lostromos/observability';
+import { parseMetricsText } from '../support/metrics-text.js';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitFor, type TestRedis } from '../support/index.js';

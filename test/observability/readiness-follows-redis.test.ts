@@ -3,11 +3,11 @@ import {
   createLogger,
   createOperatorMetrics,
   HealthRegistry,
-  parseMetricsText,
   startHealthServer,
   trackRedis,
   type HealthServer,
 } from '@lostromos/observability';
+import { parseMetricsText } from '../support/metrics-text.js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, waitFor, type TestRedis } from '../support/index.js';

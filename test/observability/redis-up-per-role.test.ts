@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseMetricsText } from '@lostromos/observability';
+import { parseMetricsText } from '../support/metrics-text.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,

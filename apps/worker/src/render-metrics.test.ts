@@ -1,4 +1,5 @@
-import { createOperatorMetrics, parseMetricsText } from '@lostromos/observability';
+import { createOperatorMetrics } from '@lostromos/observability';
+import { parseMetricsText } from '../../../test/support/metrics-text.js';
 import { RenderFailedError, type KubeObject } from '@lostromos/reconcile';
 import { RenderError } from '@lostromos/render';
 import { describe, expect, it } from 'vitest';

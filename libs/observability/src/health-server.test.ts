@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HealthRegistry } from './health-registry.js';
 import { startHealthServer, type HealthServer } from './health-server.js';
 import { createLogger } from './logger.js';
-import { parseMetricsText } from './metrics-text.js';
+import { parseMetricsText } from '../../../test/support/metrics-text.js';
 import { createOperatorMetrics } from './operator-metrics.js';
 
 const servers: HealthServer[] = [];

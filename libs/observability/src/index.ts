@@ -36,7 +36,6 @@ export {
 export { startHealthServer, type HealthServer, type HealthServerOptions } from './health-server.js';
 export { parseListenAddress, urlFor, type ListenAddress } from './listen-address.js';
 export { Registry } from 'prom-client';
-export { parseMetricsText, sumSeries } from './metrics-text.js';
 export {
   startPresence,
   readPresence,

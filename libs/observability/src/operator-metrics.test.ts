@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { parseMetricsText as parseExposition } from './metrics-text.js';
+import { parseMetricsText as parseExposition } from '../../../test/support/metrics-text.js';
 import { addCollectHook, createOperatorMetrics } from './operator-metrics.js';
 
 const EXPECTED = {

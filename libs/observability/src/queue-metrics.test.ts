@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOperatorMetrics } from './operator-metrics.js';
-import { parseMetricsText as parseExposition } from './metrics-text.js';
+import { parseMetricsText as parseExposition } from '../../../test/support/metrics-text.js';
 import { registerQueueMetrics, type JobCountSource } from './queue-metrics.js';
 import { Registry } from 'prom-client';
 
