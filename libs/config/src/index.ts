@@ -33,4 +33,5 @@ export {
 } from './flags.js';
 export { CONFIG_FIELDS, RESOURCE_FLAGS, type ConfigField, type ResourceFlag } from './fields.js';
 export { deepFreeze } from './deep-freeze.js';
+export { parseUserYaml, userYamlValue, MAX_ALIAS_COUNT, type YamlProblem } from './safe-yaml.js';
 export { DNS_LABEL, DNS_SUBDOMAIN } from './schema.js';

@@ -206,7 +206,13 @@ export const HELM_ROWS: HelmRow[] = [
     'helm-values-from-missing',
     'a valuesFrom file that does not exist names the field',
     { chart: 'fails', valuesFrom: ['/nonexistent/values.yaml'] },
-    { code: 'LZ_HELM_VALUES', message: [/\/nonexistent\/values\.yaml/, /no such file/, /valuesFrom/] },
-    'libs/render/src/helm/helm-renderer.ts readValuesFiles(): reports the bare "ENOENT: no such file or directory, open …"; say "no such file" and name resources[name=…].helm.valuesFrom',
+    {
+      code: 'LZ_HELM_VALUES',
+      message: [
+        /values file \/nonexistent\/values\.yaml \(resources\[name=notes\]\.helm\.valuesFrom\[0\]\): no such file/,
+        /create it, or fix or remove the entry in resources\[name=notes\]\.helm\.valuesFrom/,
+      ],
+      absent: [/ENOENT/],
+    },
   ),
 ];

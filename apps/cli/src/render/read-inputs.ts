@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import YAML, { LineCounter } from 'yaml';
+import { parseUserYaml, userYamlValue, type YamlProblem } from '@lostromos/config';
 import type { KubeObject } from '@lostromos/render';
 import { UsageError } from '../command.js';
+import { groupOf } from '@lostromos/model';
 
 function readText(file: string, what: string, cwd: string): string {
   try {
@@ -12,6 +14,26 @@ function readText(file: string, what: string, cwd: string): string {
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a folder' : e.message;
     throw new UsageError(`${what} ${file}: ${why}`);
   }
+}
+
+/**
+ * The documents of a YAML input as plain data, read with the config loader's checks and limits (libs/config
+ * safe-yaml.ts): syntax errors, nesting too deep for the parser, circular aliases and YAML bombs are usage
+ * errors naming the input (`where`: "--cr FILE"), the document when there can be several, and the line.
+ */
+function readYamlInput(text: string, where: string, opts: { all: boolean }): unknown[] {
+  const lines = new LineCounter();
+  const line = (p: YamlProblem): string =>
+    p.offset === undefined ? '' : ` (line ${lines.linePos(p.offset).line})`;
+  const { docs, problems } = parseUserYaml(text, { lineCounter: lines, all: opts.all });
+  const first = problems[0];
+  if (first) throw new UsageError(`${where}: ${first.message}${line(first)}`);
+  return docs.map((doc, i) => {
+    const read = userYamlValue(doc);
+    if (!('problem' in read)) return read.value;
+    const what = opts.all && docs.length > 1 ? `document ${i + 1}: ` : '';
+    throw new UsageError(`${where}: ${what}${read.problem.message}${line(read.problem)}`);
+  });
 }
 
 /** Everything on a stream (standard input), as UTF-8 text. */
@@ -35,11 +57,7 @@ export function namespaceProblem(ns: string): string | undefined {
   return `${JSON.stringify(ns)} is not a valid namespace name: use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. team-a)`;
 }
 
-/** The API group of an apiVersion: "" for the core group (`v1`). */
-export function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
+export { groupOf };
 
 /**
  * Pure: why an object is not a custom resource, or undefined. A CustomResourceDefinition (the CRD itself), and
@@ -79,8 +97,7 @@ export function readCustomResources(file: string, cwd: string, stdinText?: strin
       `${where}: standard input is empty; pipe a CR in (e.g. kubectl get <kind> <name> -o yaml | lostromos render ... --cr -) or give a file`,
     );
   }
-  const docs = YAML.parseAllDocuments(text);
-  const list = Array.isArray(docs) ? docs : [];
+  const values = readYamlInput(text, where, { all: true });
   const crs: CrDocument[] = [];
   const add = (v: unknown, what: string): void => {
     const o = v as Partial<KubeObject>;
@@ -104,10 +121,7 @@ export function readCustomResources(file: string, cwd: string, stdinText?: strin
     if (bad) throw new UsageError(`${where}: ${what}: metadata.namespace ${bad}`);
     crs.push({ cr, where: `${where}: ${what}` });
   };
-  list.forEach((doc, i) => {
-    const err = doc.errors[0];
-    if (err) throw new UsageError(`${where}: not valid YAML: ${err.message.split('\n')[0]}`);
-    const v: unknown = doc.toJS();
+  values.forEach((v, i) => {
     if (v === null || v === undefined) return;
     const maybeList = v as { kind?: unknown; items?: unknown };
     if (maybeList.kind === 'List' && Array.isArray(maybeList.items)) {
@@ -124,12 +138,7 @@ export function readCustomResources(file: string, cwd: string, stdinText?: strin
 /** A values file: a YAML mapping (empty file = {}). */
 export function readValuesFile(file: string, cwd: string): Record<string, unknown> {
   const text = readText(file, '--values', cwd);
-  let v: unknown;
-  try {
-    v = YAML.parse(text);
-  } catch (err) {
-    throw new UsageError(`--values ${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const [v] = readYamlInput(text, `--values ${file}`, { all: false });
   if (v === null || v === undefined) return {};
   if (typeof v !== 'object' || Array.isArray(v))
     throw new UsageError(`--values ${file}: must be a YAML mapping (key: value)`);

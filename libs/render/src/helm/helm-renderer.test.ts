@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { parseHelmVersion } from './helm-binary.js';
-import { helmValuesFor, releaseNameFor } from './helm-renderer.js';
+import { helmValuesFor, readValuesFiles, releaseNameFor } from './helm-renderer.js';
 import { helmFailure, mergeValues } from './helm-template.js';
 
 describe('helm renderer pure parts', () => {
@@ -81,5 +84,62 @@ describe('ConcurrencyLimiter', () => {
       'fulfilled',
     ]);
     expect(l.active).toBe(0);
+  });
+});
+
+describe('readValuesFiles', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-values-files-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  };
+  const field = 'resources[name=crew].helm.valuesFrom';
+  const failure = async (files: string[]): Promise<{ code?: string; message: string }> =>
+    readValuesFiles(files, { field }).then(
+      () => ({ message: 'no error' }),
+      (err: Error & { code?: string }) => ({ code: err.code, message: err.message }),
+    );
+
+  it('merges the files in order; an empty file adds nothing', async () => {
+    const a = file('a.yaml', 'image: { tag: "1", pull: Always }\n');
+    const b = file('b.yaml', 'image: { tag: "2" }\n');
+    const empty = file('empty.yaml', '# nothing\n');
+    expect(await readValuesFiles([a, empty, b])).toEqual({ image: { tag: '2', pull: 'Always' } });
+  });
+
+  it('names a missing file, the setting and its index, and the fix', async () => {
+    const ok = file('ok.yaml', 'a: 1\n');
+    const missing = path.join(dir, 'missing.yaml');
+    expect(await failure([ok, missing])).toEqual({
+      code: 'LZ_HELM_VALUES',
+      message: `values file ${missing} (${field}[1]): no such file: create it, or fix or remove the entry in ${field} (a relative path is relative to the config file's folder)`,
+    });
+    expect((await failure([dir])).message).toContain(`(${field}[0]): is a folder, not a file`);
+  });
+
+  it('refuses a YAML bomb, a circular alias and a list with file:line and the setting', async () => {
+    const ten = (n: string): string => Array.from({ length: 10 }, () => `*${n}`).join(', ');
+    const bomb = file(
+      'bomb.yaml',
+      `a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: &b [${ten('a')}]\nc: [${ten('b')}]\n`,
+    );
+    expect(await failure([bomb])).toMatchObject({
+      code: 'LZ_HELM_VALUES',
+      message: expect.stringMatching(
+        new RegExp(
+          `^${bomb}:2: the YAML aliases .* \\(a "YAML bomb"; at most 100\\).*\\(resources\\[name=crew\\]`,
+        ),
+      ) as unknown,
+    });
+    const circular = file('circular.yaml', 'x: &x\n  self: *x\n');
+    expect((await failure([circular])).message).toMatch(
+      /circular\.yaml:2: the alias \*x refers to a node that contains it/,
+    );
+    const list = file('list.yaml', '- a\n');
+    expect((await failure([list])).message).toBe(
+      `values file ${list} (${field}[0]) must be a YAML mapping (key: value), like a chart's values.yaml`,
+    );
   });
 });

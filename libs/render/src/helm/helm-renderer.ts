@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
-import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
+import { parseUserYaml, userYamlValue, type LostromosConfig, type ResourceConfig } from '@lostromos/config';
 import { createHash, randomBytes } from 'node:crypto';
-import YAML from 'yaml';
+import { LineCounter } from 'yaml';
 import type { KubeObject } from '../kube-object.js';
 import { RenderError } from '../render-error.js';
 import type { RenderLogger, ResourceRenderer } from '../renderer-types.js';
@@ -70,19 +70,53 @@ export function helmValuesFor(
   return mergeValues(configValues, { resource: { name, namespace, spec: cr.spec ?? {} }, cr });
 }
 
-/** Reads values files (YAML mappings) and merges them in order. */
-export async function readValuesFiles(files: readonly string[]): Promise<Record<string, unknown>> {
+/**
+ * Reads values files (YAML mappings) and merges them in order. `field` names the setting that lists them (e.g.
+ * `resources[name=crew].helm.valuesFrom`), for messages: a file that is missing, unreadable, not YAML (with the
+ * config loader's checks: circular aliases, YAML bombs, nesting too deep) or not a mapping is an LZ_HELM_VALUES
+ * error naming the file, the setting and the fix.
+ */
+export async function readValuesFiles(
+  files: readonly string[],
+  opts: { field?: string } = {},
+): Promise<Record<string, unknown>> {
+  const field = opts.field ?? 'valuesFrom';
   let merged: Record<string, unknown> = {};
-  for (const f of files) {
-    let parsed: unknown;
+  for (const [i, f] of files.entries()) {
+    const where = `values file ${f} (${field}[${i}])`;
+    let text: string;
     try {
-      parsed = YAML.parse(await fs.readFile(f, 'utf8'));
+      text = await fs.readFile(f, 'utf8');
     } catch (err) {
-      throw new RenderError('LZ_HELM_VALUES', `values file ${f}: ${(err as Error).message}`, { cause: err });
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'is a folder, not a file'
+            : code === 'EACCES'
+              ? 'cannot be read (permission denied)'
+              : `cannot be read (${(err as Error).message})`;
+      throw new RenderError(
+        'LZ_HELM_VALUES',
+        `${where}: ${why}: create it, or fix or remove the entry in ${field} (a relative path is relative to the config file's folder)`,
+        { cause: err },
+      );
     }
+    const lines = new LineCounter();
+    const { docs, problems } = parseUserYaml(text, { lineCounter: lines });
+    const read = problems[0] ? { problem: problems[0] } : docs[0] ? userYamlValue(docs[0]) : { value: null };
+    if ('problem' in read) {
+      const line = read.problem.offset === undefined ? 1 : lines.linePos(read.problem.offset).line;
+      throw new RenderError('LZ_HELM_VALUES', `${read.problem.message} (${field}[${i}])`, { file: f, line });
+    }
+    const parsed = read.value;
     if (parsed === null || parsed === undefined) continue;
     if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new RenderError('LZ_HELM_VALUES', `values file ${f} must be a YAML mapping`);
+      throw new RenderError(
+        'LZ_HELM_VALUES',
+        `${where} must be a YAML mapping (key: value), like a chart's values.yaml`,
+      );
     }
     merged = mergeValues(merged, parsed as Record<string, unknown>);
   }
@@ -120,7 +154,9 @@ export async function createHelmRenderer(
     timeoutMs: opts.helm.timeoutSeconds * 1000,
   });
   const baseValues = mergeValues(
-    await readValuesFiles(src.valuesFrom ?? []),
+    await readValuesFiles(src.valuesFrom ?? [], {
+      field: `resources[name=${resource.name}].helm.valuesFrom`,
+    }),
     mergeValues(resource.values, src.values),
   );
   const limiter = opts.limiter ?? limiterFor(opts.helm);
