@@ -41,21 +41,36 @@ export interface ResourceControllerStatus {
 }
 
 /**
+ * What one start() created, so that a stop() still finishing when the next start() comes (a Lease lost and won
+ * back within moments) ends its own informers and never the new ones.
+ */
+interface ControllerRun {
+  controller: AbortController;
+  watch: ResourceWatch;
+  owned: OwnedWatch;
+  state: { ok: boolean; detail: string } | undefined;
+  stopRevisions: () => Promise<void>;
+  /** Checks the workers' template revisions now (a worker announced a change). */
+  checkRevisions: () => void;
+}
+
+/**
  * Everything the leader of one configured resource does, like a controller-runtime controller: an informer on
  * its CRs with the filter predicates, an index from CR uid to key, informers on the kinds its objects are of
  * (scoped by the `lostromos.io/resource` label, so another resource's objects never wake it), and a follower
  * of the template revisions its workers run. It turns each into a CR key on the resource's queue.
+ *
+ * start() and stop() may interleave: stop() detaches the current run at once and finishes it in the
+ * background of its promise, and a start() meanwhile begins a new run beside it. Only the current run reports
+ * health and state; a run that ends while another has started leaves the readiness check and gauge alone.
  */
 export class ResourceController {
   private readonly resource: ResourceConfig;
   private readonly log: Logger;
   private readonly uidToKey = new Map<string, string>();
-  private watch: ResourceWatch | undefined;
-  private owned: OwnedWatch | undefined;
-  private state: { ok: boolean; detail: string } | undefined;
-  private stopRevisions: (() => Promise<void>) | undefined;
-  private controller: AbortController | undefined;
-  private announced: (() => void) | undefined;
+  private run: ControllerRun | undefined;
+  /** Runs whose stop has not finished yet. */
+  private readonly stopping = new Set<Promise<void>>();
 
   constructor(private readonly o: ResourceControllerOptions) {
     this.resource = o.resource;
@@ -66,15 +81,17 @@ export class ResourceController {
     return this.resource.name;
   }
 
-  /** Starts watching; idempotent. */
+  /** Starts watching; idempotent. Does not wait for a previous stop() to finish. */
   start(): void {
-    if (this.controller) return;
+    if (this.run) return;
     const controller = new AbortController();
-    this.controller = controller;
     const resource = this.resource;
+    // A stop still finishing may leave its last state here: the new run reports its own.
+    this.o.health.remove(`resource:${resource.name}`);
+    this.o.watchUp.remove({ controller: resource.name });
     const enqueue = (key: string, reason: EnqueueReason): void =>
       this.o.enqueuer.enqueue(resource.name, key, reason);
-    this.owned = new OwnedWatch({
+    const owned = new OwnedWatch({
       kube: this.o.kube,
       namespace: this.o.ownedNamespace,
       labelSelector: `${RESOURCE_LABEL}=${resource.name}`,
@@ -89,14 +106,13 @@ export class ResourceController {
       },
       onError: (kind, err) => this.log.warn({ kind, err }, 'watching a managed kind failed; retrying'),
     });
-    this.owned.start(controller.signal);
     const countEvent = (cr: KubeObject, old?: KubeObject): void => {
       if (isReleaseEvent(cr, old, resource)) this.o.metrics.releasesEvents.inc();
     };
     const remember = (cr: KubeObject): void => {
       if (cr.metadata.uid) this.uidToKey.set(cr.metadata.uid, crKeyOf(resource, cr));
     };
-    this.watch = new ResourceWatch(resource, this.o.kube, {
+    const watch = new ResourceWatch(resource, this.o.kube, {
       add: (cr) => {
         countEvent(cr);
         remember(cr);
@@ -118,32 +134,54 @@ export class ResourceController {
         countEvent(cr);
         if (actionForPresent(cr, resource) === 'enqueue') enqueue(crKeyOf(resource, cr), 'resync');
       },
-      state: (ok, detail) => this.setState(ok, detail),
+      state: (ok, detail) => this.setState(run, ok, detail),
       relist: (reason) => {
         this.o.metrics.watchRelists.inc({ controller: resource.name });
         this.log.info({ reason }, 'watch history expired; relisting');
       },
     });
-    this.watch.start(controller.signal);
-    this.stopRevisions = this.followRevisions(controller.signal);
+    const run: ControllerRun = {
+      controller,
+      watch,
+      owned,
+      state: undefined,
+      stopRevisions: () => Promise.resolve(),
+      checkRevisions: () => undefined,
+    };
+    this.run = run;
+    owned.start(controller.signal);
+    watch.start(controller.signal);
+    this.followRevisions(run);
   }
 
+  /** Stops watching; resolves once every run stopped so far has ended (idempotent). */
   async stop(): Promise<void> {
-    const controller = this.controller;
-    if (!controller) return;
-    this.controller = undefined;
-    controller.abort(new Error('not leading'));
-    await Promise.all([this.watch?.stopped(), this.owned?.stop(), this.stopRevisions?.()]);
-    this.watch = undefined;
-    this.owned = undefined;
-    this.state = undefined;
+    const run = this.run;
+    if (run) {
+      this.run = undefined;
+      run.controller.abort(new Error('not leading'));
+      const ended = this.finish(run);
+      this.stopping.add(ended);
+      // A failure reaches the callers through the await below; this chain only does the bookkeeping.
+      ended.then(
+        () => this.stopping.delete(ended),
+        () => this.stopping.delete(ended),
+      );
+    }
+    await Promise.all([...this.stopping]);
+  }
+
+  private async finish(run: ControllerRun): Promise<void> {
+    await Promise.all([run.watch.stopped(), run.owned.stop(), run.stopRevisions()]);
+    // Started again meanwhile: the readiness check and the gauge are the new run's.
+    if (this.run) return;
     this.o.health.remove(`resource:${this.resource.name}`);
     this.o.watchUp.remove({ controller: this.resource.name });
   }
 
   /** Cached CRs (empty until the first list, and while not leading). */
   list(): KubeObject[] {
-    return this.watch?.list() ?? [];
+    return this.run?.watch.list() ?? [];
   }
 
   /** Enqueues every cached CR that passes the filter; returns how many. */
@@ -162,21 +200,23 @@ export class ResourceController {
   }
 
   status(): ResourceControllerStatus {
-    return { ...(this.state ?? { ok: false, detail: 'starting' }), crs: this.list().length };
+    return { ...(this.run?.state ?? { ok: false, detail: 'starting' }), crs: this.list().length };
   }
 
   /** A worker announced a template revision change for this resource (the app holds one subscription). */
   revisionsAnnounced(): void {
-    this.announced?.();
+    this.run?.checkRevisions();
   }
 
   ownedKinds(): string[] {
-    return this.owned?.kinds() ?? [];
+    return this.run?.owned.kinds() ?? [];
   }
 
-  private setState(ok: boolean, detail: string): void {
-    const prev = this.state;
-    this.state = { ok, detail };
+  private setState(run: ControllerRun, ok: boolean, detail: string): void {
+    // A run being stopped (or replaced) no longer speaks for the resource.
+    if (this.run !== run) return;
+    const prev = run.state;
+    run.state = { ok, detail };
     this.o.watchUp.set({ controller: this.resource.name }, ok ? 1 : 0);
     this.o.health.setReady(`resource:${this.resource.name}`, ok, detail);
     if (prev?.ok === ok && prev.detail === detail) return;
@@ -192,8 +232,9 @@ export class ResourceController {
    * them through Redis and announce changes on a channel, see revisionsAnnounced; polled as a fallback). The watcher never reads the
    * templates itself: the process that renders owns the revision.
    */
-  private followRevisions(signal: AbortSignal): () => Promise<void> {
+  private followRevisions(run: ControllerRun): void {
     const name = this.resource.name;
+    const signal = run.controller.signal;
     let lastSeen: string[] | undefined;
     let checking = Promise.resolve();
     const check = (): void => {
@@ -205,7 +246,7 @@ export class ResourceController {
           // Watch what the workers' templates render (never what a CR's writable status claims).
           for (const k of kinds) {
             const slash = k.lastIndexOf('/');
-            if (slash > 0) this.owned?.ensure(k.slice(0, slash), k.slice(slash + 1));
+            if (slash > 0) run.owned.ensure(k.slice(0, slash), k.slice(slash + 1));
           }
           const before = lastSeen;
           if (now.length > 0) lastSeen = now;
@@ -223,10 +264,9 @@ export class ResourceController {
     check();
     const timer = setInterval(check, this.o.revisionPollMs ?? 5_000);
     timer.unref();
-    this.announced = check;
-    return async () => {
+    run.checkRevisions = check;
+    run.stopRevisions = async () => {
       clearInterval(timer);
-      this.announced = undefined;
       await checking;
     };
   }

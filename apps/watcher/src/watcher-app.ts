@@ -209,7 +209,14 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
     metrics.leaderElectionMasterStatus.set({ name: leaseOf(shard) }, 0);
     setLeaderHealth();
     log.warn({ identity: deps.identity, shard, reason }, 'stopped leading');
-    for (const name of resourcesOf(shard)) void controllers.get(name)?.stop();
+    // Not awaited: a start-leading that comes while these still stop begins new runs beside them.
+    for (const name of resourcesOf(shard))
+      controllers
+        .get(name)
+        ?.stop()
+        .catch((err: unknown) =>
+          log.warn({ err, resource: name }, 'stopping the resource controller failed'),
+        );
   });
   leadership.on('released', (shard) =>
     log.info({ lease: `${le.namespace}/${leaseOf(shard)}` }, 'released the lease'),

@@ -1,0 +1,159 @@
+import type { ResourceConfig } from '@lostromos/config';
+import type { KubeClient, KubeObject, RestRequest } from '@lostromos/kube';
+import { createLogger, createOperatorMetrics, HealthRegistry } from '@lostromos/observability';
+import type { TemplateRevisions } from '@lostromos/queue';
+import { Gauge } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { Enqueuer } from './enqueuer.js';
+import { ResourceController } from './resource-controller.js';
+
+const resource = {
+  name: 'ships',
+  group: 'fleet.example.io',
+  version: 'v1',
+  plural: 'ships',
+  kind: 'Ship',
+  namespace: '',
+  labelSelector: '',
+  filterAnnotation: '',
+  resyncSeconds: 600,
+} as unknown as ResourceConfig;
+
+const ship = (name: string): KubeObject => ({
+  apiVersion: 'fleet.example.io/v1',
+  kind: 'Ship',
+  metadata: { name, namespace: 'default', uid: `uid-${name}`, resourceVersion: '1', generation: 1 },
+  spec: {},
+});
+
+/** An API server with `crs` Ships: lists answer at once, watches stay open until aborted. */
+function fakeKube(crs: KubeObject[]): KubeClient {
+  const hang = (req: RestRequest): Promise<never> =>
+    new Promise((_, reject) =>
+      req.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+    );
+  return {
+    server: 'http://fake',
+    close: () => undefined,
+    discovery: {
+      resolvePlural: () => Promise.resolve({ plural: 'ships', namespaced: true }),
+      resolveKind: () => Promise.resolve({ plural: 'configmaps', namespaced: true }),
+      invalidate: () => undefined,
+    },
+    rest: {
+      request: () =>
+        Promise.resolve({
+          status: 200,
+          headers: {},
+          body: { kind: 'ShipList', metadata: { resourceVersion: '10' }, items: crs },
+        }),
+      stream: hang,
+    },
+  } as unknown as KubeClient;
+}
+
+/** Template revisions whose reads wait for `release()` while `held` (a paused Redis). */
+function heldRevisions(): {
+  revisions: TemplateRevisions;
+  hold(): void;
+  release(): void;
+  reads: () => number;
+} {
+  let gate: Promise<void> | undefined;
+  let open: (() => void) | undefined;
+  let reads = 0;
+  const read = async <T>(value: T): Promise<T> => {
+    reads++;
+    await gate;
+    return value;
+  };
+  return {
+    revisions: {
+      live: () => read(['rev-1']),
+      kinds: () => read(['v1/ConfigMap']),
+    } as unknown as TemplateRevisions,
+    hold: () => {
+      gate = new Promise((r) => (open = r));
+    },
+    release: () => {
+      gate = undefined;
+      open?.();
+    },
+    reads: () => reads,
+  };
+}
+
+function controller(crs: KubeObject[], revisions: TemplateRevisions) {
+  const health = new HealthRegistry();
+  const enqueued: string[] = [];
+  const c = new ResourceController({
+    resource,
+    kube: fakeKube(crs),
+    enqueuer: { enqueue: (_r: string, key: string) => enqueued.push(key) } as unknown as Enqueuer,
+    revisions,
+    metrics: createOperatorMetrics({ info: { role: 'watcher', version: 'test' } }),
+    watchUp: new Gauge({ name: 'watch_up_test', help: 'test', labelNames: ['controller'], registers: [] }),
+    health,
+    logger: createLogger({ level: 'silent', format: 'json' }),
+    ownedNamespace: '',
+    revisionPollMs: 60_000,
+  });
+  return { c, health, enqueued };
+}
+
+const until = async (what: string, fn: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !fn(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!fn()) throw new Error(`timed out waiting for ${what}`);
+};
+
+describe('ResourceController start/stop', () => {
+  it('a stop that finishes after the next start leaves the new run intact (Lease lost and won back)', async () => {
+    const crs = [ship('a'), ship('b'), ship('c')];
+    const r = heldRevisions();
+    const { c, health, enqueued } = controller(crs, r.revisions);
+    c.start();
+    await until('the first list', () => c.list().length === 3 && c.ownedKinds().length === 1);
+    // Redis stops answering: the revision poll hangs, and so does the stop that waits for it.
+    r.hold();
+    c.revisionsAnnounced();
+    await until('a held revision read', () => r.reads() >= 4);
+    const stopped = c.stop();
+    let stopDone = false;
+    void stopped.then(() => (stopDone = true));
+    c.start(); // leading again before the stop finished
+    await until('the second list', () => c.list().length === 3);
+    expect(stopDone).toBe(false);
+    r.release();
+    await stopped;
+    // The late end of the first stop cleared nothing of the second run.
+    expect(c.list()).toHaveLength(3);
+    expect(c.status()).toMatchObject({ ok: true, crs: 3 });
+    expect(health.readiness().checks['resource:ships']).toMatchObject({ ok: true });
+    await until('the owned kinds of the new run', () => c.ownedKinds().length === 1);
+    // A template change still reaches every CR.
+    enqueued.length = 0;
+    expect(c.enqueueAll('templates')).toBe(3);
+    expect(enqueued).toHaveLength(3);
+    await c.stop();
+    expect(c.list()).toEqual([]);
+    expect(health.readiness().checks['resource:ships']).toBeUndefined();
+  });
+
+  it('stop() waits for a stop already under way, so shutdown never returns with informers running', async () => {
+    const r = heldRevisions();
+    const { c } = controller([ship('a')], r.revisions);
+    c.start();
+    await until('the first list', () => c.list().length === 1);
+    r.hold();
+    c.revisionsAnnounced();
+    await until('a held revision read', () => r.reads() >= 4);
+    const first = c.stop();
+    let secondDone = false;
+    const second = c.stop().then(() => (secondDone = true));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(secondDone).toBe(false);
+    r.release();
+    await Promise.all([first, second]);
+    expect(secondDone).toBe(true);
+  });
+});
