@@ -5,9 +5,13 @@
 // apiserver_flowcontrol_dispatched_requests_total — no proxy in the request path, nothing the tool reports
 // about itself.
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
-import { startControlPlane, type ControlPlane } from '../../test/control-plane/control-plane.ts';
+import {
+  apiRequester,
+  startControlPlane,
+  type ApiRequester,
+  type ControlPlane,
+} from '../../test/control-plane/control-plane.ts';
 import { buildControlPlane, type ControlPlaneBinaries } from '../../test/control-plane/build.ts';
 
 export const BENCH_NS = 'bench-system';
@@ -302,66 +306,13 @@ export function apiClient(
   cp: ControlPlane,
   token: string,
   maxSockets = 32,
-): {
-  request<T = unknown>(
-    method: string,
-    apiPath: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<{ status: number; body: T }>;
-  close(): void;
-} {
-  const agent = new https.Agent({ ca: cp.caPem, keepAlive: true, maxSockets });
-  const url = new URL(cp.url);
-  const request = <T>(
-    method: string,
-    apiPath: string,
-    body?: unknown,
-    contentType = 'application/json',
-  ): Promise<{ status: number; body: T }> =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = https.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: apiPath,
-          method,
-          agent,
-          timeout: 60_000,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: 'application/json',
-            'user-agent': 'lostromos-bench',
-            ...(payload !== undefined
-              ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }
-              : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            if (text.startsWith('{')) {
-              try {
-                parsed = JSON.parse(text);
-              } catch {
-                /* keep text */
-              }
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed as T });
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.on('timeout', () => req.destroy(new Error(`${method} ${apiPath}: timeout`)));
-      if (payload !== undefined) req.write(payload);
-      req.end();
-    });
-  return { request, close: () => agent.destroy() };
+): Pick<ApiRequester, 'request'> & { close(): void } {
+  const api = apiRequester(cp.url, token, cp.caPem, {
+    maxSockets,
+    timeoutMs: 60_000,
+    userAgent: 'lostromos-bench',
+  });
+  return { request: api.request, close: () => api.agent.destroy() };
 }
 
 export function writeFile(dir: string, name: string, text: string): string {

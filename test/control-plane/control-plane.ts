@@ -213,8 +213,34 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-function apiRequester(url: string, token: string, ca: string) {
-  const agent = new https.Agent({ ca, keepAlive: true, maxSockets: 16 });
+export interface ApiRequesterOptions {
+  /** Connections at once (default 16). */
+  maxSockets?: number;
+  /** Per request (default 30 s). */
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+export interface ApiRequester {
+  /** An authenticated request (JSON in, JSON out; a body that is not JSON comes back as text). */
+  request: <T = unknown>(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    contentType?: string,
+  ) => Promise<{ status: number; body: T }>;
+  agent: https.Agent;
+}
+
+/** A keep-alive HTTPS client to the API server for one bearer token (the harness's and the bench's). */
+export function apiRequester(
+  url: string,
+  token: string,
+  ca: string,
+  opts: ApiRequesterOptions = {},
+): ApiRequester {
+  const agent = new https.Agent({ ca, keepAlive: true, maxSockets: opts.maxSockets ?? 16 });
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const request = <T>(
     method: string,
     apiPath: string,
@@ -228,19 +254,22 @@ function apiRequester(url: string, token: string, ca: string) {
         {
           method,
           agent,
-          timeout: 30_000,
+          timeout: timeoutMs,
           headers: {
             authorization: `Bearer ${token}`,
             accept: 'application/json',
+            ...(opts.userAgent ? { 'user-agent': opts.userAgent } : {}),
             ...(payload !== undefined
               ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }
               : {}),
           },
         },
         (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('error', reject);
           res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
             let parsed: unknown = text;
             try {
               parsed = JSON.parse(text);

@@ -22,9 +22,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import {
+  FaultInjector,
+  RequestStats,
   statusErrors,
   type ApiError,
-  type Faults,
   type KubeSimFaults,
   type SimStats,
 } from '@lostromos/kube-sim';
@@ -62,15 +63,6 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-const NO_FAULTS: Faults = {
-  latencyMs: 0,
-  errorRate: 0,
-  errorStatus: 503,
-  retryAfterSeconds: 1,
-  errorVerbs: [],
-  errorResources: [],
-};
-
 /** Bodies larger than this are relayed without being parsed for resourceVersions (and lines of a watch stream). */
 const MAX_SNIFF_BYTES = 16 * 1024 * 1024;
 /** How many continue tokens are remembered so compact() can expire the ones issued before it. */
@@ -93,10 +85,6 @@ const HOP_BY_HOP = new Set([
 ]);
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'apply', 'delete', 'deletecollection']);
-
-function bump(m: Record<string, number>, k: string): void {
-  m[k] = (m[k] ?? 0) + 1;
-}
 
 function isTrue(v: string | null): boolean {
   return v === 'true' || v === '1';
@@ -190,142 +178,15 @@ function classify(method: string, rawUrl: string, contentType: string): Classifi
   return { resource: true, verb, plural: route.plural, label, params };
 }
 
-/** The sim's RequestStats, plus success status codes (a proxy test wants to see 200s and 201s too). */
-class ProxyStats {
-  private s = ProxyStats.empty();
-
-  private static empty(): Omit<SimStats, 'watchesOpen' | 'objects' | 'resourceVersion'> {
-    return {
-      requests: 0,
-      writes: 0,
-      byVerb: {},
-      byResource: {},
-      byVerbResource: {},
-      byFieldManager: {},
-      byUserAgent: {},
-      byStatusCode: {},
-    };
-  }
-
-  record(c: Classified, userAgent: string): void {
-    const s = this.s;
-    s.requests++;
-    if (WRITE_VERBS.has(c.verb)) s.writes++;
-    bump(s.byVerb, c.verb);
-    if (c.label) {
-      bump(s.byResource, c.label);
-      bump(s.byVerbResource, `${c.verb} ${c.label}`);
-    }
-    // As the apiserver and the sim attribute managedFields: apply names its manager explicitly; other writes
-    // default to the User-Agent's program name. Deletes manage no fields.
-    if (c.resource && WRITE_VERBS.has(c.verb) && c.verb !== 'delete' && c.verb !== 'deletecollection') {
-      const fm = c.params.get('fieldManager') ?? '';
-      const manager = c.verb === 'apply' ? fm : fm || userAgent.split('/')[0]!.slice(0, 128) || 'unknown';
-      if (manager) bump(s.byFieldManager, manager);
-    }
-    bump(s.byUserAgent, userAgent.split('/')[0]! || 'unknown');
-  }
-
-  recordStatus(code: number): void {
-    bump(this.s.byStatusCode, String(code));
-  }
-
-  snapshot(watchesOpen: number): SimStats {
-    const s = this.s;
-    return {
-      requests: s.requests,
-      writes: s.writes,
-      byVerb: { ...s.byVerb },
-      byResource: { ...s.byResource },
-      byVerbResource: { ...s.byVerbResource },
-      byFieldManager: { ...s.byFieldManager },
-      byUserAgent: { ...s.byUserAgent },
-      byStatusCode: { ...s.byStatusCode },
-      watchesOpen,
-      // Unknowable through a proxy: the object count and the server's current resourceVersion.
-      objects: -1,
-      resourceVersion: '',
-    };
-  }
-
-  reset(): void {
-    this.s = ProxyStats.empty();
-  }
-}
-
-/** kube-sim's FaultInjector (not exported by the package), with the same validation and pause semantics. */
-class FaultState {
-  private faults: Faults = { ...NO_FAULTS };
-  private pausedUntil: Promise<void> | undefined;
-  private release: (() => void) | undefined;
-
-  constructor(private readonly random: () => number) {}
-
-  get current(): Faults {
-    return {
-      ...this.faults,
-      errorVerbs: [...this.faults.errorVerbs],
-      errorResources: [...this.faults.errorResources],
-    };
-  }
-
-  get paused(): boolean {
-    return this.pausedUntil !== undefined;
-  }
-
-  set(f: Partial<Faults>): void {
-    const next = { ...this.faults, ...f };
-    if (!(next.errorRate >= 0 && next.errorRate <= 1))
-      throw new RangeError(`errorRate must be between 0 and 1, got ${String(next.errorRate)}`);
-    if (![500, 503, 429].includes(next.errorStatus))
-      throw new RangeError(`errorStatus must be 500, 503 or 429, got ${String(next.errorStatus)}`);
-    if (!(next.latencyMs >= 0)) throw new RangeError(`latencyMs must be >= 0, got ${String(next.latencyMs)}`);
-    if (!(next.retryAfterSeconds >= 0)) throw new RangeError(`retryAfterSeconds must be >= 0`);
-    if (!Array.isArray(next.errorVerbs) || !Array.isArray(next.errorResources))
-      throw new TypeError('errorVerbs and errorResources must be arrays');
-    this.faults = next;
-  }
-
-  clear(): void {
-    this.faults = { ...NO_FAULTS };
-    this.resume();
-  }
-
-  pause(): void {
-    if (this.pausedUntil) return;
-    this.pausedUntil = new Promise((resolve) => (this.release = resolve));
-  }
-
-  resume(): void {
-    const r = this.release;
-    this.pausedUntil = undefined;
-    this.release = undefined;
-    r?.();
-  }
-
-  get active(): boolean {
-    return this.pausedUntil !== undefined || this.faults.latencyMs > 0 || this.faults.errorRate > 0;
-  }
-
-  /** Waits out pause and latency; returns the error to answer with, if one is injected for this request. */
-  async before(c: Classified): Promise<ApiError | undefined> {
-    while (this.pausedUntil) await this.pausedUntil;
-    const f = this.faults;
-    if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
-    if (f.errorRate <= 0) return undefined;
-    if (f.errorVerbs.length > 0 && !f.errorVerbs.includes(c.verb)) return undefined;
-    // The sim matches the plural; `plural/subresource` is accepted too so a test can fault only status writes.
-    if (
-      f.errorResources.length > 0 &&
-      !f.errorResources.includes(c.plural) &&
-      !f.errorResources.includes(c.label)
-    )
-      return undefined;
-    if (this.random() >= f.errorRate) return undefined;
-    if (f.errorStatus === 429) return statusErrors.tooManyRequests(f.retryAfterSeconds);
-    if (f.errorStatus === 503) return statusErrors.serviceUnavailable(f.retryAfterSeconds);
-    return statusErrors.internal('injected fault');
-  }
+/**
+ * The field manager the apiserver (and the sim) attributes a write to: apply names its manager explicitly; other
+ * writes default to the User-Agent's program name. Deletes and reads manage no fields.
+ */
+function fieldManagerOf(c: Classified, userAgent: string): string | undefined {
+  if (!c.resource || !WRITE_VERBS.has(c.verb) || c.verb === 'delete' || c.verb === 'deletecollection')
+    return undefined;
+  const fm = c.params.get('fieldManager') ?? '';
+  return (c.verb === 'apply' ? fm : fm || userAgent.split('/')[0]!.slice(0, 128) || 'unknown') || undefined;
 }
 
 const DIGITS = /^\d+$/;
@@ -459,8 +320,18 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const targetPort = target.port ? Number(target.port) : 443;
   const pathPrefix = target.pathname.replace(/\/+$/, '');
   const host = opts.host ?? '127.0.0.1';
-  const faults = new FaultState(opts.random ?? Math.random);
-  const stats = new ProxyStats();
+  // The sim's own fault and statistics machinery: the same validation, pause semantics and counters.
+  const faults = new FaultInjector(opts.random ?? Math.random);
+  const stats = new RequestStats();
+  const record = (c: Classified, userAgent: string): void => {
+    const fieldManager = fieldManagerOf(c, userAgent);
+    stats.record({
+      verb: c.verb,
+      resource: c.label,
+      ...(fieldManager ? { fieldManager } : {}),
+      userAgent: userAgent.split('/')[0]!,
+    });
+  };
   const compaction = new Compaction();
   const relays = new Set<WatchRelay>();
   // Informers keep a watch per resource open, and every watch pins a socket: allow plenty.
@@ -647,7 +518,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const rawUrl = req.url ?? '/';
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const c = classify(req.method ?? 'GET', rawUrl, contentType);
-    stats.record(c, req.headers['user-agent'] ?? '');
+    record(c, req.headers['user-agent'] ?? '');
     if (!c.resource) return forward(req, res, c, rawUrl);
     if (faults.active) {
       let gone = false;
@@ -655,7 +526,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         gone = true;
       };
       res.once('close', onClose);
-      const injected = await faults.before(c);
+      const injected = await faults.before(c.verb, c.plural, c.label.split('/')[1]);
       res.off('close', onClose);
       if (gone) return;
       if (stopped) {
@@ -719,7 +590,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   // exec/attach/port-forward upgrade the connection (SPDY, WebSocket); relaying those is out of scope.
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     const c = classify(req.method ?? 'GET', req.url ?? '/', '');
-    stats.record(c, req.headers['user-agent'] ?? '');
+    record(c, req.headers['user-agent'] ?? '');
     stats.recordStatus(501);
     const body = JSON.stringify({
       kind: 'Status',
@@ -780,7 +651,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     port,
     faults: controls,
     compactAt,
-    stats: () => stats.snapshot(relays.size),
+    // Unknowable through a proxy: the object count and the server's current resourceVersion.
+    stats: () => stats.snapshot({ watchesOpen: relays.size, objects: -1, resourceVersion: '' }),
     resetStats: () => stats.reset(),
     stop: () =>
       (stopping ??= (async () => {

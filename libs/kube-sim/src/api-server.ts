@@ -267,7 +267,7 @@ export class ApiServer {
       userAgent: req.headers['user-agent'] ?? '',
     });
     if (this.d.faults.active) {
-      const injected = await this.d.faults.before(verb, info.plural);
+      const injected = await this.d.faults.before(verb, info.plural, sub || undefined);
       if (injected) throw injected;
     }
 

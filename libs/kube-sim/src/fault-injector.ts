@@ -66,14 +66,22 @@ export class FaultInjector {
     return this.pausedUntil !== undefined || this.faults.latencyMs > 0 || this.faults.errorRate > 0;
   }
 
-  /** Waits out pause and latency; returns the error to answer with, if one is injected for this request. */
-  async before(verb: string, resource: string): Promise<ApiError | undefined> {
+  /**
+   * Waits out pause and latency; returns the error to answer with, if one is injected for this request.
+   * `errorResources` matches the plural `resource`, or `resource/subresource` to fault only e.g. status writes.
+   */
+  async before(verb: string, resource: string, subresource?: string): Promise<ApiError | undefined> {
     while (this.pausedUntil) await this.pausedUntil;
     const f = this.faults;
     if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
     if (f.errorRate <= 0) return undefined;
     if (f.errorVerbs.length > 0 && !f.errorVerbs.includes(verb)) return undefined;
-    if (f.errorResources.length > 0 && !f.errorResources.includes(resource)) return undefined;
+    if (
+      f.errorResources.length > 0 &&
+      !f.errorResources.includes(resource) &&
+      !(subresource && f.errorResources.includes(`${resource}/${subresource}`))
+    )
+      return undefined;
     if (this.random() >= f.errorRate) return undefined;
     if (f.errorStatus === 429) return errors.tooManyRequests(f.retryAfterSeconds);
     if (f.errorStatus === 503) return errors.serviceUnavailable(f.retryAfterSeconds);

@@ -16,3 +16,6 @@ export { parseLabelSelector, matchesLabels, parseFieldSelector, matchesFields } 
 export { applyMergePatch } from './merge-patch.js';
 export { applyJsonPatch } from './json-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge-patch.js';
+// The fault and request-counting machinery, for front ends of a real API server (test/support/fault-proxy.ts).
+export { FaultInjector, NO_FAULTS } from './fault-injector.js';
+export { RequestStats } from './request-stats.js';
