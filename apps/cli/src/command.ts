@@ -29,3 +29,7 @@ export class UsageError extends Error {
 }
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** A config without resources gives a watcher or worker nothing to do: `start` refuses it, so `validate` does. */
+export const NO_RESOURCES =
+  'no resources configured: add resources to the config file or pass --crd-name/--crd-group/--crd-version/--templates';

@@ -160,7 +160,6 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     '`lostromos diff` with a missing kubeconfig: exit 2 (a config error), not 1 (which diff uses for "differences")',
     { kubeconfig: null, command: 'diff' },
     { exit: 2, message: [/lostromos diff: kubeconfig .*\/kubeconfig does not exist/, /--kubeconfig/] },
-    'apps/cli/src/commands/diff.ts run(): createKubeClient is outside any handler, so a KubeConfigError reaches runCli\'s generic branch and exits 1 — which `lostromos diff` documents as "differences found"; map code LOSTROMOS_KUBE_CONFIG to exit 2 as start.ts does',
   ),
   row(
     'kc-start-missing',

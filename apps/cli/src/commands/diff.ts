@@ -1,6 +1,7 @@
 import {
   CONFIG_FLAGS,
   formatFlagHelp,
+  isConfigError,
   loadConfig,
   parseFlags,
   type FlagSpec,
@@ -17,7 +18,7 @@ import {
   type KubeObject,
   type ObjectRef,
 } from '@lostromos/reconcile';
-import { createResourceRenderer } from '@lostromos/render';
+import { createResourceRenderer, isRenderError } from '@lostromos/render';
 import YAML from 'yaml';
 import { UsageError, type Command, type CommandContext } from '../command.js';
 import { appliedFieldsOf, project } from '../diff/managed-projection.js';
@@ -69,52 +70,69 @@ template that fails to render, an API request refused).
 Flags:
 ${formatFlagHelp([...DIFF_FLAGS, ...CONFIG_FLAGS.filter((f) => ['config', 'kubeconfig', 'context'].includes(f.name))])}`,
   async run(ctx: CommandContext): Promise<number> {
-    const argv = ctx.argv.map((a) => ({ '-n': '--namespace', '-l': '--selector' })[a] ?? a);
-    const own = new Set(DIFF_FLAGS.map((f) => f.name));
-    const { flags, positionals } = parseFlags(argv, [...DIFF_FLAGS, ...CONFIG_FLAGS]);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-    if (flags.config === undefined && ctx.env.LOSTROMOS_CONFIG === undefined) {
-      throw new UsageError('--config FILE is required (the resource and its templates come from it)');
-    }
-    const configArgv: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-      const name = argv[i]!.replace(/^--/, '').split('=')[0]!;
-      if (own.has(name)) {
-        if (!argv[i]!.includes('=')) i++;
-        continue;
-      }
-      configArgv.push(argv[i]!);
-    }
-    const config = loadConfig({ argv: configArgv, env: ctx.env, cwd: ctx.cwd });
-    const resourceName = flags.resource as string | undefined;
-    const resource =
-      config.resources.find((r) => r.name === resourceName) ??
-      (resourceName === undefined && config.resources.length === 1 ? config.resources[0] : undefined);
-    if (!resource) {
-      throw new UsageError(
-        resourceName === undefined
-          ? `--resource NAME is required: one of ${config.resources.map((r) => r.name).join(', ')}`
-          : `--resource ${resourceName} is not in the config: one of ${config.resources.map((r) => r.name).join(', ')}`,
-      );
-    }
-    const name = flags.name as string | undefined;
-    const namespace =
-      (flags.namespace as string | undefined) ?? (name ? 'default' : resource.namespace || undefined);
-    const kube = createKubeClient({
-      kubeconfig: config.kubernetes.kubeconfig || undefined,
-      context: config.kubernetes.context || undefined,
-    });
     try {
-      return await diffResource(ctx, kube, resource, config.helm, {
-        name,
-        namespace,
-        selector: (flags.selector as string | undefined) ?? (resource.labelSelector || undefined),
-      });
-    } finally {
-      kube.close();
+      return await runDiff(ctx);
+    } catch (err) {
+      // Exit 1 means "differences": an error must never end with it. Bad flags and config (UsageError,
+      // ConfigError) exit 2 through runCli; so does a kubeconfig that cannot be used; anything else is 3.
+      if (err instanceof UsageError || isConfigError(err)) throw err;
+      const e = err instanceof Error ? err : new Error(String(err));
+      ctx.stderr.write(`lostromos diff: ${e.message}\n`);
+      if ((err as { code?: unknown }).code === 'LOSTROMOS_KUBE_CONFIG') return DiffExit.usage;
+      if (isRenderError(err)) ctx.stderr.write(`  (error code ${err.code}; see docs/templates.md)\n`);
+      return DiffExit.failure;
     }
   },
 };
+
+/** The diff itself; `run` turns its errors into diff's exit codes. */
+async function runDiff(ctx: CommandContext): Promise<number> {
+  const argv = ctx.argv.map((a) => ({ '-n': '--namespace', '-l': '--selector' })[a] ?? a);
+  const own = new Set(DIFF_FLAGS.map((f) => f.name));
+  const { flags, positionals } = parseFlags(argv, [...DIFF_FLAGS, ...CONFIG_FLAGS]);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  if (flags.config === undefined && ctx.env.LOSTROMOS_CONFIG === undefined) {
+    throw new UsageError('--config FILE is required (the resource and its templates come from it)');
+  }
+  const configArgv: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.replace(/^--/, '').split('=')[0]!;
+    if (own.has(name)) {
+      if (!argv[i]!.includes('=')) i++;
+      continue;
+    }
+    configArgv.push(argv[i]!);
+  }
+  const config = loadConfig({ argv: configArgv, env: ctx.env, cwd: ctx.cwd });
+  const resourceName = flags.resource as string | undefined;
+  const resource =
+    config.resources.find((r) => r.name === resourceName) ??
+    (resourceName === undefined && config.resources.length === 1 ? config.resources[0] : undefined);
+  if (!resource) {
+    throw new UsageError(
+      resourceName === undefined
+        ? `--resource NAME is required: one of ${config.resources.map((r) => r.name).join(', ')}`
+        : `--resource ${resourceName} is not in the config: one of ${config.resources.map((r) => r.name).join(', ')}`,
+    );
+  }
+  const name = flags.name as string | undefined;
+  const namespace =
+    (flags.namespace as string | undefined) ?? (name ? 'default' : resource.namespace || undefined);
+  const kube = createKubeClient({
+    kubeconfig: config.kubernetes.kubeconfig || undefined,
+    context: config.kubernetes.context || undefined,
+    env: ctx.env,
+  });
+  try {
+    return await diffResource(ctx, kube, resource, config.helm, {
+      name,
+      namespace,
+      selector: (flags.selector as string | undefined) ?? (resource.labelSelector || undefined),
+    });
+  } finally {
+    kube.close();
+  }
+}
 
 interface Selection {
   name?: string;

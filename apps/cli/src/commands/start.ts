@@ -28,7 +28,7 @@ import {
 import { buildWatcher, type WatcherApp } from '@lostromos/watcher';
 import { buildWorker, selectResources, type WorkerApp } from '@lostromos/worker';
 import type { Redis } from 'ioredis';
-import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
+import { ExitCode, NO_RESOURCES, UsageError, type Command, type CommandContext } from '../command.js';
 import { cliVersion } from './version.js';
 
 const EXTRA_FLAGS: readonly FlagSpec[] = [
@@ -131,9 +131,7 @@ export async function startRoles(
   try {
     if (runsWatcher || runsWorker) {
       if (config.resources.length === 0) {
-        throw new UsageError(
-          'no resources configured: add resources to the config file or pass --crd-name/--crd-group/--crd-version/--templates',
-        );
+        throw new UsageError(NO_RESOURCES);
       }
       kube = createKubeClient({
         kubeconfig: config.kubernetes.kubeconfig,

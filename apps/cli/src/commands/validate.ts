@@ -1,6 +1,6 @@
 import { CONFIG_FLAGS, formatFlagHelp, loadConfig, parseFlags } from '@lostromos/config';
 import { engineFor, isRenderError } from '@lostromos/render';
-import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
+import { ExitCode, NO_RESOURCES, UsageError, type Command, type CommandContext } from '../command.js';
 
 export const validateCommand: Command = {
   name: 'validate',
@@ -10,7 +10,7 @@ export const validateCommand: Command = {
 Validates the config (schema, env and flags applied exactly as \`lostromos start\` would), then loads
 every resource's templates (Handlebars syntax, helpers, partials) or Helm chart (helm binary, chart).
 
-Exit codes: 0 valid, 1 a template set or chart is broken, 2 the config itself is invalid.
+Exit codes: 0 valid, 1 a template set or chart is broken, 2 the config itself is invalid (or has no resources).
 
 Flags:
 ${formatFlagHelp(CONFIG_FLAGS.filter((f) => ['config', 'helm-binary'].includes(f.name)))}`,
@@ -25,6 +25,7 @@ ${formatFlagHelp(CONFIG_FLAGS.filter((f) => ['config', 'helm-binary'].includes(f
       throw new UsageError('--config FILE is required');
     }
     const config = loadConfig({ argv: ctx.argv, env: ctx.env, cwd: ctx.cwd });
+    if (config.resources.length === 0) throw new UsageError(NO_RESOURCES);
     let failed = 0;
     const lines: string[] = [];
     for (const r of config.resources) {
