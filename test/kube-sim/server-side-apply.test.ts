@@ -188,6 +188,65 @@ describe.each(SUBSTRATES)('server-side apply (%s)', (kind) => {
     expect(r.status).toBe(400);
   });
 
+  // The precondition of libs/kube's create-only apply (KubeClusterPorts.applyIfAbsent): deletionGracePeriodSeconds
+  // is dropped when an apply creates the object, and changing it on an existing object is invalid.
+  it('create-only apply: creates when absent; refuses (422, nothing written) an existing object, even a deleting one', async () => {
+    const grace = Number.MAX_SAFE_INTEGER;
+    const guarded = (name: string, data: Record<string, string>) => {
+      const body = cmBody(name, data, { app: 'mine' });
+      return { ...body, metadata: { ...body.metadata, deletionGracePeriodSeconds: grace } };
+    };
+    const created = await apply('ssa-co', 'lostromos', guarded('ssa-co', { x: '1' }), '&force=true');
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.deletionGracePeriodSeconds).toBeUndefined();
+    expect(created.body.data).toEqual({ x: '1' });
+
+    const theirs = await call(
+      api,
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      cmBody('ssa-co2', { x: 'theirs' }),
+    );
+    expect(theirs.status).toBe(201);
+    for (const name of ['ssa-co', 'ssa-co2']) {
+      const before = (await call(api, 'GET', path(name, ''))).body;
+      const refused = await apply(name, 'lostromos', guarded(name, { x: 'taken' }), '&force=true');
+      expect(refused.status).toBe(422);
+      expect(refused.body.reason).toBe('Invalid');
+      expect(refused.body.details.causes).toEqual([
+        {
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${grace}: field is immutable`,
+          field: 'metadata.deletionGracePeriodSeconds',
+        },
+      ]);
+      const after = (await call(api, 'GET', path(name, ''))).body;
+      expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    }
+
+    // An object being deleted (held by a finalizer) carries a grace period of 0: still refused.
+    const held = cmBody('ssa-co3', { x: 'held' });
+    await call(api, 'POST', '/api/v1/namespaces/default/configmaps', {
+      ...held,
+      metadata: { ...held.metadata, finalizers: ['example.com/hold'] },
+    });
+    await call(api, 'DELETE', path('ssa-co3', ''));
+    const deleting = (await call(api, 'GET', path('ssa-co3', ''))).body;
+    expect(deleting.metadata.deletionTimestamp).toBeDefined();
+    expect(
+      (await apply('ssa-co3', 'lostromos', guarded('ssa-co3', { x: 'taken' }), '&force=true')).status,
+    ).toBe(422);
+    await call(
+      api,
+      'PATCH',
+      path('ssa-co3', ''),
+      { metadata: { finalizers: null } },
+      {
+        contentType: 'application/merge-patch+json',
+      },
+    );
+  });
+
   describe('field ownership across subresources', () => {
     it('keeps main-resource owners when status is written, and status owners when the spec is written', async () => {
       // A Service: no controller of the real control plane writes its status (there is no cloud provider).

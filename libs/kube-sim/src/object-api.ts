@@ -193,6 +193,7 @@ export class ObjectApi {
       if (incoming.status === undefined) delete next.status;
       else next.status = incoming.status;
     } else {
+      this.checkDeletionGrace(scope, old, incoming.metadata);
       next = { ...incoming, metadata: { ...incoming.metadata } };
       for (const k of [
         'name',
@@ -345,7 +346,7 @@ export class ObjectApi {
     if (!live) {
       if (opts.subresource === 'status') throw errors.notFound(q(info), name);
       if (info.namespaced) this.requireLiveNamespace(scope, name);
-    }
+    } else if (opts.subresource !== 'status') this.checkDeletionGrace(scope, live, meta);
     const now = this.now();
     const fm = this.fm(scope, opts, now);
     const outcome = serverSideApply(
@@ -607,6 +608,23 @@ export class ObjectApi {
     const { object, causes } = conformToSchema(obj, schema);
     if (causes.length > 0) throw errors.invalid({ ...q(scope.info), kind: scope.info.kind }, name, causes);
     return object as KubeObject;
+  }
+
+  /**
+   * As the apiserver's ObjectMeta update validation: deletionGracePeriodSeconds is set by deletion only, so a
+   * write that would change it on an existing object is invalid (422) — while a create drops it. Clients rely
+   * on that for a create-only server-side apply (libs/kube KubeClusterPorts.applyIfAbsent).
+   */
+  private checkDeletionGrace(scope: Scope, live: KubeObject, incoming: JsonObject): void {
+    const value = incoming.deletionGracePeriodSeconds;
+    if (value === undefined || value === null || value === live.metadata.deletionGracePeriodSeconds) return;
+    throw errors.invalid({ ...q(scope.info), kind: scope.info.kind }, objectName(live), [
+      {
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(value)}: field is immutable`,
+        field: 'metadata.deletionGracePeriodSeconds',
+      },
+    ]);
   }
 
   private validate(scope: Scope, obj: KubeObject, name: string): void {

@@ -15,7 +15,18 @@ import { applyBody } from './apply-body.js';
 import type { Discovery } from './discovery.js';
 import { KubeApiError, ResourceNotServedError } from './errors.js';
 import { joinApiVersion, resourcePath } from './resource-path.js';
-import type { RestClient } from './rest-client.js';
+import type { RestClient, RestResponse } from './rest-client.js';
+
+/**
+ * The create-only precondition of {@link KubeClusterPorts.applyIfAbsent}: Number.MAX_SAFE_INTEGER seconds, a
+ * grace period no deletion sets (it is dropped on create, so no object ever keeps it).
+ */
+export const CREATE_ONLY_GRACE_SECONDS = Number.MAX_SAFE_INTEGER;
+
+function describeObject(obj: KubeObject): string {
+  const ns = obj.metadata.namespace ? `${obj.metadata.namespace}/` : '';
+  return `${obj.kind} ${ns}${obj.metadata.name ?? ''}`;
+}
 
 export interface ClusterPortsOptions {
   client: RestClient;
@@ -149,6 +160,45 @@ export class KubeClusterPorts implements ClusterReader, ClusterWriter {
   }
 
   async apply(obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    // dryRun=All: the API server runs admission, defaulting and validation and answers with the object the
+    // apply would produce, without persisting it (what `lostromos diff` compares with the live object).
+    return (await this.sendApply(obj, opts.dryRun ? { dryRun: 'All' } : {})).body;
+  }
+
+  /**
+   * A server-side apply that can only create. Server-side apply has no create-only mode, so the applied
+   * configuration carries `metadata.deletionGracePeriodSeconds`: the API server drops it when it creates the
+   * object (rest.BeforeCreate), but changing it on an existing object is invalid (422 "field is immutable",
+   * before admission and without writing anything) — a precondition that holds only when the object is absent.
+   * The value is one no deletion ever sets, so even an object being deleted refuses it. Pinned by the
+   * conformance test "create-only apply" (test/kube-sim/server-side-apply.test.ts) on the real API server.
+   *
+   * Any 400/409/422 is 'refused': the caller reads the live object and then applies normally, which reports a
+   * genuinely invalid object with the server's own words (the precondition field never shows up in them).
+   */
+  async applyIfAbsent(obj: KubeObject): Promise<KubeObject | 'refused'> {
+    const guardedObj = {
+      ...obj,
+      metadata: { ...obj.metadata, deletionGracePeriodSeconds: CREATE_ONLY_GRACE_SECONDS },
+    };
+    let res: RestResponse<KubeObject>;
+    try {
+      res = await this.sendApply(guardedObj, {});
+    } catch (err) {
+      if (err instanceof KubeApiError && [400, 409, 422].includes(err.status)) return 'refused';
+      throw err;
+    }
+    if (res.status !== 201) {
+      // Unreachable while the API server keeps the rules above; say so loudly rather than carry on.
+      throw new Error(
+        `create-only apply of ${describeObject(obj)} answered ${res.status}, not 201 Created: the API server no longer ` +
+          'refuses to change metadata.deletionGracePeriodSeconds of an existing object; report this Kubernetes version',
+      );
+    }
+    return res.body;
+  }
+
+  private async sendApply(obj: KubeObject, query: Record<string, string>): Promise<RestResponse<KubeObject>> {
     const path = await this.objectPath({
       apiVersion: obj.apiVersion,
       kind: obj.kind,
@@ -157,17 +207,14 @@ export class KubeClusterPorts implements ClusterReader, ClusterWriter {
     });
     // JSON is YAML: the apply content type is what makes this a server-side apply (CRs reject strategic merge).
     // applyBody escapes what YAML would fold (U+0085 …), so the live object gets exactly the rendered strings.
-    const res = await this.client.request<KubeObject>({
+    return this.client.request<KubeObject>({
       method: 'PATCH',
       path,
-      // dryRun=All: the API server runs admission, defaulting and validation and answers with the object the
-      // apply would produce, without persisting it (what `lostromos diff` compares with the live object).
-      query: { fieldManager: this.fieldManager, force: true, ...(opts.dryRun ? { dryRun: 'All' } : {}) },
+      query: { fieldManager: this.fieldManager, force: true, ...query },
       body: applyBody(obj),
       contentType: 'application/apply-patch+yaml',
       verb: 'apply',
     });
-    return res.body;
   }
 
   async deleteObject(

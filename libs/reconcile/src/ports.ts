@@ -25,6 +25,13 @@ export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 export interface ClusterWriter {
   /** Server-side apply, fieldManager "lostromos", force=true (we only send fields we render). Returns the live object. */
   apply(obj: KubeObject): Promise<KubeObject>;
+  /**
+   * The same apply, but one that can only create: resolves the object this call created, or 'refused' when the
+   * API server would not create it — an object of that name exists (nothing is written to it then), or the
+   * object is invalid. One request for a new object, with no read before it; on 'refused' the caller reads
+   * the live object and decides, so nothing that is not ours is ever taken over.
+   */
+  applyIfAbsent(obj: KubeObject): Promise<KubeObject | 'refused'>;
   /** Delete with a uid precondition (never delete a same-named replacement); resolves 'gone' on 404/409-precondition. */
   deleteObject(
     ref: ObjectRef,

@@ -27,7 +27,9 @@ describe('reconcile: pruning', () => {
   });
 
   it('prunes labelled orphans missing from the inventory (an apply interrupted before its status write)', async () => {
-    const cr = s.putCr({ by: 'a', withDeployment: false });
+    // The orphan is what an apply interrupted before its status write leaves: applied, in no inventory. The CR
+    // holds our finalizer then (it always comes before any apply).
+    const cr = s.putCr({ by: 'a', withDeployment: false }, { finalizers: ['lostromos.io/cleanup'] });
     s.cluster.put({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -41,6 +43,37 @@ describe('reconcile: pruning', () => {
     expect(result.pruned).toEqual([
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'crew', name: 'orphan' },
     ]);
+  });
+
+  it('prunes what an interrupted first apply left behind once the CR no longer renders it', async () => {
+    const extraRef = { ...cmRef, name: 'ripley-extra' };
+    const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ripley-extra' } };
+    s.putCr({ by: 'a', extra: [extra] });
+    s.cluster.failNext('writeStatus', new PortError('503', { retryable: true, code: 'UNAVAILABLE' }));
+    await expect(reconcile(key, s.deps)).rejects.toThrow('503');
+    expect(s.cluster.find(extraRef)).toBeDefined();
+    expect(s.crStatus().resources).toBeUndefined();
+
+    s.updateSpec({ by: 'a' });
+    const result = await reconcile(key, s.deps);
+    expect(result.pruned).toEqual([extraRef]);
+    expect(s.cluster.find(extraRef)).toBeUndefined();
+  });
+
+  it('lists nothing to prune for a CR seen for the first time: it had nothing applied before its finalizer', async () => {
+    const listed: string[] = [];
+    const listOwned = s.cluster.listOwned.bind(s.cluster);
+    s.cluster.listOwned = (kind, uid, ns) => {
+      listed.push(kind.kind);
+      return listOwned(kind, uid, ns);
+    };
+    s.putCr({ by: 'a' });
+    expect((await reconcile(key, s.deps)).outcome).toBe('applied');
+    expect(listed).toEqual([]);
+    // Later applies do look for orphans.
+    s.updateSpec({ by: 'b' });
+    await reconcile(key, s.deps);
+    expect(listed.sort()).toEqual(['ConfigMap', 'Deployment']);
   });
 
   it('never touches objects not labelled as ours, even when the inventory names them', async () => {

@@ -54,6 +54,47 @@ describe('reconcile: creation and update', () => {
     expect(result.writes).toBe(4);
   });
 
+  it("creates a new CR's objects with one create-only apply each, reading none of them first", async () => {
+    const reads: string[] = [];
+    const getObject = s.cluster.getObject.bind(s.cluster);
+    s.cluster.getObject = (ref) => {
+      reads.push(ref.name);
+      return getObject(ref);
+    };
+    s.putCr({ by: 'a' });
+    const result = await reconcile(key, s.deps);
+    expect(result.created).toEqual([cmRef, deployRef]);
+    expect(reads).toEqual([]);
+    expect(s.cluster.writesOf('apply')).toEqual([
+      { op: 'apply', key: '/ConfigMap/crew/ripley-config', createOnly: true },
+      { op: 'apply', key: 'apps/Deployment/crew/ripley-web', createOnly: true },
+    ]);
+    // Objects in the inventory are ours: read (drift, readiness, created vs updated), then applied.
+    s.updateSpec({ by: 'b' });
+    const update = await reconcile(key, s.deps);
+    expect(update.updated).toEqual([cmRef]);
+    expect(reads).toEqual(['ripley-config', 'ripley-web']);
+  });
+
+  it('adopts its own object left by an interrupted apply as existing, not created', async () => {
+    const cr = s.putCr({ by: 'a' }, { finalizers: ['lostromos.io/cleanup'] });
+    s.cluster.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'ripley-config',
+        namespace: 'crew',
+        labels: { 'lostromos.io/owner-uid': cr.metadata.uid ?? '' },
+      },
+      data: { by: 'a' },
+    });
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('applied');
+    expect(result.created).toEqual([deployRef]);
+    expect(s.cluster.writesOf('applyRefused').map((w) => w.key)).toEqual(['/ConfigMap/crew/ripley-config']);
+    expect(s.cluster.find(cmRef)?.metadata.labels?.['lostromos.io/resource']).toBe('characters');
+  });
+
   it('applies in install order: namespaces first, config before workloads', async () => {
     s.putCr({
       by: 'x',

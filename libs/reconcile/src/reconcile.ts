@@ -37,9 +37,11 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
     return reportPermanentFailure(ctx, cr, err, firstApply(cr) ? 'create' : 'update');
   }
   if (paused.paused) return reportPaused(ctx, cr);
+  // The finalizer always comes before any apply, so a CR that does not hold it yet never had anything applied.
+  const firstSeen = !(cr.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER);
   const current = await ensureFinalizer(ctx, cr);
   try {
-    return await reconcileLive(ctx, current);
+    return await reconcileLive(ctx, current, { firstSeen });
   } catch (err) {
     const permanent = asPermanentError(err);
     if (!permanent) throw err;
@@ -73,7 +75,11 @@ async function ensureFinalizer(ctx: ReconcileContext, cr: KubeObject): Promise<K
   return ctx.write(() => ctx.deps.writer.setFinalizers(cr, [...finalizers, CLEANUP_FINALIZER]));
 }
 
-async function reconcileLive(ctx: ReconcileContext, cr: KubeObject): Promise<ReconcileResult> {
+async function reconcileLive(
+  ctx: ReconcileContext,
+  cr: KubeObject,
+  opts: { firstSeen: boolean },
+): Promise<ReconcileResult> {
   const desired = await prepareDesiredState(ctx, cr);
   if (matchesLastApply(statusOf(cr), desired, cr.metadata.generation)) {
     const live = await findUpToDateLive(ctx, cr, desired);
@@ -81,7 +87,7 @@ async function reconcileLive(ctx: ReconcileContext, cr: KubeObject): Promise<Rec
   }
   const first = firstApply(cr);
   const report = await applyObjects(ctx, cr, desired.objects);
-  await pruneStale(ctx, cr, desired);
+  await pruneStale(ctx, cr, desired, { nothingAppliedBefore: opts.firstSeen });
   await recordChangeEvents(ctx, cr, report);
   ctx.log.info(
     {

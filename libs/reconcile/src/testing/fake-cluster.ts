@@ -19,8 +19,11 @@ import type {
 } from '../ports.js';
 
 export interface WriteRecord {
-  op: 'apply' | 'delete' | 'setFinalizers' | 'writeStatus';
+  /** 'applyRefused': a create-only apply the object's existence refused (nothing written). */
+  op: 'apply' | 'applyRefused' | 'delete' | 'setFinalizers' | 'writeStatus';
   key: string;
+  /** An apply that could only create (applyIfAbsent). */
+  createOnly?: true;
   uid?: string;
   propagationPolicy?: PropagationPolicy;
 }
@@ -51,7 +54,12 @@ const SCOPES: Record<string, boolean> = {
   'stable.example.io/Character': true,
 };
 
-type Failure = { op: WriteRecord['op'] | 'getObject'; match?: (key: string) => boolean; error: Error };
+/** A failure of 'apply' hits both kinds of apply (apply and applyIfAbsent). */
+type Failure = {
+  op: Exclude<WriteRecord['op'], 'applyRefused'> | 'getObject';
+  match?: (key: string) => boolean;
+  error: Error;
+};
 
 export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder {
   readonly objects = new Map<string, KubeObject>();
@@ -157,6 +165,14 @@ export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder 
       this.objects.set(key, merged);
     }
     return Promise.resolve(structuredClone(this.objects.get(key) as KubeObject));
+  }
+
+  applyIfAbsent(obj: KubeObject): Promise<KubeObject | 'refused'> {
+    const key = refKey(refOf(obj));
+    const exists = this.objects.has(key);
+    this.writes.push(exists ? { op: 'applyRefused', key } : { op: 'apply', key, createOnly: true });
+    this.maybeFail('apply', key);
+    return Promise.resolve(exists ? 'refused' : this.put(obj));
   }
 
   deleteObject(
