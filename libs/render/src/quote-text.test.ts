@@ -5,6 +5,21 @@ import { escapeInvisible, quoteValue } from './quote-text.js';
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
 
+/**
+ * One UTF-16 code unit, often from the ranges that matter here (controls, C1, Latin-1, the general punctuation
+ * block with bidi and zero-width characters, surrogates, specials). fast-check's 'binary' unit would do, but
+ * builds a table of all of Unicode first (seconds on a loaded machine).
+ */
+const codeUnit = fc
+  .oneof(
+    fc.integer({ min: 0, max: 0x2ff }),
+    fc.integer({ min: 0x2000, max: 0x206f }),
+    fc.integer({ min: 0xd800, max: 0xdfff }),
+    fc.integer({ min: 0xfe00, max: 0xffff }),
+    fc.integer({ min: 0, max: 0xffff }),
+  )
+  .map((c) => String.fromCharCode(c));
+
 describe('escapeInvisible', () => {
   it('writes bidi overrides, zero-width and BOM characters as \\uXXXX', () => {
     expect(escapeInvisible('abc\u202Edef')).toBe('abc\\u202Edef');
@@ -25,10 +40,10 @@ describe('escapeInvisible', () => {
 
   it('leaves no hidden character in any string, and is idempotent', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (s) => {
+      fc.property(fc.string({ unit: codeUnit, maxLength: 40 }), (s) => {
         const once = escapeInvisible(s);
-        expect(once).not.toMatch(HIDDEN);
-        expect(escapeInvisible(once)).toBe(once);
+        // Plain comparisons: expect() per run is slow on a loaded machine.
+        return !HIDDEN.test(once) && escapeInvisible(once) === once;
       }),
     );
   });
