@@ -146,7 +146,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
   const led = (): ResourceController[] => [...controllers.values()].filter((c) => leads(c.name));
   let started = false;
   let unhookMetrics: Array<() => void> = [];
-  let unsubscribe: (() => Promise<void>) | undefined;
+  let unsubscribe: (() => void) | undefined;
 
   // Scrape-time gauges: lostromos_managed_crs{controller,ready} and the original tool's releases_total.
   const collectManaged = (): Promise<void> => {
@@ -255,16 +255,13 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       healthTimer.unref();
       deps.producerRedis.on('ready', onRedisReady);
       deps.producerRedis.on('close', onRedisClose);
-      // One subscription for every resource: workers announce template revision changes.
-      revisions
-        .subscribe((resource) => controllers.get(resource)?.revisionsAnnounced())
-        .then(
-          (u) => {
-            if (started) unsubscribe = u;
-            else void u();
-          },
-          (err: unknown) => log.warn({ err }, 'cannot subscribe to template revisions; polling every 5 s'),
-        );
+      // One subscription for every resource: workers announce template revision changes. Closable before
+      // Redis confirmed it: with Redis unreachable it waits, and its connection must not outlive stop().
+      const sub = revisions.subscribe((resource) => controllers.get(resource)?.revisionsAnnounced());
+      unsubscribe = sub.close;
+      sub.subscribed.catch((err: unknown) =>
+        log.warn({ err }, 'cannot subscribe to template revisions; polling every 5 s'),
+      );
       await leadership.start();
       log.info({ identity: deps.identity, resources: [...controllers.keys()], shards }, 'watcher started');
     },
@@ -276,7 +273,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       clearInterval(healthTimer);
       await Promise.all([...controllers.values()].map((c) => c.stop()));
       await leadership.stop();
-      await unsubscribe?.();
+      unsubscribe?.();
       unsubscribe = undefined;
       for (let s = 0; s < shards; s++) metrics.leaderElectionMasterStatus.set({ name: leaseOf(s) }, 0);
       for (const unhook of unhookMetrics) unhook();

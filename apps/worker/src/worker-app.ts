@@ -5,6 +5,9 @@ import {
   CrWorker,
   TemplateRevisions,
   type CrJobInfo,
+  describeRedis,
+  RedisProblemLog,
+  usesSentinel,
   type CrJobResult,
   type CrQueueProducer,
 } from '@lostromos/queue';
@@ -36,6 +39,11 @@ export interface WorkerDeps {
   identity: string;
   /** Count overlapping reconciles per key in Redis (debug; see ReconcileTracer). */
   trace?: boolean;
+  /**
+   * Where Redis connection problems are told (one line, then one per 30 s); default: this worker's own. The
+   * process shares one between its roles and connections.
+   */
+  redisProblems?: RedisProblemLog;
   /** Renderer per resource name; default: the resource's templates/chart, reloaded on change. */
   renderers?: ReadonlyMap<string, CrRenderer & { close?(): Promise<void> }>;
 }
@@ -78,6 +86,13 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
   const renderers = new Map<string, CrRenderer & { close?(): Promise<void> }>();
   const workers: CrWorker[] = [];
   let started = false;
+  const redisProblems =
+    deps.redisProblems ??
+    new RedisProblemLog({
+      target: describeRedis(config.redis),
+      field: usesSentinel(config.redis) ? 'redis.sentinels' : 'redis.url',
+      logger: log,
+    });
   // The revision each served resource renders with, reported to Redis: the leading watcher re-enqueues a
   // resource's CRs when the revisions its workers run change (this process owns what it renders).
   const revisions = new TemplateRevisions({ connection: deps.redis, prefix: config.redis.prefix });
@@ -86,7 +101,12 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
   const reportRevision = (resource: string, revision: string): void => {
     const kinds = [...(renderedKinds.get(resource) ?? [])];
     revisions.report(resource, deps.identity, revision, kinds).catch((err: unknown) => {
-      log.warn({ err, resource }, 'could not report the template revision; retrying with the next heartbeat');
+      // Redis unreachable: said once by redisProblems, not once per heartbeat and resource.
+      if (!redisProblems.report(err))
+        log.warn(
+          { err, resource },
+          'could not report the template revision; retrying with the next heartbeat',
+        );
     });
   };
   let heartbeat: NodeJS.Timeout | undefined;
@@ -248,7 +268,11 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
               );
           },
         });
-        worker.worker.on('error', (err) => log.error({ err, resource: resource.name }, 'queue worker error'));
+        // Every failed (re)connect of every BullMQ connection arrives here: connection problems are told once
+        // (and then every 30 s) by redisProblems, anything else as it comes.
+        worker.worker.on('error', (err) => {
+          if (!redisProblems.report(err)) log.error({ err, resource: resource.name }, 'queue worker error');
+        });
         workers.push(worker);
         worker.start();
       }
@@ -267,7 +291,12 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
       health.setReady('worker', false, 'stopping');
       const graceMs = config.worker.shutdownGraceSeconds * 1000;
       const results = await Promise.all(workers.map((w) => w.close(graceMs)));
-      if (results.includes('forced')) {
+      if (results.includes('forced') && redisProblems.problem) {
+        log.warn(
+          { redis: describeRedis(config.redis) },
+          'Redis is not available: stopped without waiting for it; jobs that were running are retried by another worker once their locks expire',
+        );
+      } else if (results.includes('forced')) {
         log.warn(
           { graceMs },
           'in-flight reconciles did not finish within the grace period; their jobs will be retried by another worker',

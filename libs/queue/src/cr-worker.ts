@@ -171,15 +171,27 @@ export class CrWorker {
   }
 
   /**
-   * Stops taking jobs and waits up to `graceMs` for the in-flight ones; after that the worker is closed by force
-   * and its unfinished jobs are recovered by another replica once their locks expire.
+   * Stops taking jobs and waits up to `graceMs` for the in-flight ones (and for Redis to take the worker's
+   * goodbye); after that it returns 'forced' without waiting further: unfinished jobs are recovered by
+   * another replica once their locks expire. BullMQ's close() then still waits (on a reconcile, or on a Redis
+   * that does not answer, for ever): the caller ends it by closing the connections (closeRedis).
    */
   async close(graceMs: number): Promise<'drained' | 'forced'> {
+    // Without Redis no running job can complete (its result goes to Redis) and a graceful close waits for
+    // Redis for ever (its lock-extender timer keeps the process alive): close by force at once.
+    if (this.opts.connection.status !== 'ready') {
+      await this.worker.close(true).catch(() => undefined);
+      return 'forced';
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'forced'>((r) => (timer = setTimeout(() => r('forced'), graceMs)));
-    const result = await Promise.race([this.worker.close().then(() => 'drained' as const), timeout]);
+    const closing = this.worker.close().then(
+      () => 'drained' as const,
+      // A failed close (Redis gone mid-way) still stopped the worker; the connections are closed next.
+      () => 'drained' as const,
+    );
+    const result = await Promise.race([closing, timeout]);
     clearTimeout(timer);
-    if (result === 'forced') await this.worker.close(true);
     return result;
   }
 }

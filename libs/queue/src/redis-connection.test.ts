@@ -1,13 +1,16 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RedisSettingsError } from './redis-connection.js';
 import {
+  closeRedis,
   createRedisConnection,
   describeRedis,
   isRedisSettingsError,
+  reconnectDelayMs,
   type RedisSettings,
 } from './redis-connection.js';
 
@@ -143,5 +146,84 @@ describe('describeRedis', () => {
     expect(
       describeRedis({ ...SENTINEL, sentinels: [...SENTINEL.sentinels!, { host: '::1', port: 1 }] }),
     ).toBe('sentinel master "mymaster" via s0:26379,s1:26380,[::1]:1');
+  });
+});
+
+describe('reconnectDelayMs', () => {
+  it('retries quickly while Redis is down, and backs off (2 s doubling to 30 s) from a server that is not Redis', () => {
+    expect([1, 5, 20, 100].map((t) => reconnectDelayMs(t, 0))).toEqual([100, 500, 2000, 2000]);
+    expect([1, 2, 3, 4, 5, 9].map((n) => reconnectDelayMs(1, n))).toEqual([
+      2000, 4000, 8000, 16_000, 30_000, 30_000,
+    ]);
+  });
+});
+
+/** A port that answers like a web server, as redis.url pointing at the wrong service would. */
+async function httpLikeServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    s.on('data', () => s.write('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+const until = async (what: string, fn: () => boolean, timeoutMs = 10_000): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('connections of one createRedisConnection and their duplicates', () => {
+  it('back off together once any of them met a server that is not Redis', async () => {
+    const http = await httpLikeServer();
+    const c = createRedisConnection({ url: `redis://127.0.0.1:${http.port}` }, 'worker');
+    let garbled = 0;
+    c.on('error', () => undefined);
+    // BullMQ's blocking connection is a duplicate: what it meets counts for all.
+    const d = c.duplicate();
+    d.on('error', (err: Error) => {
+      if (/Unknown RESP type/.test(err.message)) garbled++;
+    });
+    try {
+      await until('a garbled reply on the duplicate', () => garbled > 0);
+      const retry = c.options.retryStrategy!;
+      expect(retry(1)).toBeGreaterThanOrEqual(2000);
+    } finally {
+      await closeRedis(c, 100);
+      await http.close();
+    }
+  });
+
+  it('closeRedis ends a connection that cannot reach Redis, and every duplicate of it, without waiting', async () => {
+    const c = createRedisConnection({ url: 'redis://127.0.0.1:1' }, 'worker');
+    const d = c.duplicate();
+    let attempts = 0;
+    for (const r of [c, d]) {
+      r.on('error', () => undefined);
+      r.on('connecting', () => attempts++);
+    }
+    // A worker connection queues commands while Redis is unreachable: a plain quit() would never return.
+    void c.get('k').catch(() => undefined);
+    await until('a few failed connects', () => attempts >= 4);
+    const t0 = Date.now();
+    await closeRedis(c, 60_000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // Retries came every 100–400 ms; after the close neither connection tries again.
+    const after = attempts;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(attempts).toBe(after);
+    expect(['end', 'reconnecting']).toContain(c.status);
   });
 });

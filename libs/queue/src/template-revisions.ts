@@ -103,10 +103,11 @@ export class TemplateRevisions {
   }
 
   /**
-   * Calls `onChange(resource)` whenever a worker announces a change; returns a function that unsubscribes.
-   * Uses its own connection (a subscribed connection can do nothing else).
+   * Calls `onChange(resource)` whenever a worker announces a change, on its own connection (a subscribed
+   * connection can do nothing else). `subscribed` settles once Redis confirmed the subscription (it waits
+   * while Redis is unreachable); `close()` ends the connection at any time, also before that.
    */
-  async subscribe(onChange: (resource: string) => void): Promise<() => Promise<void>> {
+  subscribe(onChange: (resource: string) => void): { subscribed: Promise<void>; close: () => void } {
     const sub = this.connection.duplicate({
       connectionName: 'lostromos-revisions',
       enableOfflineQueue: true,
@@ -115,10 +116,9 @@ export class TemplateRevisions {
     sub.on('message', (channel: string, resource: string) => {
       if (channel === this.channel) onChange(resource);
     });
-    await sub.subscribe(this.channel);
-    return async () => {
-      sub.disconnect();
-      await Promise.resolve();
+    return {
+      subscribed: sub.subscribe(this.channel).then(() => undefined),
+      close: () => sub.disconnect(),
     };
   }
 }

@@ -20,10 +20,13 @@ import {
   type RedisConnectionStatus,
 } from '@lostromos/observability';
 import {
+  closeRedis,
   createRedisConnection,
   CrQueueProducer,
   describeRedis,
   isRedisSettingsError,
+  RedisProblemLog,
+  usesSentinel,
 } from '@lostromos/queue';
 import { buildWatcher, type WatcherApp } from '@lostromos/watcher';
 import { buildWorker, selectResources, type WorkerApp } from '@lostromos/worker';
@@ -106,6 +109,14 @@ export async function startRoles(
   const stops: Array<() => Promise<void>> = [];
   // lostromos_redis_up follows every Redis connection of this process, whichever roles it runs.
   const redisUp = new RedisUpGauge(metrics.redisUp);
+  // Redis unreachable, or not Redis: one clear line for all the process's connections, then one per 30 s.
+  const redisProblems = new RedisProblemLog({
+    target: describeRedis(config.redis),
+    field: usesSentinel(config.redis) ? 'redis.sentinels' : 'redis.url',
+    logger: log,
+  });
+  // A connection that cannot reach Redis must not hold the shutdown: QUIT waits this long, then disconnects.
+  const closeWithinMs = Math.max(1000, config.worker.shutdownGraceSeconds * 1000);
 
   let kube: KubeClient | undefined;
   let producerRedis: Redis | undefined;
@@ -145,9 +156,7 @@ export async function startRoles(
       stops.push(() => Promise.resolve(k.close()));
       const pr = createRedisConnection(config.redis, 'producer');
       producerRedis = pr;
-      stops.push(async () => {
-        await pr.quit().catch(() => pr.disconnect());
-      });
+      stops.push(() => closeRedis(pr, closeWithinMs));
       const redisState = (): void => {
         const ok = pr.status === 'ready';
         health.setReady('redis', ok, ok ? 'connected' : `redis ${pr.status}`);
@@ -155,7 +164,10 @@ export async function startRoles(
       redisState();
       for (const ev of ['ready', 'close', 'end', 'reconnecting'] as const) pr.on(ev, redisState);
       redisUp.add(pr);
-      pr.on('error', (err) => log.debug({ err }, 'redis connection error'));
+      pr.on('error', (err) => {
+        if (!redisProblems.report(err)) log.debug({ err }, 'redis connection error');
+      });
+      pr.on('ready', () => redisProblems.recovered());
       // Say where the connection landed after a loss: with Sentinel, the promoted master after a failover.
       let lost = false;
       pr.on('close', () => (lost = true));
@@ -187,11 +199,12 @@ export async function startRoles(
     if (runsWorker && kube && producer) {
       const wr = createRedisConnection(config.redis, 'worker');
       workerRedis = wr;
-      wr.on('error', (err) => log.debug({ err }, 'redis connection error (worker)'));
-      redisUp.add(wr);
-      stops.push(async () => {
-        await wr.quit().catch(() => wr.disconnect());
+      wr.on('error', (err) => {
+        if (!redisProblems.report(err)) log.debug({ err }, 'redis connection error (worker)');
       });
+      wr.on('ready', () => redisProblems.recovered());
+      redisUp.add(wr);
+      stops.push(() => closeRedis(wr, closeWithinMs));
       const w = buildWorker({
         config,
         logger: log,
@@ -202,6 +215,7 @@ export async function startRoles(
         producer,
         identity,
         trace: deps.trace,
+        redisProblems,
       });
       worker = w;
       await w.start();
