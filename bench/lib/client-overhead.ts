@@ -1,13 +1,16 @@
 // What one API request costs through Lostrómos' own REST client (libs/kube RestClient as createKubeClient
-// builds it from a kubeconfig) against the same client given one shared keep-alive TLS agent: requests/s,
-// and CPU per request of this process and of kube-apiserver. client-node's applyToHTTPSOptions installs a
-// new https.Agent on every request, so each request pays a TLS handshake and a new SecureContext on both ends.
-import https from 'node:https';
-import { createKubeClient, RestClient } from '@lostromos/kube';
+// builds it from a kubeconfig: its own keep-alive TLS connections) against the same client as it was before,
+// sending through the agent client-node's applyToHTTPSOptions installs (no keep-alive: a TLS handshake and a
+// new SecureContext per request on both ends): requests/s, and CPU per request of this process and of
+// kube-apiserver.
+import { createKubeClient, loadKubeConfig, RestClient } from '@lostromos/kube';
 import type { BenchCluster } from './cluster.ts';
 import { cpuSeconds } from './proc.ts';
 import { pool } from './observe.ts';
 import { createNamespace, deleteNamespace, round } from './session.ts';
+
+export const BEFORE_LABEL = "client-node's agent (before: a TLS handshake per request)";
+export const NOW_LABEL = 'RestClient from a kubeconfig (as Lostrómos runs it: keep-alive)';
 
 export interface ClientOverheadRow {
   client: string;
@@ -32,20 +35,14 @@ export async function measureClientOverhead(
   });
   const apiserverPid = cluster.cp.pids()[1]!; // etcd, kube-apiserver, kube-controller-manager
   const asLostromos = createKubeClient({ kubeconfig: id.kubeconfig });
-  const agent = new https.Agent({ ca: cluster.cp.caPem, keepAlive: true, maxSockets: 64 });
-  const shared = new RestClient({
-    server: cluster.cp.url,
-    applyAuth: (o) => {
-      o.headers = { ...o.headers, authorization: `Bearer ${id.token}` };
-      o.agent = agent;
-      return Promise.resolve();
-    },
-  });
+  const kc = loadKubeConfig({ kubeconfig: id.kubeconfig });
+  // applyAuth leaves client-node's agent on the options, and the RestClient sends through it.
+  const before = new RestClient({ server: cluster.cp.url, applyAuth: (o) => kc.applyToHTTPSOptions(o) });
   const rows: ClientOverheadRow[] = [];
   try {
     for (const [label, client] of [
-      ['RestClient from a kubeconfig (as Lostrómos runs it)', asLostromos.rest],
-      ['RestClient with one keep-alive TLS agent', shared],
+      [BEFORE_LABEL, before],
+      [NOW_LABEL, asLostromos.rest],
     ] as const) {
       const get = (): Promise<unknown> =>
         client.request({ method: 'GET', path: `/api/v1/namespaces/${ns}/configmaps/probe` });
@@ -71,8 +68,7 @@ export async function measureClientOverhead(
     return rows;
   } finally {
     asLostromos.close();
-    shared.close();
-    agent.destroy();
+    before.close();
     await deleteNamespace(cluster, ns, [], log);
   }
 }

@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { freePort } from '../../test/control-plane/control-plane.ts';
 import type { BenchCluster, Identity } from './cluster.ts';
 import type { KObj } from './observe.ts';
@@ -64,37 +63,6 @@ spec:
           image: nginx:alpine
 `,
 };
-
-/**
- * An experiment, not the product: a preload (`node --import`) that makes client-node's applyToHTTPSOptions
- * reuse one keep-alive https.Agent per TLS identity instead of installing a new agent on every request — what
- * the proposed fix in libs/kube RestClient would do. Only the `lostromos-2-keepalive` bench row uses it.
- */
-export function keepAlivePreload(dir: string): string {
-  const file = path.join(dir, 'keepalive-preload.mjs');
-  const clientNode = pathToFileURL(
-    path.join(ROOT, 'node_modules/@kubernetes/client-node/dist/index.js'),
-  ).href;
-  fs.writeFileSync(
-    file,
-    `import https from 'node:https';
-const { KubeConfig } = await import(${JSON.stringify(clientNode)});
-const original = KubeConfig.prototype.applyToHTTPSOptions;
-const agents = new Map();
-KubeConfig.prototype.applyToHTTPSOptions = async function (opts) {
-  await original.call(this, opts);
-  const key = [opts.ca, opts.cert, opts.key, opts.servername, opts.rejectUnauthorized].map(String).join('\\0');
-  let agent = agents.get(key);
-  if (!agent) {
-    agent = new https.Agent({ ca: opts.ca, cert: opts.cert, key: opts.key, servername: opts.servername, rejectUnauthorized: opts.rejectUnauthorized, keepAlive: true, maxSockets: 64 });
-    agents.set(key, agent);
-  }
-  opts.agent = agent;
-};
-`,
-  );
-  return file;
-}
 
 export interface LostromosOptions {
   name: string;

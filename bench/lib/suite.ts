@@ -16,7 +16,7 @@ import {
   type QueueFigures,
   type ResyncFigures,
 } from './lostromos-scenarios.ts';
-import { keepAlivePreload, LostromosTool } from './lostromos.ts';
+import { LostromosTool } from './lostromos.ts';
 import { profileLostromos, type ProfileFigures } from './profile.ts';
 import { measureRender, type RenderFigures } from './render.ts';
 import { PEERS, SUMMARY_KEYS, THROUGHPUT_KEYS, table } from './report.ts';
@@ -167,7 +167,7 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
       }
     } else noted('ceilingWritesPerSecond', 'not run (--only)');
 
-    // What one request costs through Lostrómos' REST client, with and without a shared keep-alive agent.
+    // What one request costs through Lostrómos' REST client, and through client-node's agent as it did before.
     if (want('client')) {
       try {
         client = await measureClientOverhead(
@@ -229,17 +229,6 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
         const first = workers === sz.workers[0];
         await session(tool, workers === 2, first ? queueHooks(tool, q) : undefined);
         if (first) queue = q.figures;
-      }
-      // The proposed keep-alive fix, applied by a bench-only preload (see keepAlivePreload): measured, not guessed.
-      if (want('keepalive') && opts.size !== 'tiny') {
-        const pre = `--import ${keepAlivePreload(dir)}`;
-        const tool = new LostromosTool(cluster, dir, {
-          name: 'lostromos-2-keepalive',
-          workers: 2,
-          workerNodeOptions: pre,
-          watcherNodeOptions: pre,
-        });
-        await session(tool, true);
       }
       if (sz.oldDefault && want('olddefault')) {
         const tool = new LostromosTool(cluster, dir, {
@@ -327,7 +316,7 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
   if (client)
     tables.push(
       table(
-        "One API request (GET, 16 in flight): Lostrómos' REST client vs the same with a shared keep-alive agent",
+        "One API request (GET, 16 in flight): Lostrómos' REST client now vs through client-node's agent (before)",
         ['client', 'requests/s', 'client CPU ms/request', 'kube-apiserver CPU ms/request'],
         client.map((r) => [
           r.client,
