@@ -5,7 +5,8 @@ import path from 'node:path';
 import { startKubeSim, type KubeSim } from '@lostromos/kube-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// `kubectl get <cr>` on the example CRDs shows the Ready condition (READY, REASON) and AGE, printed by the
+// `kubectl get <cr>` on the example CRDs shows the Ready condition (READY, REASON), the template revision the
+// objects come from (REVISION) and AGE, printed by the
 // server from the CRD's additionalPrinterColumns (a meta.k8s.io Table), not only NAME and AGE.
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -41,8 +42,8 @@ describe('example CRD printer columns through the real kubectl', () => {
     await kubectl('apply', '-f', path.join(examples, 'ripley.yaml'));
 
     const before = await kubectl('get', 'characters');
-    expect(before).toMatch(/^NAME\s+READY\s+REASON\s+AGE$/m);
-    expect(before).toMatch(/^ripley\s+<none>\s+<none>\s+\d+s$/m);
+    expect(before).toMatch(/^NAME\s+READY\s+REASON\s+REVISION\s+AGE$/m);
+    expect(before).toMatch(/^ripley\s+<none>\s+<none>\s+<none>\s+\d+s$/m);
 
     // The status Lostrómos writes (see docs/reconcile.md).
     const status = {
@@ -51,6 +52,7 @@ describe('example CRD printer columns through the real kubectl', () => {
           { type: 'Reconciled', status: 'True', reason: 'Applied', message: 'Applied 2 objects' },
           { type: 'Ready', status: 'False', reason: 'InProgress', message: 'Deployment ripley-deployment' },
         ],
+        templateRevision: '3f9a1c2b7d4e',
       },
     };
     await kubectl(
@@ -63,14 +65,14 @@ describe('example CRD printer columns through the real kubectl', () => {
       JSON.stringify(status),
     );
     const after = await kubectl('get', 'characters');
-    expect(after).toMatch(/^NAME\s+READY\s+REASON\s+AGE$/m);
-    expect(after).toMatch(/^ripley\s+False\s+InProgress\s+\d+s$/m);
+    expect(after).toMatch(/^NAME\s+READY\s+REASON\s+REVISION\s+AGE$/m);
+    expect(after).toMatch(/^ripley\s+False\s+InProgress\s+3f9a1c2b7d4e\s+\d+s$/m);
 
     // The website example too.
     const website = path.join(ROOT, 'templates', 'website', 'examples');
     await kubectl('apply', '-f', path.join(website, 'crd.yaml'));
     await kubectl('wait', '--for=condition=Established', 'crd/websites.web.example.io');
     await kubectl('apply', '-f', path.join(website, 'blog.yaml'));
-    expect(await kubectl('get', 'websites')).toMatch(/^NAME\s+READY\s+REASON\s+AGE$/m);
+    expect(await kubectl('get', 'websites')).toMatch(/^NAME\s+READY\s+REASON\s+REVISION\s+AGE$/m);
   });
 });

@@ -1,7 +1,12 @@
 import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
 import type { Logger } from '@lostromos/observability';
 import { RenderFailedError, type CrRenderer, type KubeObject } from '@lostromos/reconcile';
-import { createResourceRenderer, watchTemplateSet, type ResourceRenderer } from '@lostromos/render';
+import {
+  createResourceRenderer,
+  watchTemplateSet,
+  type ResourceRenderer,
+  type TemplateSnapshot,
+} from '@lostromos/render';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -27,6 +32,11 @@ export class ResilientRenderer implements CrRenderer {
 
   get revision(): string {
     return this.inner?.revision ?? `error:${this.failure?.message ?? 'not loaded'}`;
+  }
+
+  /** The files and values of the current revision, for the template store. */
+  get snapshot(): TemplateSnapshot | undefined {
+    return this.inner?.snapshot;
   }
 
   async load(): Promise<void> {

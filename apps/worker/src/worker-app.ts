@@ -24,6 +24,7 @@ import { conditionReasonOf, resultLabel, toJobResult } from './job-result.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
 import { kindsRecorder, measuredRenderer } from './render-metrics.js';
 import { ResilientRenderer } from './resource-renderer.js';
+import { RevisionRouting } from './revision-routing.js';
 
 export interface WorkerDeps {
   config: LostromosConfig;
@@ -100,7 +101,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
   const renderedKinds = new Map<string, Set<string>>();
   const reportRevision = (resource: string, revision: string): void => {
     const kinds = [...(renderedKinds.get(resource) ?? [])];
-    revisions.report(resource, deps.identity, revision, kinds).catch((err: unknown) => {
+    routing.publish(resource, revision, kinds, renderers.get(resource)).catch((err: unknown) => {
       // Redis unreachable: said once by redisProblems, not once per heartbeat and resource.
       if (!redisProblems.report(err))
         log.warn(
@@ -110,6 +111,14 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
     });
   };
   let heartbeat: NodeJS.Timeout | undefined;
+  // Stores each loaded revision for every worker, and renders each CR with the revision it should be on.
+  const routing = new RevisionRouting({
+    config,
+    redis: deps.redis,
+    revisions,
+    identity: deps.identity,
+    logger: log,
+  });
 
   const setRedisReady = (): void => {
     const ok = deps.redis.status === 'ready';
@@ -117,7 +126,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
   };
 
   const processFor =
-    (resource: ResourceConfig, renderer: CrRenderer) =>
+    (resource: ResourceConfig, rendererFor: () => CrRenderer) =>
     async (keyText: string, job: CrJobInfo): Promise<CrJobResult> => {
       const controller = resource.name;
       const key = parseCrKey(keyText);
@@ -141,7 +150,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           reader: ports,
           writer: ports,
           events: recorder,
-          renderer,
+          renderer: rendererFor(),
           resource,
           logger: jlog,
           hooks: {
@@ -230,6 +239,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           renderer = r;
         }
         renderers.set(resource.name, renderer);
+        const router = routing.router(resource, renderer);
         metrics.maxConcurrentReconciles.set({ controller: resource.name }, resource.concurrency);
         const worker = new CrWorker({
           queueName: resource.name,
@@ -238,9 +248,8 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           concurrency: resource.concurrency,
           lockDurationMs: config.worker.lockDurationMs,
           name: deps.identity,
-          process: processFor(
-            resource,
-            kindsRecorder(measuredRenderer(renderer, resource.name, metrics), (kinds) => {
+          process: processFor(resource, () =>
+            kindsRecorder(measuredRenderer(router.forJob(), resource.name, metrics), (kinds) => {
               const known = renderedKinds.get(resource.name) ?? new Set<string>();
               renderedKinds.set(resource.name, known);
               const before = known.size;
@@ -313,6 +322,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
       });
       await Promise.all([...renderers.values()].map((r) => (r.close ? r.close() : Promise.resolve())));
       renderers.clear();
+      await routing.close();
       deps.redis.off('ready', setRedisReady);
       deps.redis.off('close', setRedisReady);
       deps.redis.off('end', setRedisReady);

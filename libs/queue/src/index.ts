@@ -5,3 +5,5 @@ export * from './cr-queue.js';
 export * from './cr-worker.js';
 export * from './template-revisions.js';
 export * from './cr-failures.js';
+export * from './template-store.js';
+export * from './revision-choice.js';

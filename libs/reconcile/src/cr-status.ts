@@ -19,7 +19,12 @@ export interface CrStatus {
   /** Inventory: every object applied for this CR, in stable order. */
   resources?: ObjectRef[];
   lastApplied?: LastApplied;
+  /** The template revision (first TEMPLATE_REVISION_LENGTH hex digits) the objects were last applied from. */
+  templateRevision?: string;
 }
+
+/** How much of a template revision the status shows (and `lostromos.io/template-revision` needs at most). */
+export const TEMPLATE_REVISION_LENGTH = 12;
 
 /** Reasons Lostrómos writes on its conditions besides the error reasons of the registry (errors.ts). */
 export const ConditionReasons = {
@@ -69,6 +74,7 @@ export function statusOf(cr: KubeObject): CrStatus {
   if (isRecord(last) && typeof last.renderHash === 'string' && typeof last.generation === 'number') {
     status.lastApplied = { renderHash: last.renderHash, generation: last.generation };
   }
+  if (typeof raw.templateRevision === 'string') status.templateRevision = raw.templateRevision;
   return status;
 }
 
@@ -84,6 +90,8 @@ export interface StatusUpdate {
   resources?: ObjectRef[];
   /** Omitted: left as it was. */
   lastApplied?: LastApplied;
+  /** The renderer revision the objects were applied from (cut to TEMPLATE_REVISION_LENGTH); omitted: as it was. */
+  templateRevision?: string;
   /** false leaves observedGeneration as it was (paused: the spec was not acted upon). Default true. */
   observe?: boolean;
 }
@@ -114,6 +122,9 @@ export function computeStatus(update: StatusUpdate): CrStatus {
   next.conditions = conditions;
   if (update.resources) next.resources = update.resources;
   if (update.lastApplied) next.lastApplied = update.lastApplied;
+  // A renderer that failed to load reports `error:…`: that is no revision to show.
+  if (update.templateRevision && !update.templateRevision.startsWith('error:'))
+    next.templateRevision = update.templateRevision.slice(0, TEMPLATE_REVISION_LENGTH);
   return next;
 }
 

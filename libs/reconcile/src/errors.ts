@@ -51,6 +51,12 @@ export const ReconcileErrorCodes = {
     summary:
       'A lostromos.io/ annotation on the CR has a value Lostrómos does not understand (lostromos.io/paused must be "true" or "false").',
   },
+  LOSTROMOS_UNKNOWN_REVISION: {
+    retryable: false,
+    reason: 'UnknownTemplateRevision',
+    summary:
+      'The template revision the CR should render with (lostromos.io/template-revision, a rollout) is not in the template store; the CR and its objects are left as they are.',
+  },
 } as const;
 
 export type ReconcileErrorCode = keyof typeof ReconcileErrorCodes;
@@ -146,6 +152,13 @@ export class InvalidAnnotationError extends ReconcileError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('LOSTROMOS_INVALID_ANNOTATION', message, options);
     this.name = 'InvalidAnnotationError';
+  }
+}
+
+export class UnknownRevisionError extends ReconcileError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOSTROMOS_UNKNOWN_REVISION', message, options);
+    this.name = 'UnknownRevisionError';
   }
 }
 

@@ -58,7 +58,10 @@ export interface EventRecorder {
 export interface CrRenderer {
   /** Throws a permanent error (`retryable` not true) on template/render failures. */
   render(cr: KubeObject): Promise<KubeObject[]>;
-  /** Changes when the templates change. */
+  /**
+   * Changes when the templates change. Read after `render`: a renderer that picks a revision per CR (a staged
+   * rollout, a pinned CR) reports the one it rendered with; it lands in the render hash and status.
+   */
   readonly revision: string;
 }
 
@@ -126,6 +129,10 @@ export interface ReconcileResult {
   release?: ReleaseChange;
   /** ClusterWriter calls performed (0 on a no-op resync). Events are not counted. */
   writes: number;
+  /** After an apply or a verified no-op: how ready the applied objects are (the CR's Ready condition). */
+  readiness?: 'ready' | 'in-progress' | 'failed';
+  /** After an apply or a verified no-op: the renderer revision the objects came from. */
+  templateRevision?: string;
   /** `reason`: the condition reason written to the CR's status (e.g. RenderFailed), when there is one. */
   error?: { code: string; reason?: string; message: string; retryable: boolean };
 }

@@ -42,10 +42,15 @@ export async function reportReconciled(
     ready: readyCondition(summary),
     resources: inventoryOf(desired.objects),
     lastApplied: { renderHash: desired.hash, generation: generation ?? 0 },
+    templateRevision: ctx.deps.renderer.revision,
   });
   await ctx.writeStatusIfChanged(cr, previous, next);
-  if (summary.state !== 'in-progress') return ctx.finish(outcome);
-  return ctx.finish(outcome, { requeueAfterMs: ctx.deps.readinessPollMs ?? DEFAULT_READINESS_POLL_MS });
+  const seen = { readiness: summary.state, templateRevision: ctx.deps.renderer.revision };
+  if (summary.state !== 'in-progress') return ctx.finish(outcome, seen);
+  return ctx.finish(outcome, {
+    ...seen,
+    requeueAfterMs: ctx.deps.readinessPollMs ?? DEFAULT_READINESS_POLL_MS,
+  });
 }
 
 /** The CR is paused: Reconciled=False/Paused; observedGeneration, Ready and the inventory stay as they were. */

@@ -4,6 +4,14 @@ export { escapeInvisible, quoteValue } from './quote-text.js';
 export { loadTemplateSet, compileTemplateSet, type TemplateSet, type TemplateFile } from './template-set.js';
 export { renderTemplateSet, type RenderInput } from './render-template-set.js';
 export { watchTemplateSet } from './watch-template-set.js';
+export {
+  decodeFiles,
+  encodeFiles,
+  revisionWithValues,
+  shortRevision,
+  stableJson,
+  type TemplateSnapshot,
+} from './template-snapshot.js';
 export { createResourceRenderer, type ResourceRendererOptions } from './resource-renderer.js';
 export {
   engineFor,
@@ -28,6 +36,12 @@ export {
   type HelmChartRendererOptions,
 } from './helm/helm-renderer.js';
 export { checkHelmBinary, parseHelmVersion, MIN_HELM_VERSION, type HelmBinary } from './helm/helm-binary.js';
-export { resolveChart, defaultChartCacheDir, type ChartSource } from './helm/chart-source.js';
+export {
+  resolveChart,
+  defaultChartCacheDir,
+  hashChartTree,
+  readChartTree,
+  type ChartSource,
+} from './helm/chart-source.js';
 export { ConcurrencyLimiter } from './helm/concurrency-limiter.js';
 export { mergeValues, runHelmTemplate, type HelmTemplateResult } from './helm/helm-template.js';

@@ -1,4 +1,5 @@
 import type { KubeObject } from './kube-object.js';
+import type { TemplateSnapshot } from './template-snapshot.js';
 
 /** Renders the CRs of one configured resource; the worker holds one per resource. */
 export interface ResourceRenderer {
@@ -7,6 +8,8 @@ export interface ResourceRenderer {
   readonly revision: string;
   /** Renders run and renders re-used from memory for an unchanged CR (resource-renderer.ts). */
   readonly stats?: { renders: number; reused: number };
+  /** The source of the current revision, for the template store; undefined while broken or not captured. */
+  readonly snapshot?: TemplateSnapshot;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { isRenderError, RenderError } from './render-error.js';
 import { checkInputLimits, renderInputOf, type ContextUse } from './template-context.js';
 import { watchTemplateSet } from './watch-template-set.js';
 import type { RenderLogger, ResourceRenderer } from './renderer-types.js';
+import type { TemplateSnapshot } from './template-snapshot.js';
 
 export type { RenderLogger, ResourceRenderer } from './renderer-types.js';
 
@@ -16,6 +17,11 @@ export interface ResourceRendererOptions {
   /** Called after a reload changed the revision. */
   onChange?: () => void;
   logger?: RenderLogger;
+  /**
+   * Loads something else than the resource's configured source (a stored revision, see
+   * TemplateEngine.fromSnapshot); `watch` does not apply then.
+   */
+  load?: () => Promise<LoadedTemplates>;
 }
 
 /** One loaded generation of a resource's templates or chart. */
@@ -87,8 +93,9 @@ export async function createResourceRenderer(
   opts: ResourceRendererOptions,
 ): Promise<ResourceRenderer> {
   const engine = engineFor(resource);
-  const load = (): Promise<Loaded> => engine.load(resource, { helm: opts.helm, logger: opts.logger });
-  const watched = engine.watchTarget(resource);
+  const load =
+    opts.load ?? ((): Promise<Loaded> => engine.load(resource, { helm: opts.helm, logger: opts.logger }));
+  const watched = opts.load ? undefined : engine.watchTarget(resource);
   let state: Loaded | { error: RenderError; revision: string } = await load();
   const memo = new RenderMemo();
   const controller = new AbortController();
@@ -97,8 +104,10 @@ export async function createResourceRenderer(
 
   const reload = async (): Promise<void> => {
     const before = state.revision;
+    const old = state;
     try {
       state = await load();
+      if ('close' in old) await old.close?.();
       if (state.revision !== before) memo.clear();
       if (state.revision !== before)
         opts.logger?.info({ resource: resource.name, revision: state.revision }, `${what} reloaded`);
@@ -181,9 +190,13 @@ export async function createResourceRenderer(
     get revision(): string {
       return state.revision;
     },
+    get snapshot(): TemplateSnapshot | undefined {
+      return 'error' in state ? undefined : state.snapshot;
+    },
     async close(): Promise<void> {
       controller.abort();
       await reloading;
+      if (!('error' in state)) await state.close?.();
     },
   };
 }

@@ -35,6 +35,8 @@ export interface TemplateSet {
   readonly sources: readonly string[];
   /** Secret per compiled set: value tokens are `lzv<nonce>x<n>z`, unguessable by template output. */
   readonly nonce: string;
+  /** The text of every file (templates and partials) by name, in read order: what a revision snapshot stores. */
+  readonly texts: ReadonlyMap<string, string>;
 }
 
 const TEMPLATE_EXT = /\.(ya?ml|hbs)$/;
@@ -291,5 +293,6 @@ export function compileTemplateSet(
     revision: rev,
     sources: sourceNames,
     nonce: randomBytes(12).toString('hex'),
+    texts: sources,
   };
 }

@@ -22,7 +22,7 @@ describe('findExampleSets', () => {
     expect(sets.find((s) => s.name === 'website')?.crd.kind).toBe('Website');
   });
 
-  it('gives every example CRD (what `lostromos dev` installs) Ready, Reason and Age printer columns', async () => {
+  it('gives every example CRD (what `lostromos dev` installs) Ready, Reason, Revision and Age printer columns', async () => {
     const sets = await findExampleSets(REPO_TEMPLATES);
     const crds = sets.flatMap((s) => s.crds);
     expect(crds.map((c) => c.metadata.name).sort()).toEqual([
@@ -36,6 +36,7 @@ describe('findExampleSets', () => {
         expect(v.additionalPrinterColumns, `${crd.metadata.name} ${v.name}`).toEqual([
           { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
           { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+          { name: 'Revision', type: 'string', jsonPath: '.status.templateRevision' },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ]);
       }

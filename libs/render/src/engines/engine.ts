@@ -2,6 +2,7 @@ import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
 import type { KubeObject } from '../kube-object.js';
 import type { RenderLogger } from '../renderer-types.js';
 import type { ContextUse } from '../template-context.js';
+import type { TemplateSnapshot } from '../template-snapshot.js';
 
 /** One loaded generation of a resource's templates: its content-addressed revision and its render. */
 export interface LoadedTemplates {
@@ -11,6 +12,14 @@ export interface LoadedTemplates {
   render(cr: KubeObject, use: ContextUse): Promise<KubeObject[]>;
   /** One line for `lostromos validate`: what was loaded. */
   describe(): string;
+  /**
+   * The files and values this revision was loaded from, for the template store (so every worker can render
+   * it). Undefined when they could not be captured consistently (a local chart edited while it loaded: the
+   * watch reloads it and the next load has one).
+   */
+  snapshot?: TemplateSnapshot;
+  /** Releases what loading took (a chart materialised from a snapshot into a temporary folder). */
+  close?(): Promise<void>;
 }
 
 /** What to watch for edits of a resource's template source ("" target: nothing local to watch). */
@@ -38,5 +47,14 @@ export interface TemplateEngine {
   /** The resource's config names this engine's source. */
   selects(resource: ResourceConfig): boolean;
   load(resource: ResourceConfig, opts: EngineLoadOptions): Promise<LoadedTemplates>;
+  /**
+   * Loads a stored revision (see TemplateSnapshot) instead of the configured source: the revision is the
+   * snapshot's, whatever the files on this worker's disk say.
+   */
+  fromSnapshot(
+    resource: ResourceConfig,
+    snapshot: TemplateSnapshot,
+    opts: EngineLoadOptions,
+  ): Promise<LoadedTemplates>;
   watchTarget(resource: ResourceConfig): WatchTarget | undefined;
 }

@@ -44,23 +44,34 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-async function hashFolder(dir: string): Promise<string> {
-  const hash = createHash('sha256');
+/**
+ * Every file of a chart folder (sub-folders included), as path relative to `dir` and bytes, in the order the
+ * chart's revision hashes them (names sorted per folder, depth first). Symbolic links and other non-files
+ * are skipped, as helm packages them.
+ */
+export async function readChartTree(dir: string): Promise<Array<[string, Buffer]>> {
+  const out: Array<[string, Buffer]> = [];
   const walk = async (d: string): Promise<void> => {
     const entries = (await fs.readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile())
-        hash
-          .update(path.relative(dir, p))
-          .update('\0')
-          .update(await fs.readFile(p))
-          .update('\0');
+      else if (e.isFile()) out.push([path.relative(dir, p), await fs.readFile(p)]);
     }
   };
   await walk(dir);
+  return out;
+}
+
+/** The content revision of a chart folder read by readChartTree. */
+export function hashChartTree(files: ReadonlyArray<readonly [string, Buffer]>): string {
+  const hash = createHash('sha256');
+  for (const [rel, bytes] of files) hash.update(rel).update('\0').update(bytes).update('\0');
   return hash.digest('hex');
+}
+
+async function hashFolder(dir: string): Promise<string> {
+  return hashChartTree(await readChartTree(dir));
 }
 
 async function readChartMeta(dir: string, chart: string): Promise<{ name: string; version: string }> {

@@ -137,6 +137,8 @@ export interface HelmChartRendererOptions {
 export interface HelmChartRenderer extends ResourceRenderer {
   readonly chart: ChartSource;
   readonly binary: HelmBinary;
+  /** The values every CR's values are merged over: valuesFrom files, then resource and chart `values`. */
+  readonly values: Record<string, unknown>;
   renderDetailed(cr: KubeObject): Promise<HelmTemplateResult>;
 }
 
@@ -265,6 +267,7 @@ export async function createHelmRenderer(
   return {
     chart,
     binary,
+    values: baseValues,
     revision,
     renderDetailed,
     render: async (cr) => (await renderDetailed(cr)).objects,

@@ -1,0 +1,74 @@
+import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
+import type { Logger } from '@lostromos/observability';
+import { TemplateStore, type TemplateRevisions } from '@lostromos/queue';
+import type { CrRenderer } from '@lostromos/reconcile';
+import type { TemplateSnapshot } from '@lostromos/render';
+import type { Redis } from 'ioredis';
+import { RevisionLibrary } from './revision-library.js';
+import { RevisionPublisher } from './revision-publisher.js';
+import { RevisionRouter } from './revision-router.js';
+
+export interface RevisionRoutingOptions {
+  config: LostromosConfig;
+  redis: Redis;
+  revisions: TemplateRevisions;
+  identity: string;
+  logger: Logger;
+}
+
+/** A renderer that may say which source its current revision was loaded from (ResilientRenderer does). */
+type WithSnapshot = CrRenderer & { readonly snapshot?: TemplateSnapshot };
+
+/**
+ * The worker's side of template revisions, one per worker: it stores every revision it loads (so any worker
+ * can render it) before reporting it, and gives each resource a RevisionRouter that renders every CR with
+ * the revision it should be on — a pinned one, the rollout's, or this worker's own.
+ */
+export class RevisionRouting {
+  readonly store: TemplateStore;
+  private readonly publisher: RevisionPublisher;
+  private readonly libraries: RevisionLibrary[] = [];
+
+  constructor(private readonly o: RevisionRoutingOptions) {
+    this.store = new TemplateStore({ connection: o.redis, prefix: o.config.redis.prefix });
+    this.publisher = new RevisionPublisher({
+      store: this.store,
+      revisions: o.revisions,
+      identity: o.identity,
+      logger: o.logger,
+    });
+  }
+
+  /** Stores the renderer's current revision (once) and reports it for this worker. */
+  publish(
+    resource: string,
+    revision: string,
+    kinds: readonly string[],
+    renderer: WithSnapshot | undefined,
+  ): Promise<void> {
+    return this.publisher.publish(resource, revision, kinds, renderer?.snapshot);
+  }
+
+  router(resource: ResourceConfig, local: CrRenderer): RevisionRouter {
+    const library = new RevisionLibrary({
+      resource,
+      helm: this.o.config.helm,
+      fetch: (revision) => this.store.get(resource.name, revision),
+      logger: this.o.logger,
+    });
+    this.libraries.push(library);
+    return new RevisionRouter({
+      resource,
+      local,
+      library,
+      source: {
+        stored: async () => (await this.store.history(resource.name)).map((e) => e.revision),
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.libraries.map((l) => l.close()));
+    this.libraries.length = 0;
+  }
+}
