@@ -44,10 +44,4 @@ export {
   type PresenceRedis,
   type PresenceOptions,
 } from './presence.js';
-export {
-  trackRedis,
-  RedisUpGauge,
-  type RedisConnectionStatus,
-  type TrackRedisOptions,
-  type TrackedRedisClient,
-} from './redis-health.js';
+export { RedisUpGauge, type RedisConnectionStatus } from './redis-health.js';
