@@ -347,3 +347,82 @@ describe('a value from the CR never changes the structure of the output', () => 
     expect(docs[0]!.value).toEqual({ a: 'lzvabcx1z', b: 'xlzvabcx1z', c: 'secret' });
   });
 });
+
+describe('indent/nindent of a CR text on lines of their own (a block scalar)', () => {
+  const data = (template: string, spec: Record<string, unknown>): Record<string, unknown> =>
+    render(`${HEAD}data:\n${template}`, spec)[0]!.data as Record<string, unknown>;
+
+  it('fills a literal block scalar line by line, with every chomping indicator, as Helm would', () => {
+    const text = 'hello\n  indented\n\nworld';
+    expect(data('  a: |{{nindent 4 spec.text}}\n', { text }).a).toBe(`${text}\n`);
+    expect(data('  a: |-{{nindent 4 spec.text}}\n', { text }).a).toBe(text);
+    expect(data('  a: |+{{nindent 4 spec.text}}\n\n', { text }).a).toBe(`${text}\n\n`);
+    expect(data('  a: |\n{{indent 4 spec.text}}\n', { text }).a).toBe(`${text}\n`);
+    expect(data('  a: |\n  {{~nindent 4 spec.text}}\n', { text }).a).toBe(`${text}\n`);
+    // A text ending in line breaks: the header's chomping decides, as if the lines had been written there.
+    expect(data('  a: |{{nindent 4 spec.text}}\n', { text: 'x\n\n' }).a).toBe('x\n');
+    expect(data('  a: |-{{nindent 4 spec.text}}\n', { text: 'x\n\n' }).a).toBe('x');
+    expect(data('  a: |+{{nindent 4 spec.text}}\n', { text: 'x\n' }).a).toBe('x\n\n');
+  });
+
+  it('keeps the lines of the block around it, and indents the text like its first line', () => {
+    const out = data('  a: |\n    first\n{{indent 6 spec.text}}\n    last\n', { text: 'x\ny' });
+    expect(out.a).toBe('first\n  x\n  y\nlast\n');
+  });
+
+  it('works inside {{#if}} and {{#each}} blocks and in a list item', () => {
+    const out = render(
+      `${HEAD}data:\n  a: |\n{{#if spec.on}}\n{{indent 4 spec.text}}\n{{/if}}\n  b: fixed\nitems:\n{{#each spec.list}}\n  - |{{nindent 4 this}}\n{{/each}}\n`,
+      { on: true, text: 'p\nq', list: ['1\n2', 'three'] },
+    )[0]!;
+    expect(out.data).toEqual({ a: 'p\nq\n', b: 'fixed' });
+    expect(out.items).toEqual(['1\n2\n', 'three\n']);
+  });
+
+  it('never lets the text out of the block: any CR string is the block value, nothing is added (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.oneof(
+            fc.constantFrom('\n', ' ', '\t', '-', ':', '#', '|', '>', '"', '---'),
+            fc.string({ maxLength: 3 }),
+          ),
+          maxLength: 30,
+        }),
+        (text) => {
+          const out = data('  a: |-{{nindent 4 spec.text}}\n  b: fixed\n', { text });
+          // `|-`: every line as it is, without the final line breaks.
+          return out.a === text.replace(/\n+$/, '') && out.b === 'fixed' && Object.keys(out).length === 2;
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('outside a block scalar it is the indented text, as before', () => {
+    expect(data('  a:\n{{indent 4 spec.text}}\n', { text: 'x\ny' }).a).toBe('    x\n    y');
+    expect(data('  k: {{nindent 2 spec.v}}\n', { v: 'a: b' }).k).toBe('\n  a: b');
+  });
+
+  it('refuses a text of several lines in a folded block scalar (>), which would fold it, naming the line', () => {
+    expect(() => data('  a: >{{nindent 4 spec.text}}\n', { text: 'x\ny' })).toThrow(
+      /cm\.yaml:6: `indent`\/`nindent` cannot put a text of several lines into a folded block scalar/,
+    );
+    expect(data('  a: >{{nindent 4 spec.text}}\n', { text: 'one line' }).a).toBe('one line\n');
+  });
+
+  it('keeps toYaml output raw (the nindent + toYaml idiom)', () => {
+    expect(data('  a:{{nindent 4 (toYaml spec.obj)}}\n', { obj: { k: 'v' } }).a).toEqual({ k: 'v' });
+  });
+
+  it('never shows a value token in an error: `text: |{{indent 4 …}}` is a bad header, shown as {{…}}', () => {
+    expect(() => data('  a: |{{indent 4 spec.text}}\n', { text: 'x' })).toThrow(
+      /cm\.yaml:6: .*Block scalar header includes extra characters: \|\{\{…\}\}.*write `\|\{\{nindent 4 value\}\}`/,
+    );
+    try {
+      data('  a: |{{indent 4 spec.text}}\n', { text: 'x' });
+    } catch (err) {
+      expect((err as Error).message).not.toMatch(/lzv[0-9a-f]/);
+    }
+  });
+});

@@ -88,6 +88,28 @@ function indentText(n: number, text: string): string {
 }
 
 /**
+ * What `{{indent N v}}` / `{{nindent N v}}` written on its own (a template line of its own, or `nindent` right
+ * after a block scalar header `|`) produces: raw YAML text when `v` is raw (a SafeString, e.g. from toYaml),
+ * otherwise the CR text and the indentation, which the renderer writes as the indentation followed by one
+ * value token, so the text stays one value and a block scalar holds it line by line (see value-tokens.ts).
+ */
+export function indentParts(
+  name: 'indent' | 'nindent',
+  n: unknown,
+  v: unknown,
+): { raw: string } | { text: string; n: number; newline: boolean } {
+  const width = toInt(n, name);
+  const newline = name === 'nindent';
+  if (isSafeString(v)) return { raw: (newline ? '\n' : '') + indentText(width, v.toString()) };
+  return { text: str(v), n: width, newline };
+}
+
+/** The text `indent`/`nindent` give for a value: each non-empty line indented, after a newline for nindent. */
+export function indentedText(text: string, n: number, newline: boolean): string {
+  return (newline ? '\n' : '') + indentText(n, text);
+}
+
+/**
  * Registers every helper on an isolated Handlebars environment. Helpers that produce YAML syntax (`json`,
  * `toYaml`, `quote`) return SafeStrings, which the renderer emits raw; `indent`/`nindent` stay raw only
  * when their input was (so `nindent 4 (toYaml spec.x)` works while `nindent 4 spec.x` is still a value).
@@ -123,7 +145,7 @@ export function registerHelpers(hb: Env): void {
   ] as const) {
     hb.registerHelper(name, (...all: unknown[]) => {
       const [n, v] = args(all);
-      const out = (nl ? '\n' : '') + indentText(toInt(n, name), str(v));
+      const out = indentedText(str(v), toInt(n, name), nl);
       return isSafeString(v) ? safe(out) : out;
     });
   }

@@ -36,6 +36,8 @@ interface Hole {
   text: string;
   /** Token index when the scalar is exactly one unquoted token in a value position. */
   exact: number | undefined;
+  /** A block scalar's chomping indicator (`|-` strip, `|+` keep, `|` clip). */
+  chomp?: 'strip' | 'clip' | 'keep';
 }
 
 /**
@@ -50,6 +52,13 @@ export interface OutputPlan {
   keyedMaps: YAMLMap[];
   /** Template file and line of an offset in the rendered text. */
   locate(offset: number | undefined): SourceLine;
+}
+
+/** A block scalar's value with its final line breaks as its chomping indicator says. */
+function chompBlock(value: string, chomp: Hole['chomp']): string {
+  if (chomp === 'keep') return value;
+  const body = value.replace(/\n+$/, '');
+  return chomp === 'strip' || body === '' ? body : `${body}\n`;
 }
 
 function kindOf(v: unknown): string {
@@ -83,10 +92,9 @@ export function planRenderedYaml(
     const line = lineAt(offset);
     return opts.lineMap?.[line - 1] ?? { file, line };
   };
-  const excerpt = (line: number): string => {
-    const raw = text.split('\n')[line - 1] ?? '';
-    return quoteValue(table ? raw.replace(table.pattern, '{{…}}') : raw, 120);
-  };
+  // Value tokens are internal: a message shows where a value was as {{…}}.
+  const hideTokens = (t: string): string => (table ? t.replace(table.pattern, '{{…}}') : t);
+  const excerpt = (line: number): string => quoteValue(hideTokens(text.split('\n')[line - 1] ?? ''), 120);
   const plan: OutputPlan = { docs: [], holes: [], keyedMaps: [], locate };
   for (const doc of list) {
     const err = doc.errors[0];
@@ -94,9 +102,14 @@ export function planRenderedYaml(
     if (err) {
       const line = err.linePos?.[0].line ?? lineAt(err.pos[0]);
       const at = opts.lineMap?.[line - 1] ?? { file, line };
+      const problem = hideTokens(err.message.split('\n')[0] ?? '');
+      // `key: |{{value}}`: the value lands on the header line, where YAML allows none.
+      const hint = /^Block scalar header includes extra characters: .*\{\{…\}\}/.test(problem)
+        ? '; a value after `|` or `>` belongs on the next lines: write `|{{nindent 4 value}}` (the number: the indentation)'
+        : '';
       throw new RenderError(
         'LZ_RENDER_YAML',
-        `rendered output is not valid YAML: ${err.message.split('\n')[0]} (rendered line: ${excerpt(line)})`,
+        `rendered output is not valid YAML: ${problem} (rendered line: ${excerpt(line)})${hint}`,
         at,
       );
     }
@@ -120,7 +133,19 @@ export function planRenderedYaml(
         Scalar(key, node) {
           if (!table || typeof node.value !== 'string' || !table.has(node.value)) return;
           const exact = key !== 'key' && node.type === 'PLAIN' ? table.exactIndex(node.value) : undefined;
-          plan.holes.push({ node, text: node.value, exact });
+          const header =
+            node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED'
+              ? /^[|>]([-+1-9]*)/.exec(text.slice(node.range?.[0] ?? 0))?.[1]
+              : undefined;
+          const chomp =
+            header === undefined
+              ? undefined
+              : header.includes('-')
+                ? 'strip'
+                : header.includes('+')
+                  ? 'keep'
+                  : 'clip';
+          plan.holes.push({ node, text: node.value, exact, ...(chomp ? { chomp } : {}) });
         },
         Map(_key, map) {
           if (
@@ -141,17 +166,20 @@ export function planRenderedYaml(
   return plan;
 }
 
+/** The values of one render's tokens (a ValueTable's). */
+export type TokenValues = Pick<ValueTable, 'values' | 'pattern'> & Partial<Pick<ValueTable, 'indented'>>;
+
 /**
- * Fills a plan's holes with `values` (indexed like the tokens) and converts each document to JSON.
- * A whole unquoted token takes the value's YAML type; anything else is text. Replacement text is never
- * scanned again, so a value that looks like a token stays literal.
+ * Fills a plan's holes with the token values and converts each document to JSON. A whole unquoted token takes
+ * the value's YAML type; anything else is text. A token `indent`/`nindent` wrote at the start of a line of a
+ * literal block scalar (`|`) stands for the CR text, each further line indented like the token's line, as if
+ * the text had been written there. Replacement text is never scanned again, so a value that looks like a
+ * token stays literal.
  */
-export function instantiatePlan(
-  plan: OutputPlan,
-  values: readonly unknown[],
-  file: string,
-  pattern: RegExp | undefined,
-): ParsedDocument[] {
+export function instantiatePlan(plan: OutputPlan, tokens: TokenValues | undefined): ParsedDocument[] {
+  const values = tokens?.values ?? [];
+  const pattern = tokens?.pattern;
+  const indented = tokens?.indented;
   const valueText = (v: unknown, node: Scalar): string => {
     if (typeof v === 'object' && v !== null) {
       throw new RenderError(
@@ -177,7 +205,26 @@ export function instantiatePlan(
       }
       h.node.value = v;
     } else if (pattern) {
-      h.node.value = h.text.replace(pattern, (_m, n: string) => valueText(values[Number(n)], h.node));
+      let linesIn = false;
+      const filled = h.text.replace(pattern, (_m, n: string, offset: number) => {
+        const raw = h.chomp ? indented?.get(Number(n)) : undefined;
+        if (raw === undefined) return valueText(values[Number(n)], h.node);
+        const lineStart = h.text.lastIndexOf('\n', offset - 1) + 1;
+        const lead = h.text.slice(lineStart, offset);
+        // Written after other text on its line: the indented text, as anywhere else.
+        if (!/^[ \t]*$/.test(lead)) return valueText(values[Number(n)], h.node);
+        if (h.node.type === 'BLOCK_FOLDED' && raw.includes('\n')) {
+          throw new RenderError(
+            'LZ_RENDER_HELPER',
+            '`indent`/`nindent` cannot put a text of several lines into a folded block scalar (`>`), which would fold them into one line: use a literal block scalar (`|`)',
+            plan.locate(h.node.range?.[0]),
+          );
+        }
+        linesIn = true;
+        return raw.split('\n').join(`\n${lead}`);
+      });
+      // Lines put into a block scalar end as if they had been written there: the header's chomping applies.
+      h.node.value = linesIn ? chompBlock(filled, h.chomp) : filled;
     }
   }
   // Keys filled in from values can collide with each other or with literal keys.
@@ -246,5 +293,5 @@ export function parseRenderedYaml(
   opts: { sourceComments?: boolean } = {},
 ): ParsedDocument[] {
   const plan = planRenderedYaml(text, file, table, opts);
-  return instantiatePlan(plan, table?.values ?? [], file, table?.pattern);
+  return instantiatePlan(plan, table);
 }

@@ -69,7 +69,7 @@ export function renderTemplateSet(set: TemplateSet, input: RenderInput, use?: Co
       if (file.plans.size >= PLAN_CACHE_SIZE) file.plans.delete(file.plans.keys().next().value!);
     }
     if (text.length <= PLAN_CACHE_MAX_TEXT) file.plans.set(text, plan);
-    docs.push(...instantiatePlan(plan, table.values, file.display, table.pattern));
+    docs.push(...instantiatePlan(plan, table));
   }
   return validateObjects(docs);
 }

@@ -10,6 +10,16 @@ type Expr = hbs.AST.Expression;
 export const VALUE_HELPER = '__lzValue';
 /** The internal helper every raw `{{{…}}}` is routed through: its text is charged to the render's budget. */
 export const RAW_HELPER = '__lzRaw';
+/**
+ * The internal helper for `{{indent N x}}` / `{{nindent N x}}` where the text belongs on lines of its own: at
+ * the start of a line, or (nindent) right after a block scalar header. See ValueTable.emitIndented.
+ */
+export const INDENTED_HELPER = '__lzIndented';
+
+/** The end of a line that opens a block scalar: `key: |`, `- >-`, `key: |2`. */
+const BLOCK_HEADER_END = /(?:^|[\s:?-])[|>](?:[1-9][-+]?|[-+][1-9]?)?[ \t]*$/;
+/** Only blanks since the start of the line (or of the template). */
+const LINE_START = /(?:^|\n)[ \t]*$/;
 
 function helperPath(loc: hbs.AST.SourceLocation, name = VALUE_HELPER): hbs.AST.PathExpression {
   return {
@@ -112,6 +122,21 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
       s.hash?.pairs.forEach((p) => checkExpr(p.value));
     }
   };
+  // The output before the current node, as far as the template tells (its last line): where indent/nindent
+  // write lines of their own. Unknown output (a value, a block, a partial) is "\u0000", which is no line start.
+  let before = '';
+  const wrote = (text: string): void => {
+    before = (before + text).slice(-200);
+  };
+  /** `{{indent N x}}` at a line start or `{{nindent N x}}` there or after `|`/`>`: emitted line by line. */
+  const ownLines = (m: hbs.AST.MustacheStatement): 'indent' | 'nindent' | undefined => {
+    if (!m.escaped || !isSimplePath(m.path) || m.params.length !== 2 || (m.hash?.pairs.length ?? 0) > 0)
+      return undefined;
+    const name = m.path.original;
+    if (name === 'indent' && LINE_START.test(before)) return name;
+    if (name === 'nindent' && (LINE_START.test(before) || BLOCK_HEADER_END.test(before))) return name;
+    return undefined;
+  };
   const walk = (prog: hbs.AST.Program | undefined): void => {
     if (!prog) return;
     prog.body = prog.body.map((node: Node): Node => {
@@ -122,6 +147,23 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
           checkCall(m.path, hasArgs, m.loc);
           m.params.forEach(checkExpr);
           m.hash?.pairs.forEach((p) => checkExpr(p.value));
+          const lines = ownLines(m);
+          wrote('\u0000');
+          if (lines) {
+            const name: hbs.AST.StringLiteral = {
+              type: 'StringLiteral',
+              value: lines,
+              original: lines,
+              loc: m.loc,
+            };
+            return {
+              ...m,
+              path: helperPath(m.loc, INDENTED_HELPER),
+              params: [name, ...m.params],
+              hash: undefined as unknown as hbs.AST.Hash,
+              escaped: false,
+            } as hbs.AST.MustacheStatement;
+          }
           const call = hasArgs || (isSimplePath(m.path) && ctx.isHelper(m.path.original));
           const inner: Expr = call
             ? ({
@@ -166,6 +208,7 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
           b.hash?.pairs.forEach((p) => checkExpr(p.value));
           walk(b.program);
           walk(b.inverse);
+          wrote('\u0000');
           return b;
         }
         case 'PartialStatement':
@@ -183,9 +226,11 @@ export function rewriteTemplate(program: AST, ctx: RewriteContext): AST {
           }
           p.params.forEach(checkExpr);
           if (node.type === 'PartialBlockStatement') walk((node as hbs.AST.PartialBlockStatement).program);
+          wrote('\u0000');
           return p;
         }
         case 'ContentStatement':
+          wrote((node as hbs.AST.ContentStatement).value);
           markContent(node as hbs.AST.ContentStatement & { original?: string }, ctx.fileIndex, {
             partial: ctx.partial,
           });

@@ -3,12 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { BUILTIN_HELPERS, HELPER_NAMES, HelperError, registerHelpers } from './helpers.js';
+import { BUILTIN_HELPERS, HELPER_NAMES, HelperError, indentParts, registerHelpers } from './helpers.js';
 import type { OutputPlan } from './parse-output.js';
 import { placeOf, type TemplateLoc } from './render-budget.js';
 import { isRenderError, RenderError } from './render-error.js';
 import { quoteValue } from './quote-text.js';
-import { RAW_HELPER, rewriteTemplate, VALUE_HELPER } from './rewrite-template.js';
+import { INDENTED_HELPER, RAW_HELPER, rewriteTemplate, VALUE_HELPER } from './rewrite-template.js';
 import { describeParserMessage, findSyntaxProblem } from './syntax-errors.js';
 import type { ValueTable } from './value-tokens.js';
 
@@ -210,6 +210,24 @@ export function compileTemplateSet(
       return text;
     },
   );
+  hb.registerHelper(
+    INDENTED_HELPER,
+    (
+      name: 'indent' | 'nindent',
+      n: unknown,
+      value: unknown,
+      options: { data?: { lz?: ValueTable }; loc?: TemplateLoc },
+    ) => {
+      const table = options.data?.lz;
+      if (!table) throw new Error('internal: rendered without a value table');
+      const parts = indentParts(name, n, value);
+      if ('raw' in parts) {
+        table.budget?.spendRawText(parts.raw.length, options.loc);
+        return parts.raw;
+      }
+      return table.emitIndented(parts.text, parts.n, parts.newline, options.loc);
+    },
+  );
   boundLoops(hb);
   locateHelperErrors(hb);
   const helpers = new Set<string>([...HELPER_NAMES, ...BUILTIN_HELPERS]);
@@ -236,7 +254,7 @@ export function compileTemplateSet(
     helperNames: [...helpers],
   });
   const compileOpts: CompileOptions = {
-    knownHelpers: { [VALUE_HELPER]: true, [RAW_HELPER]: true },
+    knownHelpers: { [VALUE_HELPER]: true, [RAW_HELPER]: true, [INDENTED_HELPER]: true },
     noEscape: false,
     strict: false,
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
-import { isSafeString } from './helpers.js';
+import { indentedText, isSafeString } from './helpers.js';
 import type { RenderBudget, TemplateLoc } from './render-budget.js';
 
 /**
@@ -11,6 +11,12 @@ import type { RenderBudget, TemplateLoc } from './render-budget.js';
 export class ValueTable {
   readonly nonce: string;
   readonly values: unknown[] = [];
+  /**
+   * Tokens written by `indent`/`nindent` at the start of a line (emitIndented): index → the CR text before
+   * indentation. In a literal block scalar the token stands for that text, each further line as indented as
+   * the token's line; anywhere else for the indented text (`values`).
+   */
+  readonly indented = new Map<number, string>();
   readonly pattern: RegExp;
   private readonly exact: RegExp;
 
@@ -37,6 +43,19 @@ export class ValueTable {
     if (typeof value === 'string') this.budget?.spendValue(value.length, loc);
     this.values.push(value);
     return `lzv${this.nonce}x${this.values.length - 1}z`;
+  }
+
+  /**
+   * Output for `{{indent n text}}` / `{{nindent n text}}` on a line of its own (or `nindent` after `|`): the
+   * newline and the indentation, then one token. The YAML then reads the token where the text belongs (inside
+   * a block scalar: as its content), and the text is substituted after parsing, so it never becomes YAML.
+   */
+  emitIndented(text: string, n: number, newline: boolean, loc?: TemplateLoc): string {
+    const token = this.emit(indentedText(text, n, newline), loc);
+    this.indented.set(this.values.length - 1, text);
+    const lead = `${newline ? '\n' : ''}${' '.repeat(n)}`;
+    this.budget?.spendRawText(lead.length, loc);
+    return lead + token;
   }
 
   has(text: string): boolean {

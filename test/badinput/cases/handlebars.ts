@@ -455,18 +455,33 @@ export const HANDLEBARS_ROWS: TemplateRow[] = [
     '`{{indent 4 spec.text}}` on its own line inside a block scalar renders the CR text as the block',
     { files: cm('data:\n  text: |\n{{indent 4 spec.text}}\n'), spec: { text: 'hello\nworld' } },
     { renders: { data: { text: 'hello\nworld\n' } } },
-    'libs/render/src/helpers.ts indent/nindent with libs/render/src/rewrite-template.ts: a CR string through indent/nindent ' +
-      'becomes one value token printed without the indentation, so the block scalar ends before it ("Implicit map keys need ' +
-      'to be followed by map values (rendered line: "{{…}}")") for every CR. Either emit the token at the indentation, or ' +
-      'reject the construct at load time with the alternative ("text: {{spec.text}}" keeps it a string)',
   ),
   row(
     'hb-nindent-block-header',
     '`text: |{{nindent 4 spec.text}}` (the Helm idiom) renders the CR text as the block',
     { files: cm('data:\n  text: |{{nindent 4 spec.text}}\n'), spec: { text: 'hello\nworld' } },
     { renders: { data: { text: 'hello\nworld\n' } } },
-    'libs/render/src/helpers.ts nindent + libs/render/src/parse-output.ts: today the value token lands on the block ' +
-      'header and the error leaks it ("Block scalar header includes extra characters: |lzv…x1z"); render the idiom, or ' +
-      'at least say "|{{nindent …}}" of a CR value is not supported, without the token',
+  ),
+  row(
+    'hb-nindent-block-injection',
+    '`text: |{{nindent 4 spec.text}}` with "---" and a Secret in the text: still one block value, nothing added',
+    {
+      files: cm('data:\n  text: |{{nindent 4 spec.text}}\n  after: fixed\n'),
+      spec: { text: 'a\n---\nkind: Secret\n  more: x\nb: c' },
+    },
+    { renders: { data: { text: 'a\n---\nkind: Secret\n  more: x\nb: c\n', after: 'fixed' } } },
+  ),
+  row(
+    'hb-indent-after-block-header',
+    '`text: |{{indent 4 spec.text}}` (indent, not nindent, on the header line) names the line and hides the value',
+    { files: cm('data:\n  text: |{{indent 4 spec.text}}\n'), spec: { text: 'hello' } },
+    {
+      code: 'LZ_RENDER_YAML',
+      message: [
+        at(6),
+        /Block scalar header includes extra characters: \|\{\{…\}\}/,
+        /write `\|\{\{nindent 4 value\}\}`/,
+      ],
+    },
   ),
 ];
