@@ -17,3 +17,4 @@ export {
   PAUSED_ANNOTATION,
   RESOURCE_LABEL,
 } from './names.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';

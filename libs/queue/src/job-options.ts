@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import { backoffDelay } from '@lostromos/model';
 
 /** Why a CR key was enqueued; also the BullMQ job name, so Bull Board shows it. */
 export type EnqueueReason = 'event' | 'resync' | 'requeue' | 'relist' | 'templates';
@@ -56,9 +57,7 @@ export function retryDelayMs(
   retryAfterMs?: number,
   random: () => number = Math.random,
 ): number {
-  const base = Math.min(300_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
-  const jittered = Math.round(base / 2 + (random() * base) / 2);
-  return Math.max(jittered, retryAfterMs ?? 0);
+  return Math.max(backoffDelay(attemptsMade, { initialMs: 500, maxMs: 300_000, random }), retryAfterMs ?? 0);
 }
 
 /** The queue of a configured resource is named after it (the dashboard and metrics rely on this). */
