@@ -15,10 +15,10 @@ import {
   errorCodeOf,
   errorMessageOf,
   isPermanentError,
-  parseCrKey,
   reconcile,
   type CrRenderer,
 } from '@lostromos/reconcile';
+import { tryParseCrKey } from '@lostromos/model';
 import type { Redis } from 'ioredis';
 import { conditionReasonOf, resultLabel, toJobResult } from './job-result.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
@@ -129,7 +129,17 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
     (resource: ResourceConfig, rendererFor: () => CrRenderer) =>
     async (keyText: string, job: CrJobInfo): Promise<CrJobResult> => {
       const controller = resource.name;
-      const key = parseCrKey(keyText);
+      const key = tryParseCrKey(keyText);
+      // A key that is no CR of this queue's resource (written by hand, or by another deployment sharing the
+      // Redis prefix) is never retried: one error line, and the job completes with the reason.
+      if (!key || key.group !== resource.group || key.plural !== resource.plural) {
+        const message = `job key ${JSON.stringify(keyText)} is not a CR of resource ${controller} (expected ${resource.group}/${resource.plural}/<namespace>/<name>): was it added by hand, or does another Lostrómos share redis.prefix?`;
+        log.error({ resource: controller, jobId: job.id, key: keyText }, message);
+        return {
+          outcome: 'failed-permanent',
+          error: { code: 'LOSTROMOS_INVALID_JOB_KEY', reason: 'InvalidJobKey', message, retryable: false },
+        };
+      }
       const jlog = log.child({
         resource: controller,
         namespace: key.namespace,
