@@ -11,16 +11,10 @@ import {
   type CrJobResult,
   type CrQueueProducer,
 } from '@lostromos/queue';
-import {
-  errorCodeOf,
-  errorMessageOf,
-  isPermanentError,
-  reconcile,
-  type CrRenderer,
-} from '@lostromos/reconcile';
+import { errorCodeOf, isPermanentError, reconcile, type CrRenderer } from '@lostromos/reconcile';
 import { tryParseCrKey } from '@lostromos/model';
 import type { Redis } from 'ioredis';
-import { conditionReasonOf, resultLabel, toJobResult } from './job-result.js';
+import { permanentFailureFields, resultLabel, toJobResult, unreadableCrFailure } from './job-result.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
 import { kindsRecorder, measuredRenderer } from './render-metrics.js';
 import { ResilientRenderer } from './resource-renderer.js';
@@ -173,19 +167,8 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         metrics.observeReconcile(controller, resultLabel(result), seconds);
         if (result.outcome === 'failed-permanent') {
           metrics.terminalReconcileErrors.inc({ controller });
-          // The one line of a permanent failure (reconcile() logs none): `err` is reserved for Error objects,
-          // so the failure's text goes in `message`, next to its code and condition reason.
-          jlog.warn(
-            {
-              cr: keyText,
-              code: result.error?.code,
-              reason:
-                result.error?.reason ?? (result.error ? conditionReasonOf(result.error.code) : undefined),
-              message: result.error?.message,
-              durationMs: Math.round(seconds * 1000),
-            },
-            'reconcile failed permanently',
-          );
+          // The one line of a permanent failure (reconcile() logs none).
+          jlog.warn(permanentFailureFields(keyText, result.error, seconds), 'reconcile failed permanently');
         } else {
           jlog.debug(
             { outcome: result.outcome, writes: result.writes, durationMs: Math.round(seconds * 1000) },
@@ -199,20 +182,12 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         const seconds = (performance.now() - started) / 1000;
         metrics.observeReconcile(controller, 'error', seconds);
         if (isPermanentError(err)) {
-          // reconcile() reports permanent errors itself; one escaping it (e.g. the CR kind vanished) is final too.
+          // reconcile() reports every permanent failure on the CR, except a CR it cannot read at all (getCr
+          // refused, e.g. RBAC or the CRD gone): final too, and told by the same one line.
           metrics.terminalReconcileErrors.inc({ controller });
-          jlog.error({ err, code: errorCodeOf(err) }, 'reconcile failed permanently');
-          const code = errorCodeOf(err) ?? 'UNKNOWN';
-          const reason = (err as { reason?: unknown }).reason;
-          return {
-            outcome: 'failed-permanent',
-            error: {
-              code,
-              reason: typeof reason === 'string' && reason !== '' ? reason : conditionReasonOf(code),
-              message: errorMessageOf(err),
-              retryable: false,
-            },
-          };
+          const failure = unreadableCrFailure(err);
+          jlog.warn(permanentFailureFields(keyText, failure, seconds), 'reconcile failed permanently');
+          return { outcome: 'failed-permanent', error: failure };
         }
         jlog.warn(
           { err, code: errorCodeOf(err), attempt: job.attemptsMade + 1 },

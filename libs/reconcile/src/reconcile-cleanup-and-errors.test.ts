@@ -377,3 +377,110 @@ describe('reconcile: retryable errors', () => {
     expect((await reconcile(key, s.deps)).outcome).toBe('applied');
   });
 });
+
+describe('reconcile: every permanent failure is reported on the CR (one path)', () => {
+  const forbidden = (what: string): PortError =>
+    new PortError(`PATCH ${what}: 403 forbidden: User "lostromos" cannot patch`, {
+      retryable: false,
+      code: 'FORBIDDEN',
+    });
+
+  it('reports a refused finalizer (403) as APIRejected with status and one Warning Event, applying nothing', async () => {
+    s.putCr({ by: 'a' });
+    s.cluster.failNext('setFinalizers', forbidden('characters/ripley'));
+    const result = await reconcile(key, s.deps);
+    expect(result).toMatchObject({
+      outcome: 'failed-permanent',
+      error: { code: 'LOSTROMOS_API_REJECTED', reason: 'APIRejected', retryable: false },
+    });
+    expect(result.error?.message).toContain('cannot add the lostromos.io/cleanup finalizer');
+    expect(result.error?.message).toContain('403 forbidden');
+    expect(result.error?.message).toContain('patch characters.stable.example.io');
+    expect(s.cluster.writesOf('apply')).toEqual([]);
+    expect(findCondition(s.crStatus().conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'APIRejected',
+    });
+    expect(s.cluster.events).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'APIRejected', action: 'Reconcile' }),
+    ]);
+  });
+
+  it('reports a finalizer patch the API server finds invalid (422) the same way', async () => {
+    s.putCr({ by: 'a' });
+    s.cluster.failNext(
+      'setFinalizers',
+      new PortError('metadata.finalizers: Invalid value: denied by a webhook', {
+        retryable: false,
+        code: 'INVALID',
+      }),
+    );
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('failed-permanent');
+    expect(result.error?.message).toContain('denied by a webhook');
+    expect(findCondition(s.crStatus().conditions, 'Reconciled')?.reason).toBe('APIRejected');
+    expect(s.cluster.events.map((e) => e.type)).toEqual(['Warning']);
+  });
+
+  it('reports a status write refused after the apply: the Warning Event tells it, once, and nothing throws', async () => {
+    s.putCr({ by: 'a' });
+    // The status write of the apply, and the one of the failure report.
+    s.cluster.failNext('writeStatus', forbidden('characters/ripley/status'));
+    s.cluster.failNext('writeStatus', forbidden('characters/ripley/status'));
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('failed-permanent');
+    expect(result.applied).toEqual([cmRef, deployRef]);
+    expect(result.error).toMatchObject({ code: 'LOSTROMOS_API_REJECTED' });
+    expect(result.error?.message).toMatch(/^cannot write the CR's status: PATCH characters\/ripley\/status/);
+    expect(result.error?.message).not.toContain('(and ');
+    const warning = s.cluster.events.find((e) => e.type === 'Warning');
+    expect(warning).toMatchObject({ reason: 'APIRejected', message: result.error?.message });
+  });
+
+  it('tells a failure whose report cannot be written to status with the Event, naming both', async () => {
+    s.deps.renderer = new FakeRenderer(() => {
+      throw new Error('templates/configmap.yaml:3: "spec.By" is required');
+    });
+    s.putCr({ by: 'a' });
+    s.cluster.failNext('writeStatus', forbidden('characters/ripley/status'));
+    const result = await reconcile(key, s.deps);
+    expect(result.error).toMatchObject({ code: 'LOSTROMOS_RENDER_FAILED', reason: 'RenderFailed' });
+    expect(result.error?.message).toContain('"spec.By" is required');
+    expect(result.error?.message).toContain("(and cannot write the CR's status");
+    expect(s.cluster.events).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'RenderFailed', message: result.error?.message }),
+    ]);
+  });
+
+  it('reports a paused CR whose status cannot be written', async () => {
+    s.putCr({ by: 'a' }, { annotations: { 'lostromos.io/paused': 'true' } });
+    s.cluster.failNext('writeStatus', forbidden('characters/ripley/status'));
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('failed-permanent');
+    expect(s.cluster.writesOf('apply')).toEqual([]);
+    expect(s.cluster.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'APIRejected' })]);
+  });
+
+  it('reports a refused release of the finalizer as a blocked cleanup', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.deletionTimestamp = '2026-03-01T10:05:00Z';
+    });
+    s.cluster.failNext('setFinalizers', forbidden('characters/ripley'));
+    const result = await reconcile(key, s.deps);
+    expect(result.outcome).toBe('failed-permanent');
+    expect(result.error?.message).toContain('cleanup of the deleted CR is blocked');
+    expect(s.cluster.find(crRef)?.metadata.finalizers).toEqual(['lostromos.io/cleanup']);
+    expect(findCondition(s.crStatus().conditions, 'Reconciled')?.reason).toBe('APIRejected');
+  });
+
+  it('lets only a CR that cannot be read escape: there is no status to write and nothing to attach an Event to', async () => {
+    s.putCr({ by: 'a' });
+    const refused = forbidden('characters/ripley');
+    s.cluster.failNext('getCr', refused);
+    await expect(reconcile(key, s.deps)).rejects.toBe(refused);
+    expect(s.cluster.writes).toEqual([]);
+    expect(s.cluster.events).toEqual([]);
+  });
+});

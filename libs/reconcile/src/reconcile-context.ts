@@ -1,5 +1,5 @@
 import { statusChanged, type CrStatus } from './cr-status.js';
-import { errorMessageOf } from './errors.js';
+import { ApiRejectedError, errorMessageOf, isPermanentError } from './errors.js';
 import type { CrKey, KubeObject, ObjectRef } from './kube-object.js';
 import type { CrEvent, ReconcileDeps, ReconcileLogger, ReconcileOutcome, ReconcileResult } from './ports.js';
 import { formatCrKey } from './cr-key.js';
@@ -40,10 +40,22 @@ export class ReconcileContext {
     return call();
   }
 
-  /** Writes status only when our fields changed; returns the CR as the API server now has it. */
+  /**
+   * Writes status only when our fields changed; returns the CR as the API server now has it. A permanent
+   * refusal becomes ApiRejected saying it was the status write (e.g. RBAC without the status subresource).
+   */
   async writeStatusIfChanged(cr: KubeObject, previous: CrStatus, next: CrStatus): Promise<KubeObject> {
     if (!statusChanged(previous, next)) return cr;
-    return this.write(() => this.deps.writer.writeStatus(cr, next));
+    try {
+      return await this.write(() => this.deps.writer.writeStatus(cr, next));
+    } catch (err) {
+      if (!isPermanentError(err)) throw err;
+      const { group, plural } = this.deps.resource;
+      throw new ApiRejectedError(
+        `cannot write the CR's status: ${errorMessageOf(err)}; allow Lostrómos to patch ${plural}.${group}/status (RBAC), and keep the CRD's status subresource and schema open to Lostrómos' fields (docs/reconcile.md, Status)`,
+        { cause: err },
+      );
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import { findCondition } from './conditions.js';
 import { computeStatus, ConditionReasons, readyCondition, statusOf } from './cr-status.js';
 import type { DesiredState } from './desired-state.js';
-import type { ReconcileError } from './errors.js';
+import { asPermanentError, type ReconcileError } from './errors.js';
 import { inventoryOf } from './inventory.js';
 import type { KubeObject } from './kube-object.js';
 import { PAUSED_ANNOTATION } from './labels.js';
@@ -75,6 +75,8 @@ export async function reportPaused(ctx: ReconcileContext, cr: KubeObject): Promi
  * A permanent error: Reconciled=False and Ready=False with the error's reason and message, a Warning Event
  * when that reason/message is new (not on every resync), objects applied before the failure added to the
  * inventory so they stay tracked. No retry: the next CR or template change (or resync) tries again.
+ * When the status cannot be written either (refused permanently), the Warning Event still tells the failure,
+ * and the result's message says the status write failed too; a retryable status error propagates.
  */
 export async function reportPermanentFailure(
   ctx: ReconcileContext,
@@ -101,19 +103,27 @@ export async function reportPermanentFailure(
   const last = findCondition(previous.conditions, 'Reconciled');
   const isNew =
     last?.status !== 'False' || last.reason !== failure.reason || last.message !== failure.message;
-  await ctx.writeStatusIfChanged(cr, previous, next);
+  let message = error.message;
+  try {
+    await ctx.writeStatusIfChanged(cr, previous, next);
+  } catch (err) {
+    const statusRefused = asPermanentError(err);
+    if (!statusRefused) throw err;
+    // The failure being reported may be this very refusal (a status write after an apply): say it once.
+    if (statusRefused.message !== error.message) message = `${error.message} (and ${statusRefused.message})`;
+  }
   if (isNew) {
     await ctx.event(cr, {
       type: 'Warning',
       reason: error.reason,
       action: 'Reconcile',
-      message: truncate(error.message),
+      message: truncate(message),
     });
   }
   // No log line here: the caller that owns the job logs its outcome once (the worker: "reconcile failed
   // permanently", with code, reason and message), so one failure is one warning line.
   return ctx.finish('failed-permanent', {
-    error: { code: error.code, reason: error.reason, message: error.message, retryable: false },
+    error: { code: error.code, reason: error.reason, message, retryable: false },
     release: { op, ok: false },
   });
 }

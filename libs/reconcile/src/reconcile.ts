@@ -3,7 +3,14 @@ import { statusOf } from './cr-status.js';
 import { deleteOwned } from './delete-owned.js';
 import { prepareDesiredState } from './desired-state.js';
 import { crMembership, pausedValue } from './cr-membership.js';
-import { ApiRejectedError, asPermanentError, InvalidAnnotationError } from './errors.js';
+import {
+  ApiRejectedError,
+  asPermanentError,
+  errorMessageOf,
+  InvalidAnnotationError,
+  isPermanentError,
+  type ReconcileError,
+} from './errors.js';
 import type { CrKey, KubeObject } from './kube-object.js';
 import { CLEANUP_FINALIZER, PAUSED_ANNOTATION } from './labels.js';
 import type { ReconcileDeps, ReconcileResult } from './ports.js';
@@ -15,9 +22,11 @@ import { findUpToDateLive, matchesLastApply } from './skip-rule.js';
 
 /**
  * Brings the cluster in line with one CR, level-triggered and idempotent: it reads the CR fresh and acts on
- * its current state, so a duplicated, coalesced or replayed job is harmless. Permanent problems end in status
- * + a Warning Event and outcome 'failed-permanent'; retryable port errors propagate for the worker to retry.
- * See docs/reconcile.md for the algorithm.
+ * its current state, so a duplicated, coalesced or replayed job is harmless. Retryable port errors propagate
+ * for the worker to retry. Every permanent failure takes one path, wherever it happens (the finalizer, the
+ * render, an apply, a status write, the cleanup): Reconciled/Ready=False on the CR, a Warning Event and
+ * outcome 'failed-permanent' (reportPermanentFailure). The one exception is a CR that cannot be read at all
+ * (getCr refused): there is no CR to report on, so that error propagates. See docs/reconcile.md.
  */
 export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<ReconcileResult> {
   const ctx = new ReconcileContext(key, deps);
@@ -28,23 +37,27 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
   // Never opted in: not ours, as if it did not exist.
   if (membership === 'ignored') return ctx.finish('gone');
   // Deleted, or opted out while we still hold its finalizer: remove its objects, release the finalizer.
-  if (cr.metadata.deletionTimestamp || membership === 'opted-out') return cleanUp(ctx, cr);
-  const paused = pausedValue(cr, PAUSED_ANNOTATION);
-  if (paused.invalid !== undefined) {
-    const err = new InvalidAnnotationError(
-      `annotation ${PAUSED_ANNOTATION}=${JSON.stringify(paused.invalid)} is not understood: set it to "true" to pause reconciling this CR, or remove it`,
-    );
-    return reportPermanentFailure(ctx, cr, err, firstApply(cr) ? 'create' : 'update');
-  }
-  if (paused.paused) return reportPaused(ctx, cr);
-  // The finalizer always comes before any apply, so a CR that does not hold it yet never had anything applied.
-  const firstSeen = !(cr.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER);
-  const current = await ensureFinalizer(ctx, cr);
+  const cleanup = !!cr.metadata.deletionTimestamp || membership === 'opted-out';
+  // The CR as the API server last returned it: a status write after the finalizer patch needs its
+  // resourceVersion.
+  let current = cr;
   try {
+    if (cleanup) return await deleteOwned(ctx, cr);
+    const paused = pausedValue(cr, PAUSED_ANNOTATION);
+    if (paused.invalid !== undefined) {
+      throw new InvalidAnnotationError(
+        `annotation ${PAUSED_ANNOTATION}=${JSON.stringify(paused.invalid)} is not understood: set it to "true" to pause reconciling this CR, or remove it`,
+      );
+    }
+    if (paused.paused) return await reportPaused(ctx, cr);
+    // The finalizer always comes before any apply, so a CR that does not hold it yet never had anything applied.
+    const firstSeen = !(cr.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER);
+    current = await ensureFinalizer(ctx, cr);
     return await reconcileLive(ctx, current, { firstSeen });
   } catch (err) {
     const permanent = asPermanentError(err);
     if (!permanent) throw err;
+    if (cleanup) return reportPermanentFailure(ctx, current, cleanupBlocked(permanent, err), 'delete');
     return reportPermanentFailure(ctx, current, permanent, firstApply(current) ? 'create' : 'update');
   }
 }
@@ -54,25 +67,28 @@ function firstApply(cr: KubeObject): boolean {
   return statusOf(cr).lastApplied === undefined;
 }
 
-/** Deletion path; a permanent refusal (e.g. RBAC) is reported on the CR, whose finalizer stays until it succeeds. */
-async function cleanUp(ctx: ReconcileContext, cr: KubeObject): Promise<ReconcileResult> {
-  try {
-    return await deleteOwned(ctx, cr);
-  } catch (err) {
-    const permanent = asPermanentError(err);
-    if (!permanent) throw err;
-    const blocked = new ApiRejectedError(
-      `cleanup of the deleted CR is blocked; the ${CLEANUP_FINALIZER} finalizer stays until it succeeds: ${permanent.message}`,
-      { cause: err },
-    );
-    return reportPermanentFailure(ctx, cr, blocked, 'delete');
-  }
+/** A permanent refusal during cleanup (e.g. RBAC): the finalizer stays, so the CR stays until it succeeds. */
+function cleanupBlocked(permanent: ReconcileError, cause: unknown): ReconcileError {
+  return new ApiRejectedError(
+    `cleanup of the deleted CR is blocked; the ${CLEANUP_FINALIZER} finalizer stays until it succeeds: ${permanent.message}`,
+    { cause },
+  );
 }
 
+/** Adds our finalizer when missing; a permanent refusal (403, 422) is reported like any other failure. */
 async function ensureFinalizer(ctx: ReconcileContext, cr: KubeObject): Promise<KubeObject> {
   const finalizers = cr.metadata.finalizers ?? [];
   if (finalizers.includes(CLEANUP_FINALIZER)) return cr;
-  return ctx.write(() => ctx.deps.writer.setFinalizers(cr, [...finalizers, CLEANUP_FINALIZER]));
+  try {
+    return await ctx.write(() => ctx.deps.writer.setFinalizers(cr, [...finalizers, CLEANUP_FINALIZER]));
+  } catch (err) {
+    if (!isPermanentError(err)) throw err;
+    const { group, plural } = ctx.deps.resource;
+    throw new ApiRejectedError(
+      `cannot add the ${CLEANUP_FINALIZER} finalizer to the CR, so nothing was applied (it comes before any object, so that deleting the CR deletes them): ${errorMessageOf(err)}; allow Lostrómos to patch ${plural}.${group} (RBAC), or fix what the API server names`,
+      { cause: err },
+    );
+  }
 }
 
 async function reconcileLive(

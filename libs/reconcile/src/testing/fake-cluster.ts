@@ -56,7 +56,7 @@ const SCOPES: Record<string, boolean> = {
 
 /** A failure of 'apply' hits both kinds of apply (apply and applyIfAbsent). */
 type Failure = {
-  op: Exclude<WriteRecord['op'], 'applyRefused'> | 'getObject';
+  op: Exclude<WriteRecord['op'], 'applyRefused'> | 'getObject' | 'getCr';
   match?: (key: string) => boolean;
   error: Error;
 };
@@ -111,6 +111,7 @@ export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder 
 
   // ClusterReader
   getCr(key: CrKey, gvk: { apiVersion: string; kind?: string }): Promise<KubeObject | undefined> {
+    this.maybeFail('getCr', `${key.group}/${key.namespace}/${key.name}`);
     for (const obj of this.objects.values()) {
       const sameNs = (obj.metadata.namespace ?? '') === key.namespace;
       if (
