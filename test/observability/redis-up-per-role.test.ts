@@ -26,6 +26,20 @@ let redis: TestRedis;
 let sim: Substrate;
 const procs = new Map<Role, LostromosProcess & { port: number }>();
 
+const get = (role: Role, route: string): Promise<Response> =>
+  fetch(`http://127.0.0.1:${procs.get(role)!.port}${route}`);
+/** The role's readiness checks about Redis: true when all are ok (a role's other checks — e.g. a CRD this
+ * test never installs — are not this test's business). */
+async function redisReady(role: Role): Promise<boolean> {
+  const body = (await (await get(role, '/readyz')).json()) as {
+    checks: Record<string, { ok?: boolean; detail?: string }>;
+  };
+  const redisChecks = Object.entries(body.checks).filter(([name]) => /redis/i.test(name));
+  if (redisChecks.length === 0)
+    throw new Error(`--role ${role} has no Redis readiness check: ${JSON.stringify(body)}`);
+  return redisChecks.every(([, c]) => c.ok === true);
+}
+
 async function redisUp(role: Role): Promise<number | undefined> {
   const p = procs.get(role)!;
   const res = await fetch(`http://127.0.0.1:${p.port}/metrics`);
@@ -95,8 +109,8 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('lostromos_redis_up on every role', () => {
-  it('is 1 with Redis up, 0 after Redis is killed, and 1 again once it is back', async () => {
+describe('lostromos_redis_up and readiness on every role', () => {
+  it('is 1 and ready with Redis up, 0 and not ready (but live) after Redis is killed, 1 and ready again once it is back', async () => {
     await expectRedisUp(1, 'with Redis up');
     const status = (await (
       await fetch(`http://127.0.0.1:${procs.get('dashboard')!.port}/status`)
@@ -105,10 +119,37 @@ describe('lostromos_redis_up on every role', () => {
     };
     expect(status.redis).toBe('ready');
 
+    for (const role of ROLES)
+      await waitFor(() => redisReady(role), { timeoutMs: 15_000, what: `--role ${role} Redis check ok` });
+
     await redis.kill();
     await expectRedisUp(0, 'after Redis was killed');
+    // Readiness follows Redis on every role, liveness does not: /readyz 503 naming the Redis check,
+    // /healthz 200, /status ready false.
+    for (const role of ROLES) {
+      await waitFor(async () => !(await redisReady(role)), {
+        timeoutMs: 15_000,
+        what: `--role ${role} Redis check failing after Redis was killed`,
+      });
+      expect((await get(role, '/readyz')).status, `${role} /readyz`).toBe(503);
+      const body = (await (await get(role, '/readyz')).json()) as {
+        checks: Record<string, { ok?: boolean; detail?: string }>;
+      };
+      const failing = Object.entries(body.checks).filter(([, c]) => c.ok === false);
+      expect(
+        failing.some(([name, c]) => /redis/i.test(name) && Boolean(c.detail)),
+        `${role}: ${JSON.stringify(body)}`,
+      ).toBe(true);
+      expect((await get(role, '/healthz')).status, `${role} /healthz`).toBe(200);
+      expect(await (await get(role, '/status')).json(), `${role} /status`).toMatchObject({ ready: false });
+    }
 
     await redis.start();
     await expectRedisUp(1, 'after Redis came back');
+    for (const role of ROLES)
+      await waitFor(() => redisReady(role), {
+        timeoutMs: 20_000,
+        what: `--role ${role} Redis check ok again after Redis came back`,
+      });
   });
 });
