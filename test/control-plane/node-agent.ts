@@ -3,8 +3,10 @@
 // Jobs), and completes graceful deletions. The real Deployment, ReplicaSet, StatefulSet and Job controllers
 // of kube-controller-manager then compute workload status from these Pods, so workload readiness in tests is
 // the real controllers' verdict. `markUnready` keeps one workload's Pods unready (or failed) to test the
-// unhappy paths.
+// unhappy paths, and a Pod whose image names NEVER_READY_IMAGE stays unready (a readiness probe that never
+// passes), so one template revision can be unready where another is ready (the simulator does the same).
 import https from 'node:https';
+import { runsNeverReadyImage } from '@lostromos/kube-sim';
 
 type Request = <T>(
   method: string,
@@ -153,7 +155,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A failed Job pod ends Failed; a failed long-running pod crash-loops (Running, unready), as on a real
     // node, so its ReplicaSet does not replace it in a hot loop.
     const phase = isJob ? (mark === 'failed' ? 'Failed' : 'Succeeded') : 'Running';
-    const ready = !mark && phase === 'Running';
+    const ready = !mark && phase === 'Running' && !runsNeverReadyImage(pod);
     const cond = (type: string, ok: boolean): { type: string; status: string } => ({
       type,
       status: ok ? 'True' : 'False',

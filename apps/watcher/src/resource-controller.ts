@@ -179,6 +179,11 @@ export class ResourceController {
     this.o.watchUp.remove({ controller: this.resource.name });
   }
 
+  /** Whether the cache holds the first complete list of the CRs. */
+  get synced(): boolean {
+    return this.run?.watch.synced ?? false;
+  }
+
   /** Cached CRs (empty until the first list, and while not leading). */
   list(): KubeObject[] {
     return this.run?.watch.list() ?? [];
@@ -251,6 +256,8 @@ export class ResourceController {
           const before = lastSeen;
           if (now.length > 0) lastSeen = now;
           if (!revisionsChanged(before, now)) return;
+          // A staged rollout moves the CRs itself, in waves (rollout-controller.ts).
+          if (this.resource.rollout) return;
           const n = this.enqueueAll('templates');
           this.log.info(
             { revisions: now.map((r) => r.slice(0, 12)), crs: n },

@@ -12,6 +12,7 @@ import { Gauge } from 'prom-client';
 import { Enqueuer } from './enqueuer.js';
 import { leaseHealth } from './lease-health.js';
 import { ResourceController } from './resource-controller.js';
+import { createRolloutControllers } from './rollout-controllers.js';
 import { ShardLeadership } from './shard-leadership.js';
 import { shardLeaseName, shardOf } from './shards.js';
 import { WatcherMembership } from './watcher-membership.js';
@@ -143,6 +144,18 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       }),
     ]),
   );
+  // Template revision history and staged rollouts, per resource, while leading it.
+  const rollouts = createRolloutControllers({
+    config,
+    kube: deps.kube,
+    redis: deps.producerRedis,
+    identity: deps.identity,
+    metrics,
+    logger: log,
+    revisions,
+    controllers,
+    enqueuer,
+  });
   const led = (): ResourceController[] => [...controllers.values()].filter((c) => leads(c.name));
   let started = false;
   let unhookMetrics: Array<() => void> = [];
@@ -204,11 +217,13 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       'started leading',
     );
     for (const name of resources) controllers.get(name)?.start();
+    for (const name of resources) rollouts.get(name)?.start();
   });
   leadership.on('stopped-leading', (shard, reason) => {
     metrics.leaderElectionMasterStatus.set({ name: leaseOf(shard) }, 0);
     setLeaderHealth();
     log.warn({ identity: deps.identity, shard, reason }, 'stopped leading');
+    for (const name of resourcesOf(shard)) void rollouts.get(name)?.stop();
     // Not awaited: a start-leading that comes while these still stop begins new runs beside them.
     for (const name of resourcesOf(shard))
       controllers
@@ -257,7 +272,10 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       deps.producerRedis.on('close', onRedisClose);
       // One subscription for every resource: workers announce template revision changes. Closable before
       // Redis confirmed it: with Redis unreachable it waits, and its connection must not outlive stop().
-      const sub = revisions.subscribe((resource) => controllers.get(resource)?.revisionsAnnounced());
+      const sub = revisions.subscribe((resource) => {
+        controllers.get(resource)?.revisionsAnnounced();
+        rollouts.get(resource)?.poke();
+      });
       unsubscribe = sub.close;
       sub.subscribed.catch((err: unknown) =>
         log.warn({ err }, 'cannot subscribe to template revisions; polling every 5 s'),
@@ -272,6 +290,7 @@ export function buildWatcher(deps: WatcherDeps): WatcherApp {
       deps.producerRedis.off('close', onRedisClose);
       clearInterval(healthTimer);
       await Promise.all([...controllers.values()].map((c) => c.stop()));
+      await Promise.all([...rollouts.values()].map((r) => r.stop()));
       await leadership.stop();
       unsubscribe?.();
       unsubscribe = undefined;

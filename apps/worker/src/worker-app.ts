@@ -149,12 +149,13 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
       const endWork = metrics.beginWork(controller);
       const started = performance.now();
       await tracer?.start(keyText);
+      const jobRenderer = rendererFor();
       try {
         const result = await reconcile(key, {
           reader: ports,
           writer: ports,
           events: recorder,
-          renderer: rendererFor(),
+          renderer: jobRenderer,
           resource,
           logger: jlog,
           hooks: {
@@ -163,6 +164,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
             onDelete: (ref) => metrics.objectsDeleted.inc({ controller, kind: ref.kind }),
           },
         });
+        await routing.recordOutcome(resource, keyText, result, jobRenderer.revision);
         const seconds = (performance.now() - started) / 1000;
         metrics.observeReconcile(controller, resultLabel(result), seconds);
         if (result.outcome === 'failed-permanent') {

@@ -33,6 +33,7 @@ export function finish(
       allow: r.allow,
     };
     if (r.kind !== undefined) out.kind = r.kind;
+    if (r.rollout !== undefined) out.rollout = r.rollout;
     if (r.templates !== undefined) out.templates = abs(r.templates);
     if (r.helm !== undefined) {
       const h = r.helm;

@@ -3,6 +3,7 @@ export type {
   RedisConfig,
   ResourceConfig,
   HelmSourceConfig,
+  RolloutConfig,
   Role,
   LogLevel,
 } from './types.js';

@@ -140,6 +140,25 @@ export const resourceSchema = z.strictObject({
   values: values.default({}),
   resyncSeconds: seconds(0).default(600),
   concurrency: seconds(1).max(256, 'must be at most 256').default(8),
+  rollout: z
+    .strictObject({
+      batchSize: z
+        .union([
+          z.number().int('must be a whole number of CRs').min(1, 'must be at least 1 CR'),
+          z
+            .string()
+            .regex(
+              /^(100|[1-9][0-9]?)%$/,
+              'must be a number of CRs (e.g. 10) or a percentage of the resource\'s CRs from 1% to 100% (e.g. "25%")',
+            ),
+        ])
+        .default('25%'),
+      pauseSeconds: seconds(0).default(0),
+      maxFailures: seconds(0).default(0),
+      readiness: z.boolean().default(true),
+      readinessTimeoutSeconds: seconds(1).default(600),
+    })
+    .optional(),
   allow: z
     .strictObject({
       namespaces: z.array(z.union([z.literal('*'), label('a namespace')])).default([]),

@@ -99,4 +99,20 @@ export interface ResourceConfig {
   concurrency: number;
   /** namespaces [] = only the CR's own namespace; kinds [] = any kind. */
   allow: { namespaces: string[]; clusterScoped: boolean; kinds: string[] };
+  /** Staged rollout of template changes (docs/changing-templates.md); absent: every CR re-renders at once. */
+  rollout?: RolloutConfig;
+}
+
+/** `resources[].rollout`: a new template revision reaches the CRs in waves. */
+export interface RolloutConfig {
+  /** CRs per wave: a number, or a percentage of the resource's CRs ("25%"). */
+  batchSize: number | string;
+  /** Seconds between a wave's CRs being Ready and the next wave. */
+  pauseSeconds: number;
+  /** More failed (or not-ready-in-time) CRs than this pause the rollout by itself. */
+  maxFailures: number;
+  /** Wait for each wave's CRs to be Ready (true) or only applied (false). */
+  readiness: boolean;
+  /** A CR not Ready with the new revision this long after its wave started counts as failed. */
+  readinessTimeoutSeconds: number;
 }

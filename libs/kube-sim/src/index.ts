@@ -19,3 +19,4 @@ export { applyStrategicMergePatch } from './strategic-merge-patch.js';
 // The fault and request-counting machinery, for front ends of a real API server (test/support/fault-proxy.ts).
 export { FaultInjector, NO_FAULTS } from './fault-injector.js';
 export { RequestStats } from './request-stats.js';
+export { NEVER_READY_IMAGE, runsNeverReadyImage } from './workload-simulator.js';

@@ -17,6 +17,24 @@ const KINDS: Record<string, string> = {
   pods: 'Pod',
 };
 
+/**
+ * A workload whose Pods run an image with this in its name never becomes ready (as a real kubelet's readiness
+ * probe that never passes), so tests can make one template revision unready and another ready.
+ */
+export const NEVER_READY_IMAGE = 'lostromos.test/never-ready';
+
+/** Whether any container of the workload's Pod template (or of the Pod) runs a NEVER_READY_IMAGE. */
+export function runsNeverReadyImage(obj: object): boolean {
+  const raw = (obj as { spec?: unknown }).spec;
+  const spec = isObject(raw) ? raw : {};
+  const template = isObject(spec.template) ? spec.template : undefined;
+  const podSpec = template && isObject(template.spec) ? template.spec : spec;
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
+  return containers.some(
+    (c) => isObject(c) && typeof c.image === 'string' && c.image.includes(NEVER_READY_IMAGE),
+  );
+}
+
 function refKey(storageKey: string, namespace: string, name: string): string {
   return `${storageKey}/${namespace}/${name}`;
 }
@@ -52,7 +70,7 @@ export class WorkloadSimulator {
       return;
     }
     if (e.object.metadata.deletionTimestamp) return;
-    if (this.upToDate(kind, e.object, this.modes.get(key) ?? 'ready')) return;
+    if (this.upToDate(kind, e.object, this.modeOf(key, e.object))) return;
     this.schedule(key, e.storageKey, e.namespace, e.object.metadata.name!, this.d.delayMs);
   }
 
@@ -67,6 +85,10 @@ export class WorkloadSimulator {
     const key = refKey(info.storageKey, ns, ref.name);
     this.modes.set(key, mode);
     if (this.d.store.get(info.storageKey, ns, ref.name)) this.schedule(key, info.storageKey, ns, ref.name, 0);
+  }
+
+  private modeOf(key: string, obj: KubeObject): SimulatedMode {
+    return this.modes.get(key) ?? (runsNeverReadyImage(obj) ? 'unready' : 'ready');
   }
 
   stop(): void {
@@ -105,7 +127,7 @@ export class WorkloadSimulator {
     const info = this.d.registry.byStorageKey(storageKey);
     if (!obj || !info || obj.metadata.deletionTimestamp) return;
     const kind = KINDS[storageKey]!;
-    const status = simulatedStatus(kind, obj, this.modes.get(key) ?? 'ready', timestamp());
+    const status = simulatedStatus(kind, obj, this.modeOf(key, obj), timestamp());
     if (!status) return;
     const scope: Scope = { info, version: info.versions[0]!, namespace };
     try {

@@ -7,3 +7,5 @@ export * from './template-revisions.js';
 export * from './cr-failures.js';
 export * from './template-store.js';
 export * from './revision-choice.js';
+export * from './rollout-plan.js';
+export * from './rollout-store.js';

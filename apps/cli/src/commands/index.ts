@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { devCommand } from './dev.js';
 import { diffCommand } from './diff.js';
 import { renderCommand } from './render.js';
+import { rolloutCommand } from './rollout.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
@@ -13,6 +14,7 @@ export const commands: readonly Command[] = [
   validateCommand,
   renderCommand,
   diffCommand,
+  rolloutCommand,
   startCommand,
   simCommand,
   devCommand,
