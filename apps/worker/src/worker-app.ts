@@ -15,6 +15,7 @@ import { errorCodeOf, isPermanentError, reconcile, type CrRenderer } from '@lost
 import { tryParseCrKey } from '@lostromos/model';
 import type { Redis } from 'ioredis';
 import { permanentFailureFields, resultLabel, toJobResult, unreadableCrFailure } from './job-result.js';
+import { releaseChangeOf } from './legacy-release-metrics.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
 import { kindsRecorder, measuredRenderer } from './render-metrics.js';
 import { ResilientRenderer } from './resource-renderer.js';
@@ -177,8 +178,9 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
             'reconcile finished',
           );
         }
-        // The original tool's releases_* counters, from what reconcile() says it did to the CR as a whole.
-        if (result.release) metrics.observeRelease(result.release.op, result.release.ok);
+        // The original tool's releases_* counters, derived from the result's facts.
+        const release = releaseChangeOf(result);
+        if (release) metrics.observeRelease(release.op, release.ok);
         return toJobResult(result);
       } catch (err) {
         const seconds = (performance.now() - started) / 1000;

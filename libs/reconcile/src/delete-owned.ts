@@ -43,7 +43,8 @@ export async function deleteOwned(ctx: ReconcileContext, cr: KubeObject): Promis
   const remaining = finalizers.filter((f) => f !== CLEANUP_FINALIZER);
   await ctx.write(() => ctx.deps.writer.setFinalizers(cr, remaining));
   ctx.log.info({ cr: ctx.keyText, deleted: ctx.deleted.length }, 'owned objects deleted; finalizer released');
-  return ctx.finish('deleted', { release: { op: 'delete', ok: true } });
+  ctx.crFacts.finalizer = 'released';
+  return ctx.finish('deleted');
 }
 
 /**

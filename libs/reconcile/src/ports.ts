@@ -96,21 +96,6 @@ export interface ReconcileDeps {
 
 export type ReconcileOutcome = 'applied' | 'unchanged' | 'deleted' | 'gone' | 'paused' | 'failed-permanent';
 
-/** The original tool's release operations (`releases_{create,update,delete}_total` and their `_error_` twins). */
-export type ReleaseOp = 'create' | 'update' | 'delete';
-
-/** What one reconcile amounted to for the CR as a whole, in the original tool's terms. */
-export interface ReleaseChange {
-  /**
-   * `create`: the CR's first successful apply (its status had no `lastApplied` yet) or a failed attempt at it;
-   * `update`: a later apply that changed something (created, updated or pruned an object), or a failed one;
-   * `delete`: the cleanup of a deleted (or opted-out) CR that held our finalizer, or a refused one.
-   */
-  op: ReleaseOp;
-  /** false when the attempt ended in a permanent error (retryable errors propagate and are retried instead). */
-  ok: boolean;
-}
-
 export interface ReconcileResult {
   outcome: ReconcileOutcome;
   /** e.g. children not ready yet → poll. */
@@ -123,10 +108,14 @@ export interface ReconcileResult {
   pruned: ObjectRef[];
   deleted: ObjectRef[];
   /**
-   * The release operation this reconcile performed or failed; absent when it changed nothing for the CR as a
-   * whole (skip rule, a re-apply that changed no object, paused, gone, a deleted CR without our finalizer).
+   * Whether the CR's status recorded a successful apply (`status.lastApplied`) when this reconcile read it.
+   * Absent when the CR was not read as ours (outcome `gone`).
    */
-  release?: ReleaseChange;
+  appliedBefore?: boolean;
+  /** true when the CR was being cleaned up: deleted, or opted out while holding our finalizer. */
+  cleanup?: boolean;
+  /** What this reconcile did to our finalizer: added it (a CR seen for the first time) or released it (cleanup done). */
+  finalizer?: 'added' | 'released';
   /** ClusterWriter calls performed (0 on a no-op resync). Events are not counted. */
   writes: number;
   /** After an apply or a verified no-op: how ready the applied objects are (the CR's Ready condition). */

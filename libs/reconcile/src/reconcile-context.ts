@@ -18,6 +18,8 @@ export class ReconcileContext {
   readonly pruned: ObjectRef[] = [];
   readonly deleted: ObjectRef[] = [];
   writes = 0;
+  /** Facts about the CR as this reconcile read it and what it did to it (see ReconcileResult). */
+  crFacts: Pick<ReconcileResult, 'appliedBefore' | 'cleanup' | 'finalizer'> = {};
 
   constructor(key: CrKey, deps: ReconcileDeps) {
     this.deps = deps;
@@ -82,6 +84,7 @@ export class ReconcileContext {
       pruned: this.pruned,
       deleted: this.deleted,
       writes: this.writes,
+      ...this.crFacts,
       ...extra,
     };
   }

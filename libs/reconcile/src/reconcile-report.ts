@@ -5,7 +5,7 @@ import { asPermanentError, type ReconcileError } from './errors.js';
 import { inventoryOf } from './inventory.js';
 import type { KubeObject } from './kube-object.js';
 import { PAUSED_ANNOTATION } from './labels.js';
-import type { ReconcileResult, ReleaseOp } from './ports.js';
+import type { ReconcileResult } from './ports.js';
 import type { ReconcileContext } from './reconcile-context.js';
 import { summarizeReadiness } from './readiness.js';
 
@@ -82,7 +82,6 @@ export async function reportPermanentFailure(
   ctx: ReconcileContext,
   cr: KubeObject,
   error: ReconcileError,
-  op: ReleaseOp,
 ): Promise<ReconcileResult> {
   const previous = statusOf(cr);
   const failure = {
@@ -124,6 +123,5 @@ export async function reportPermanentFailure(
   // permanently", with code, reason and message), so one failure is one warning line.
   return ctx.finish('failed-permanent', {
     error: { code: error.code, reason: error.reason, message, retryable: false },
-    release: { op, ok: false },
   });
 }

@@ -38,6 +38,7 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
   if (membership === 'ignored') return ctx.finish('gone');
   // Deleted, or opted out while we still hold its finalizer: remove its objects, release the finalizer.
   const cleanup = !!cr.metadata.deletionTimestamp || membership === 'opted-out';
+  ctx.crFacts = { appliedBefore: statusOf(cr).lastApplied !== undefined, cleanup };
   // The CR as the API server last returned it: a status write after the finalizer patch needs its
   // resourceVersion.
   let current = cr;
@@ -57,14 +58,8 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
   } catch (err) {
     const permanent = asPermanentError(err);
     if (!permanent) throw err;
-    if (cleanup) return reportPermanentFailure(ctx, current, cleanupBlocked(permanent, err), 'delete');
-    return reportPermanentFailure(ctx, current, permanent, firstApply(current) ? 'create' : 'update');
+    return reportPermanentFailure(ctx, current, cleanup ? cleanupBlocked(permanent, err) : permanent);
   }
-}
-
-/** No successful apply recorded yet: this reconcile is (an attempt at) the CR's release "create". */
-function firstApply(cr: KubeObject): boolean {
-  return statusOf(cr).lastApplied === undefined;
 }
 
 /** A permanent refusal during cleanup (e.g. RBAC): the finalizer stays, so the CR stays until it succeeds. */
@@ -80,7 +75,11 @@ async function ensureFinalizer(ctx: ReconcileContext, cr: KubeObject): Promise<K
   const finalizers = cr.metadata.finalizers ?? [];
   if (finalizers.includes(CLEANUP_FINALIZER)) return cr;
   try {
-    return await ctx.write(() => ctx.deps.writer.setFinalizers(cr, [...finalizers, CLEANUP_FINALIZER]));
+    const updated = await ctx.write(() =>
+      ctx.deps.writer.setFinalizers(cr, [...finalizers, CLEANUP_FINALIZER]),
+    );
+    ctx.crFacts.finalizer = 'added';
+    return updated;
   } catch (err) {
     if (!isPermanentError(err)) throw err;
     const { group, plural } = ctx.deps.resource;
@@ -101,7 +100,6 @@ async function reconcileLive(
     const live = await findUpToDateLive(ctx, cr, desired);
     if (live) return reportReconciled(ctx, cr, desired, live, 'unchanged');
   }
-  const first = firstApply(cr);
   const report = await applyObjects(ctx, cr, desired.objects);
   await pruneStale(ctx, cr, desired, { nothingAppliedBefore: opts.firstSeen });
   await recordChangeEvents(ctx, cr, report);
@@ -115,10 +113,7 @@ async function reconcileLive(
     },
     'reconciled',
   );
-  const changed = report.created.length + report.updated.length + ctx.pruned.length > 0;
-  const result = await reportReconciled(ctx, cr, desired, report.live, 'applied');
-  if (first) return { ...result, release: { op: 'create', ok: true } };
-  return changed ? { ...result, release: { op: 'update', ok: true } } : result;
+  return reportReconciled(ctx, cr, desired, report.live, 'applied');
 }
 
 /** One Event per kind of change, and only for real changes (an unchanged re-apply emits nothing). */
