@@ -9,13 +9,7 @@ import {
   type ResourceConfig,
 } from '@lostromos/config';
 import { buildDesiredObjects, findPolicyViolations } from '@lostromos/reconcile';
-import {
-  createHelmRenderer,
-  loadTemplateSet,
-  mergeValues,
-  renderTemplateSet,
-  type KubeObject,
-} from '@lostromos/render';
+import { engineFor, type KubeObject } from '@lostromos/render';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
 import { findTemplateCrds } from '../dev/example-sets.js';
 import {
@@ -167,36 +161,20 @@ interface Plan {
   allow?: ResourceConfig['allow'];
 }
 
+/**
+ * How the operator would render the resource's CRs: through the same engine registry as the workers (a
+ * Handlebars folder or a chart, whichever the resource names), with `--values` layered over the configured
+ * values and still under the CR's own.
+ */
 async function planFromResource(
   resource: ResourceConfig,
   config: LostromosConfig,
   extraValues: Record<string, unknown> | undefined,
 ): Promise<Plan> {
-  const extra = extraValues ?? {};
-  if (resource.helm) {
-    // --values is the highest config-side layer: over helm.values, still under the CR.
-    const helm = { ...resource.helm, values: mergeValues(resource.helm.values, extra) };
-    const renderer = await createHelmRenderer({ ...resource, helm }, { helm: config.helm });
-    return {
-      resourceName: resource.name,
-      render: async (cr) => {
-        const r = await renderer.renderDetailed(cr);
-        return {
-          objects: r.objects,
-          notes: r.skippedHooks.map(
-            (h) => `skipped Helm hook ${h} (hooks are not applied; see docs/helm-mode.md)`,
-          ),
-        };
-      },
-    };
-  }
-  if (!resource.templates) throw new UsageError(`resource ${resource.name} has neither templates nor helm`);
-  const set = await loadTemplateSet(resource.templates);
-  const values = mergeValues(resource.values, extra);
-  return {
-    resourceName: resource.name,
-    render: (cr) => Promise.resolve({ objects: renderTemplateSet(set, { cr, values }), notes: [] }),
-  };
+  const engine = engineFor(resource);
+  const withValues = extraValues ? engine.withExtraValues(resource, extraValues) : resource;
+  const loaded = await engine.load(withValues, { helm: config.helm });
+  return { resourceName: resource.name, render: (cr) => loaded.renderWithNotes(cr) };
 }
 
 export const renderCommand: Command = {

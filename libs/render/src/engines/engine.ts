@@ -10,6 +10,11 @@ export interface LoadedTemplates {
   revision: string;
   /** `use.statusRead` is set when the render read the CR's status (the memo then keys on status too). */
   render(cr: KubeObject, use: ContextUse): Promise<KubeObject[]>;
+  /**
+   * The render plus what a person should know about it (`lostromos render` prints these as notes), e.g. the
+   * Helm hooks that were skipped. The operator uses {@link render}.
+   */
+  renderWithNotes(cr: KubeObject): Promise<{ objects: KubeObject[]; notes: string[] }>;
   /** One line for `lostromos validate`: what was loaded. */
   describe(): string;
   /**
@@ -47,6 +52,11 @@ export interface TemplateEngine {
   /** The resource's config names this engine's source. */
   selects(resource: ResourceConfig): boolean;
   load(resource: ResourceConfig, opts: EngineLoadOptions): Promise<LoadedTemplates>;
+  /**
+   * The resource with `extra` values layered over its configured ones (still under the CR's own values):
+   * what `lostromos render --values FILE` renders with.
+   */
+  withExtraValues(resource: ResourceConfig, extra: Record<string, unknown>): ResourceConfig;
   /**
    * Loads a stored revision (see TemplateSnapshot) instead of the configured source: the revision is the
    * snapshot's, whatever the files on this worker's disk say.

@@ -1,5 +1,6 @@
 import type { ResourceConfig } from '@lostromos/config';
 import { RenderError } from '../render-error.js';
+import { mergeValues } from '../helm/helm-template.js';
 import { renderTemplateSet } from '../render-template-set.js';
 import {
   decodeFiles,
@@ -20,6 +21,8 @@ function loaded(
   return {
     revision,
     render: (cr, use) => Promise.resolve(renderTemplateSet(set, { cr, values }, use)),
+    renderWithNotes: (cr) =>
+      Promise.resolve({ objects: renderTemplateSet(set, { cr, values }, { statusRead: false }), notes: [] }),
     describe: () =>
       `${set.files.length} templates in ${where}${set.partials.length ? `, partials ${set.partials.join(', ')}` : ''}`,
     snapshot: {
@@ -37,6 +40,7 @@ export const handlebarsEngine: TemplateEngine = {
   name: 'handlebars',
   noun: 'templates',
   selects: (resource: ResourceConfig) => Boolean(resource.templates),
+  withExtraValues: (resource, extra) => ({ ...resource, values: mergeValues(resource.values, extra) }),
   async load(resource: ResourceConfig): Promise<LoadedTemplates> {
     const dir = resource.templates!;
     const set = await loadTemplateSet(dir);

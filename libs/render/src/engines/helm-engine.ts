@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { ResourceConfig } from '@lostromos/config';
 import { hashChartTree, readChartTree } from '../helm/chart-source.js';
 import { createHelmRenderer, type HelmChartRenderer } from '../helm/helm-renderer.js';
+import type { KubeObject } from '../kube-object.js';
+import { mergeValues } from '../helm/helm-template.js';
 import { RenderError } from '../render-error.js';
 import { decodeFiles, encodeFiles, shortRevision, type TemplateSnapshot } from '../template-snapshot.js';
 import type { EngineLoadOptions, LoadedTemplates, TemplateEngine, WatchTarget } from './engine.js';
@@ -49,11 +51,26 @@ async function materialise(snapshot: TemplateSnapshot, dir: string): Promise<voi
   }
 }
 
+async function renderWithNotes(
+  helm: HelmChartRenderer,
+  cr: KubeObject,
+): Promise<{ objects: KubeObject[]; notes: string[] }> {
+  const r = await helm.renderDetailed(cr);
+  return {
+    objects: r.objects,
+    notes: r.skippedHooks.map((h) => `skipped Helm hook ${h} (hooks are not applied; see docs/helm-mode.md)`),
+  };
+}
+
 /** Helm: a chart folder, archive or remote reference rendered by the helm binary (`helm template`). */
 export const helmEngine: TemplateEngine = {
   name: 'helm',
   noun: 'chart',
   selects: (resource: ResourceConfig) => Boolean(resource.helm),
+  withExtraValues: (resource, extra) => ({
+    ...resource,
+    helm: { ...resource.helm!, values: mergeValues(resource.helm!.values, extra) },
+  }),
   async load(resource: ResourceConfig, opts: EngineLoadOptions): Promise<LoadedTemplates> {
     const helm = await createHelmRenderer(resource, { helm: opts.helm, logger: opts.logger });
     const snapshot = await chartSnapshot(resource, helm);
@@ -61,6 +78,7 @@ export const helmEngine: TemplateEngine = {
       revision: helm.revision,
       // Charts never see the CR's status (helmValuesFor), so status never invalidates a Helm render.
       render: (cr) => helm.render(cr),
+      renderWithNotes: (cr) => renderWithNotes(helm, cr),
       describe: () => describeChart(helm),
       ...(snapshot ? { snapshot } : {}),
     };
@@ -95,6 +113,7 @@ export const helmEngine: TemplateEngine = {
         // The stored revision, not one hashed here: helm's version or the folder's layout may differ.
         revision: snapshot.revision,
         render: (cr) => helm.render(cr),
+        renderWithNotes: (cr) => renderWithNotes(helm, cr),
         describe: () =>
           `${describeChart(helm)}, revision ${shortRevision(snapshot.revision)} of ${snapshot.source}`,
         snapshot,
