@@ -13,7 +13,7 @@ import {
   type RoleHandle,
 } from '../controller/harness.js';
 import { parseMetricsText } from '../support/metrics-text.js';
-import { waitFor } from '../support/index.js';
+import { freePort, spawnLostromos, waitFor, type LostromosProcess } from '../support/index.js';
 
 // A staged rollout on the real control plane. 200 ships; the resource rolls template changes out in waves
 // of 25% (4 waves of 50), each wave only once the previous one is Ready with the new revision. The new
@@ -63,6 +63,8 @@ const IMAGE_TWO = `          # {{#if spec.flaky}}
 let h: Harness;
 let redis: Redis;
 let watcher: RoleHandle;
+let dashboard: LostromosProcess | undefined;
+let dashboardUrl = '';
 let revisionOne = '';
 let revisionTwo = '';
 /** resourceVersion of every ConfigMap and generation of every Deployment before the rollout. */
@@ -101,7 +103,11 @@ async function allOn(revision: string, what: string, timeoutMs = 240_000): Promi
 }
 
 beforeAll(async () => {
-  h = await startHarness({ prefix: 'rollout', resyncSeconds: 0 });
+  h = await startHarness({
+    prefix: 'rollout',
+    resyncSeconds: 0,
+    configExtra: 'dashboard: { auth: { mode: none } }\n',
+  });
   // The ships resource rolls changes out in waves; gadgets (the other resource) does not.
   const config = fs.readFileSync(h.configFile, 'utf8');
   fs.writeFileSync(
@@ -120,6 +126,19 @@ beforeAll(async () => {
   watcher = await h.start('watcher');
   await h.start('worker');
   await h.start('worker');
+  const [serverPort, dashboardPort] = [await freePort(), await freePort()];
+  dashboardUrl = `http://127.0.0.1:${dashboardPort}/`;
+  dashboard = spawnLostromos([
+    'start',
+    '--config',
+    h.configFile,
+    '--role',
+    'dashboard',
+    '--server-address',
+    `127.0.0.1:${serverPort}`,
+    '--dashboard-address',
+    `127.0.0.1:${dashboardPort}`,
+  ]);
   const items = Array.from({ length: N }, (_, i) => ({
     apiVersion: 'fleet.example.io/v1',
     kind: 'Ship',
@@ -130,11 +149,18 @@ beforeAll(async () => {
       ...(FLAKY.has(name(i)) ? { flaky: true } : {}),
     },
   }));
-  await h.apply(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  // In chunks: one kubectl call for 200 objects can outlast its timeout on a loaded machine.
+  for (let i = 0; i < items.length; i += 40)
+    await h.apply(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 40) }));
   for (const g of ['spring', 'lever', 'gear']) await h.apply(gadget(g, 3, true));
 }, 300_000);
 
 afterAll(async () => {
+  if (process.env.ROLLOUT_DEBUG)
+    for (const r of h.roles)
+      for (const l of r.logs())
+        if (JSON.stringify(l).includes('ship-100')) console.log(r.role, JSON.stringify(l));
+  await dashboard?.stop(8000);
   redis?.disconnect();
   await h?.close();
 });
@@ -208,8 +234,14 @@ describe('staged rollout of a template change: waves, automatic pause, undo', ()
         .logs()
         .some((l) => String(l.msg).startsWith('rollout paused by itself') && l.resource === 'ships'),
     ).toBe(true);
-    const metrics = parseMetricsText(await (await fetch(`http://127.0.0.1:${watcher.port}/metrics`)).text());
-    expect(metrics.get('lostromos_rollout_paused{controller="ships"}')).toBe(1);
+    // The leader sets them on each look (a Lease lost and won again on a loaded machine clears them for a moment).
+    const metrics = await waitFor(
+      async () => {
+        const m = parseMetricsText(await (await fetch(`http://127.0.0.1:${watcher.port}/metrics`)).text());
+        return m.get('lostromos_rollout_paused{controller="ships"}') === 1 ? m : undefined;
+      },
+      { timeoutMs: 20_000, what: 'lostromos_rollout_paused 1 on the watcher' },
+    );
     expect(metrics.get('lostromos_rollout_wave{controller="ships"}')).toBe(2);
     expect(metrics.get('lostromos_rollout_failures{controller="ships"}')).toBe(3);
     const status = await rollout('status', '--resource', 'ships');
@@ -219,6 +251,26 @@ describe('staged rollout of a template change: waves, automatic pause, undo', ()
     expect(status.stdout).toContain('Wave:      2 of 4 (50 CRs per wave, 50 in this one)');
     expect(status.stdout).toMatch(/CRs:\s+200: 100 on \w{12}, 100 on \w{12}/);
     expect(status.stdout).toContain('default/ship-060  wave 2  NotReady');
+    // The dashboard's overview (page and JSON) shows the rollout.
+    const overview = (await (await fetch(`${dashboardUrl}overview.json`)).json()) as {
+      rollouts: Array<Record<string, unknown>>;
+    };
+    expect(overview.rollouts).toEqual([
+      expect.objectContaining({
+        resource: 'ships',
+        phase: 'paused',
+        stable: revisionOne.slice(0, 12),
+        target: revisionTwo.slice(0, 12),
+        wave: 2,
+        waves: 4,
+        failures: 3,
+        pausedBy: 'controller',
+        byRevision: { [revisionOne.slice(0, 12)]: 100, [revisionTwo.slice(0, 12)]: 100 },
+      }),
+    ]);
+    const page = await (await fetch(dashboardUrl)).text();
+    expect(page).toContain('<tr data-rollout="ships" class="phase-paused">');
+    expect(page).toContain('paused by itself</span>: 3 CRs failed (maxFailures 2) in wave 2');
   });
 
   it('a CR created during the rollout gets the new revision at once', async () => {

@@ -13,7 +13,7 @@ import {
   type OperatorMetrics,
   type RedisConnectionStatus,
 } from '@lostromos/observability';
-import { createRedisConnection, CrQueueProducer, readCrFailures } from '@lostromos/queue';
+import { createRedisConnection, CrQueueProducer, readCrFailures, RolloutStore } from '@lostromos/queue';
 import express, { type ErrorRequestHandler } from 'express';
 import { basicAuth } from './basic-auth.js';
 import { DASHBOARD_ERROR_CODES, DashboardError } from './dashboard-error.js';
@@ -281,6 +281,10 @@ function buildApp(settings: DashboardSettings, queues: Queue[], redis: Redis, lo
         queues,
         readPresence: () => readPresence({ redis, prefix: settings.prefix }),
         readFailures: (queue) => readCrFailures(redis, settings.prefix, queue),
+        rollouts: {
+          resources: settings.rolloutResources,
+          read: (resource) => new RolloutStore({ connection: redis, prefix: settings.prefix }).read(resource),
+        },
         readOnly: settings.readOnly,
       }),
       OVERVIEW_TIMEOUT_MS,

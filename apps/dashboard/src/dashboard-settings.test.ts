@@ -26,7 +26,17 @@ describe('resolveDashboardSettings', () => {
       redisTarget: 'redis://r:6379',
       prefix: 'lostromos',
       queueNames: ['a', 'b'],
+      rolloutResources: [],
     });
+  });
+
+  it('lists the resources with a staged rollout (the overview shows their rollouts)', async () => {
+    const s = await resolveDashboardSettings({
+      ...base,
+      resources: [{ name: 'a' }, { name: 'b', rollout: { batchSize: '25%' } }],
+      dashboard: { auth: { password: 'pw' } },
+    });
+    expect(s.rolloutResources).toEqual(['b']);
   });
 
   it('reads the password file, dropping one trailing newline; the file wins over an inline password', async () => {

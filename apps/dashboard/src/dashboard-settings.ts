@@ -9,7 +9,8 @@ export interface DashboardConfigInput {
    * in the URL or `passwordFile`, `tls`, `username`.
    */
   redis: RedisSettings & { prefix?: string };
-  resources: ReadonlyArray<{ name: string }>;
+  /** `rollout`: the resource moves template changes through CRs in waves (its rollout is on the overview). */
+  resources: ReadonlyArray<{ name: string; rollout?: unknown }>;
   dashboard?: {
     address?: string;
     basePath?: string;
@@ -36,6 +37,8 @@ export interface DashboardSettings {
   redisTarget: string;
   prefix: string;
   queueNames: string[];
+  /** Resources with a staged rollout configured. */
+  rolloutResources: string[];
 }
 
 export const DEFAULT_DASHBOARD_ADDRESS = '0.0.0.0:3000';
@@ -122,5 +125,6 @@ export async function resolveDashboardSettings(
     redisTarget: describeRedis(config.redis),
     prefix: config.redis.prefix ?? DEFAULT_REDIS_PREFIX,
     queueNames: config.resources.map((r) => r.name),
+    rolloutResources: config.resources.filter((r) => r.rollout !== undefined).map((r) => r.name),
   };
 }

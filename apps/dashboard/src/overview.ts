@@ -1,6 +1,7 @@
 import type { PresenceRecord } from '@lostromos/observability';
-import type { CrFailure } from '@lostromos/queue';
+import type { CrFailure, RolloutState } from '@lostromos/queue';
 import { crLabel } from './job-title.js';
+import { collectRollouts, renderRolloutsHtml, type RolloutOverview } from './rollout-overview.js';
 
 /** The part of a BullMQ Queue the overview reads. */
 export interface OverviewQueue {
@@ -55,6 +56,8 @@ export interface Overview {
   queues: QueueOverview[];
   /** CRs per resource and by Ready state, as last reported by the leading watcher(s). */
   resources: Record<string, { crs: number; ready: number; notReady: number }>;
+  /** The staged rollout of every resource that has `rollout` configured. */
+  rollouts: RolloutOverview[];
   errors: string[];
 }
 
@@ -64,11 +67,13 @@ export async function collectOverview(opts: {
   readPresence: () => Promise<PresenceRecord[]>;
   /** The failure records of one resource queue (see @lostromos/queue readCrFailures). */
   readFailures?: (queue: string) => Promise<{ total: number; failures: CrFailure[] }>;
+  /** The resources with a staged rollout, and how to read one's state (see @lostromos/queue RolloutStore). */
+  rollouts?: { resources: readonly string[]; read: (resource: string) => Promise<RolloutState | undefined> };
   readOnly: boolean;
   now?: () => Date;
 }): Promise<Overview> {
   const errors: string[] = [];
-  const [processes, queues, failures] = await Promise.all([
+  const [processes, queues, failures, rollouts] = await Promise.all([
     opts.readPresence().catch((err: unknown) => {
       errors.push(`cannot read process presence from Redis: ${(err as Error).message}`);
       return [] as PresenceRecord[];
@@ -85,6 +90,7 @@ export async function collectOverview(opts: {
         }
       }),
     ),
+    opts.rollouts ? collectRollouts(opts.rollouts.resources, opts.rollouts.read) : Promise.resolve([]),
   ]);
   const failing: FailingCr[] = [];
   let failingTotal = 0;
@@ -110,6 +116,7 @@ export async function collectOverview(opts: {
     failingTotal,
     queues,
     resources: Object.assign({}, ...leaders.map((l) => l.resources ?? {})) as Overview['resources'],
+    rollouts,
     errors,
   };
 }
@@ -250,6 +257,7 @@ thead th{background:#eef0f4;font-weight:600}td.n{text-align:right;font-variant-n
 .badge{padding:.1rem .5rem;border-radius:.6rem;font-size:.8rem;font-weight:600}.ro{background:#3a4a5e;color:#fff}.rw{background:#b3261e;color:#fff}
 .banner{background:#fdecea;border:1px solid #b3261e;padding:.5rem .8rem;max-width:70rem}
 .meta{color:#5b6472;margin:.8rem 0 0}.nw{white-space:nowrap}
+#rollouts tr.phase-paused{border-left:4px solid #b3261e}#rollouts ul.failed{margin:.3rem 0 0;padding-left:1.1rem;font-size:.85em;max-width:42rem}
 </style></head><body>
 <header><h1>Lostrómos</h1><nav><strong>Overview</strong><a href="${e(board)}">Queues (Bull Board)</a><a href="${e(links.json)}">JSON</a></nav>${mode}</header>
 <main>
@@ -268,6 +276,7 @@ only lists jobs whose retries ran out.</p>
 <tbody>
 ${queueRows}
 </tbody></table>
+${renderRolloutsHtml(o.rollouts, e)}
 <h2>Processes</h2>
 <table id="processes"><thead><tr><th>Role</th><th>Id</th><th>Host</th><th>Lease</th><th>Started</th><th>Last heartbeat</th></tr></thead>
 <tbody>

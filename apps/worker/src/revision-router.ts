@@ -30,8 +30,10 @@ export interface RevisionRouterOptions {
   resource: ResourceConfig;
   /** The renderer of the templates on this worker's disk. */
   local: CrRenderer;
-  library: RevisionLibrary;
+  library: Pick<RevisionLibrary, 'renderer'>;
   source: RevisionSource;
+  /** Says at debug level which revision each routed CR renders with, and why. */
+  logger?: { debug(obj: object, msg: string): void };
 }
 
 /** The renderer reconcile() gets for one job: the revision it reports is the one it rendered with. */
@@ -69,8 +71,22 @@ export class RevisionRouter {
       render: async (cr: KubeObject): Promise<KubeObject[]> => {
         const decision = await this.decide(cr);
         why = decision.reason;
-        if (decision.revision === undefined || decision.revision === local.revision) {
-          chosen = undefined;
+        if (decision.revision !== undefined)
+          this.o.logger?.debug(
+            {
+              resource: this.o.resource.name,
+              namespace: cr.metadata.namespace,
+              name: cr.metadata.name,
+              revision: decision.revision.slice(0, 12),
+              reason: decision.reason,
+            },
+            'template revision chosen',
+          );
+        const own = local.revision;
+        if (decision.revision === undefined || decision.revision === own) {
+          // The revision this render uses, read with it: a reload finishing later must not relabel it.
+          // (A broken local renderer loads in render(): then its revision is known only afterwards.)
+          chosen = own.startsWith('error:') ? undefined : own;
           return local.render(cr);
         }
         chosen = decision.revision;

@@ -63,6 +63,7 @@ export class RevisionRouting {
       resource,
       local,
       library,
+      logger: this.o.logger,
       source: {
         stored: async () => (await this.store.history(resource.name)).map((e) => e.revision),
         // Only a resource with a staged rollout follows the rollout state; the others render the newest.
