@@ -1,5 +1,7 @@
 export {
   objectKey,
+  refKey,
+  refOf,
   type CrKey,
   type KubeObject,
   type ObjectMeta,

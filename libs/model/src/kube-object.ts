@@ -1,3 +1,5 @@
+import { groupOf } from './api-version.js';
+
 /** A Kubernetes object as JSON: what renderers produce, the API returns and reconcile compares. */
 export interface KubeObject {
   apiVersion: string;
@@ -45,6 +47,21 @@ export interface CrKey {
   plural: string;
   namespace: string;
   name: string;
+}
+
+/** The reference of an object (namespace omitted when empty). */
+export function refOf(obj: KubeObject): ObjectRef {
+  const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name ?? '' };
+  if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
+  return ref;
+}
+
+/**
+ * Identity key of an object: API group (not version, so an apiVersion bump is the same object), kind,
+ * namespace, name. Two rendered objects may not share one; the inventory and prune compare by it.
+ */
+export function refKey(ref: ObjectRef): string {
+  return `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
 /** `namespace/name`, or `name` for cluster-scoped objects: the informer store key. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RenderError } from '@lostromos/render';
 import { buildDesiredObjects } from './desired-objects.js';
-import { InvalidObjectError } from './errors.js';
 import type { KubeObject } from './kube-object.js';
 
 const nsCr: KubeObject = {
@@ -145,23 +145,35 @@ describe('buildDesiredObjects', () => {
     expect(obj?.metadata.ownerReferences).toBeUndefined();
   });
 
-  it.each([
-    [{ kind: 'ConfigMap', metadata: { name: 'a' } }, /#1 has no apiVersion/],
-    [{ apiVersion: 'v1', metadata: { name: 'a' } }, /#1 \(v1\) has no kind/],
-    [
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'a-' } },
-      /#1 \(ConfigMap\) has no metadata.name/,
-    ],
-    [{ apiVersion: 'v1', kind: 'ConfigMap' }, /has no metadata.name/],
-  ])('rejects an object missing identity fields: %j', (bad, message) => {
-    expect(() =>
-      buildDesiredObjects([bad as unknown as KubeObject], { cr: nsCr, resourceName: 'r' }),
-    ).toThrow(message);
+  it('validates nothing the renderer validated: shapes and as-rendered duplicates are render errors', () => {
+    // Same objects twice as rendered: @lostromos/render's validateObjects already refused them (its one rule
+    // and code); decorating them again raises the same error, never a second code.
+    const run = (): KubeObject[] => buildDesiredObjects([cm(), cm()], { cr: nsCr, resourceName: 'r' });
+    expect(run).toThrow(RenderError);
+    expect(run).toThrow(expect.objectContaining({ code: 'LZ_RENDER_DUPLICATE_OBJECT' }));
   });
 
-  it('rejects two objects with the same identity', () => {
-    const run = (): KubeObject[] => buildDesiredObjects([cm(), cm()], { cr: nsCr, resourceName: 'r' });
-    expect(run).toThrow(InvalidObjectError);
-    expect(run).toThrow(/#1 and #2 are both ConfigMap crew\/cm/);
+  it("rejects two objects that become one once namespaces are set, with render's duplicate error", () => {
+    let err: unknown;
+    try {
+      buildDesiredObjects([cm(), cm({ namespace: 'crew' })], { cr: nsCr, resourceName: 'r' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RenderError);
+    expect(err).toMatchObject({ code: 'LZ_RENDER_DUPLICATE_OBJECT', retryable: false });
+    expect((err as Error).message).toMatch(
+      /^ConfigMap cm in namespace crew is rendered twice \(also as rendered object #1 of 2: an object without metadata\.namespace goes to the CR's namespace/,
+    );
+    expect((err as Error).message).toContain('make their names differ in the templates');
+
+    const ns = (namespace: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team', namespace },
+    });
+    expect(() => buildDesiredObjects([ns('a'), ns('b')], { cr: clusterCr, resourceName: 'r' })).toThrow(
+      /Namespace team is rendered twice \(also as rendered object #1 of 2/,
+    );
   });
 });

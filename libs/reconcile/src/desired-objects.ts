@@ -1,8 +1,9 @@
+import { duplicateFinder, duplicateObjectError } from '@lostromos/render';
 import { isWellKnownClusterScoped } from './cluster-scoped-kinds.js';
 import { InvalidObjectError } from './errors.js';
 import type { KubeObject, OwnerReference } from './kube-object.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_UID_LABEL, RESOURCE_LABEL } from './labels.js';
-import { describeRef, refKey, refOf } from './object-ref.js';
+import { describeRef, refOf } from './object-ref.js';
 
 /** Scope lookup: true/false when known (discovery), undefined to fall back to the well-known table. */
 export type ScopeLookup = (apiVersion: string, kind: string) => boolean | undefined;
@@ -16,32 +17,36 @@ export interface BuildDesiredOptions {
 }
 
 /**
- * Turns rendered objects into the objects to apply: validated, namespace defaulted, our labels set (template
- * labels kept, ours win) and an owner reference to the CR where Kubernetes allows one. Pure; the input is
- * not modified. Without a CR uid (offline render of a CR file) the owner-uid label and owner reference are
- * left out. Throws {@link InvalidObjectError} naming the object and what to change.
+ * Decorates rendered objects into the objects to apply: namespace defaulted (cluster-scoped objects lose
+ * theirs), our labels set (template labels kept, ours win) and an owner reference to the CR where Kubernetes
+ * allows one. Pure; the input is not modified. Without a CR uid (offline render of a CR file) the owner-uid
+ * label and owner reference are left out.
+ *
+ * The objects are the renderer's, already validated by @lostromos/render's validateObjects (shape, names,
+ * labels, duplicates): nothing is validated twice here. What only decorating can reveal throws: two objects
+ * that become one once namespaces are set (render's duplicate rule and error, LZ_RENDER_DUPLICATE_OBJECT),
+ * and {@link InvalidObjectError} for what cannot be owned by this CR (a namespaced object under a
+ * cluster-scoped CR without a namespace, a foreign controller owner reference).
  */
 export function buildDesiredObjects(
   rendered: readonly KubeObject[],
   options: BuildDesiredOptions,
 ): KubeObject[] {
-  const seen = new Map<string, number>();
+  const earlier = duplicateFinder();
   return rendered.map((input, index) => {
-    const obj = normalise(input, index, options);
-    const key = refKey(refOf(obj));
-    const first = seen.get(key);
+    const obj = decorate(input, options);
+    const first = earlier(obj, index);
     if (first !== undefined) {
-      throw new InvalidObjectError(
-        `rendered objects #${first + 1} and #${index + 1} are both ${describeRef(refOf(obj))}: make their names differ in the templates`,
+      throw duplicateObjectError(
+        obj,
+        `as rendered object #${first + 1} of ${rendered.length}: an object without metadata.namespace goes to the CR's namespace and a cluster-scoped one has none, so both name one object; make their names differ in the templates`,
       );
     }
-    seen.set(key, index);
     return obj;
   });
 }
 
-function normalise(input: KubeObject, index: number, options: BuildDesiredOptions): KubeObject {
-  validateShape(input, index);
+function decorate(input: KubeObject, options: BuildDesiredOptions): KubeObject {
   const obj = structuredClone(input);
   const namespaced =
     options.isNamespaced?.(obj.apiVersion, obj.kind) ?? !isWellKnownClusterScoped(obj.apiVersion, obj.kind);
@@ -50,32 +55,6 @@ function normalise(input: KubeObject, index: number, options: BuildDesiredOption
   if (obj.metadata.labels[OWNER_UID_LABEL] === undefined) delete obj.metadata.labels[OWNER_UID_LABEL];
   if (mayOwn(options.cr, obj, namespaced)) setOwnerReference(obj, options.cr);
   return obj;
-}
-
-function validateShape(obj: KubeObject, index: number): void {
-  const where = `rendered object #${index + 1}`;
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new InvalidObjectError(
-      `${where} is not a mapping: every YAML document must be a Kubernetes object`,
-    );
-  }
-  if (typeof obj.apiVersion !== 'string' || obj.apiVersion === '') {
-    throw new InvalidObjectError(`${where} has no apiVersion: add e.g. "apiVersion: v1" to the template`);
-  }
-  if (typeof obj.kind !== 'string' || obj.kind === '') {
-    throw new InvalidObjectError(`${where} (${obj.apiVersion}) has no kind: add "kind:" to the template`);
-  }
-  const meta: unknown = obj.metadata;
-  if (
-    typeof meta !== 'object' ||
-    meta === null ||
-    typeof (meta as { name?: unknown }).name !== 'string' ||
-    (meta as { name: string }).name === ''
-  ) {
-    throw new InvalidObjectError(
-      `${where} (${obj.kind}) has no metadata.name: set one in the template (generateName is not supported with server-side apply)`,
-    );
-  }
 }
 
 function setNamespace(obj: KubeObject, namespaced: boolean, cr: KubeObject): void {

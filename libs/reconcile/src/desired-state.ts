@@ -1,3 +1,4 @@
+import { isRenderError } from '@lostromos/render';
 import { sortForApply } from './apply-order.js';
 import { enforceAllowPolicy } from './allow-policy.js';
 import { buildDesiredObjects } from './desired-objects.js';
@@ -20,17 +21,25 @@ export function scopeKey(apiVersion: string, kind: string): string {
 }
 
 /**
- * Renders the CR, resolves every kind's scope by discovery, builds the desired objects and enforces the allow
- * policy. Permanent problems throw a {@link ReconcileError}; retryable port errors propagate unchanged.
+ * Renders the CR, resolves every kind's scope by discovery, decorates the rendered objects and enforces the
+ * allow policy. Permanent problems throw a {@link ReconcileError}; retryable port errors propagate unchanged.
  */
 export async function prepareDesiredState(ctx: ReconcileContext, cr: KubeObject): Promise<DesiredState> {
   const rendered = await renderCr(ctx, cr);
   const scopes = await resolveScopes(ctx, rendered);
-  const objects = buildDesiredObjects(rendered, {
-    cr,
-    resourceName: ctx.deps.resource.name,
-    isNamespaced: (apiVersion, kind) => scopes.get(scopeKey(apiVersion, kind)),
-  });
+  let objects: KubeObject[];
+  try {
+    objects = buildDesiredObjects(rendered, {
+      cr,
+      resourceName: ctx.deps.resource.name,
+      isNamespaced: (apiVersion, kind) => scopes.get(scopeKey(apiVersion, kind)),
+    });
+  } catch (err) {
+    // Render's own rule, met only once namespaces are set (two objects that become one): a render failure
+    // like any other the renderer reports.
+    if (isRenderError(err)) throw renderFailed(cr, err);
+    throw err;
+  }
   enforceAllowPolicy(objects, { cr, resourceName: ctx.deps.resource.name, allow: ctx.deps.resource.allow });
   return { objects: sortForApply(objects), hash: renderHash(objects, ctx.deps.renderer.revision), scopes };
 }
@@ -41,9 +50,7 @@ async function renderCr(ctx: ReconcileContext, cr: KubeObject): Promise<KubeObje
     rendered = await ctx.deps.renderer.render(cr);
   } catch (err) {
     if (isRetryableError(err) || err instanceof ReconcileError) throw err;
-    throw new RenderFailedError(`rendering ${describeRef(refOf(cr))} failed: ${errorMessageOf(err)}`, {
-      cause: err,
-    });
+    throw renderFailed(cr, err);
   }
   if (!Array.isArray(rendered)) {
     throw new RenderFailedError(`rendering ${describeRef(refOf(cr))} returned no list of objects`);
@@ -51,15 +58,19 @@ async function renderCr(ctx: ReconcileContext, cr: KubeObject): Promise<KubeObje
   return rendered as KubeObject[];
 }
 
-/** Discovery for each distinct kind that looks like one (malformed objects are rejected by the builder). */
+function renderFailed(cr: KubeObject, err: unknown): RenderFailedError {
+  return new RenderFailedError(`rendering ${describeRef(refOf(cr))} failed: ${errorMessageOf(err)}`, {
+    cause: err,
+  });
+}
+
+/** Discovery for each distinct kind rendered. */
 async function resolveScopes(
   ctx: ReconcileContext,
   rendered: readonly KubeObject[],
 ): Promise<Map<string, boolean>> {
   const scopes = new Map<string, boolean>();
-  for (const obj of rendered) {
-    const { apiVersion, kind } = (obj ?? {}) as Partial<KubeObject>;
-    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) continue;
+  for (const { apiVersion, kind } of rendered) {
     const key = scopeKey(apiVersion, kind);
     if (!scopes.has(key)) scopes.set(key, await ctx.deps.reader.isNamespaced(apiVersion, kind));
   }

@@ -16,7 +16,7 @@ export const ReconcileErrorCodes = {
     retryable: false,
     reason: 'InvalidObject',
     summary:
-      'A rendered object is unusable (no apiVersion/kind/name, duplicate, a namespaced object without a namespace under a cluster-scoped CR, or a foreign controller owner reference).',
+      "A rendered object cannot be this CR's: a namespaced object without a namespace under a cluster-scoped CR, or a foreign controller owner reference (shapes and duplicates are the renderer's LZ_RENDER_* errors).",
   },
   LOSTROMOS_POLICY_VIOLATION: {
     retryable: false,

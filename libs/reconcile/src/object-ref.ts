@@ -1,22 +1,8 @@
-import { groupOf } from '@lostromos/model';
-import type { KubeObject, ObjectRef } from './kube-object.js';
+import { groupOf, refKey, refOf } from '@lostromos/model';
+import type { ObjectRef } from './kube-object.js';
 
-export { groupOf };
-
-/** The reference of an object (namespace omitted when empty). */
-export function refOf(obj: KubeObject): ObjectRef {
-  const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name ?? '' };
-  if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
-  return ref;
-}
-
-/**
- * Identity key of a ref: group (not version, so an apiVersion bump is the same object), kind, namespace,
- * name.
- */
-export function refKey(ref: ObjectRef): string {
-  return `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
-}
+/** Object identities are the shared model's (@lostromos/model). */
+export { groupOf, refKey, refOf };
 
 /** Human form used in messages: `Deployment default/web` or `ClusterRole admin`. */
 export function describeRef(ref: ObjectRef): string {

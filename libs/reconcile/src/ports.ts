@@ -56,7 +56,11 @@ export interface EventRecorder {
 }
 
 export interface CrRenderer {
-  /** Throws a permanent error (`retryable` not true) on template/render failures. */
+  /**
+   * The objects for the CR, validated by @lostromos/render's validateObjects (every renderer there does): each
+   * an applicable object, no two the same. The reconcile only decorates them. Throws a permanent error
+   * (`retryable` not true) on template/render failures.
+   */
   render(cr: KubeObject): Promise<KubeObject[]>;
   /**
    * Changes when the templates change. Read after `render`: a renderer that picks a revision per CR (a staged

@@ -303,6 +303,26 @@ describe('reconcile: permanent errors', () => {
     expect(reconciled?.message).toContain('allow.clusterScoped');
   });
 
+  it("reports two objects that become one once namespaces are set as RenderFailed, with render's duplicate code", async () => {
+    s.putCr({
+      by: 'a',
+      extra: [
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'ripley-config', namespace: 'crew' },
+          data: { by: 'twice' },
+        },
+      ],
+    });
+    const result = await reconcile(key, s.deps);
+    expect(result.error).toMatchObject({ code: 'LOSTROMOS_RENDER_FAILED', reason: 'RenderFailed' });
+    expect(result.error?.message).toContain(
+      'rendering Character crew/ripley failed: ConfigMap ripley-config in namespace crew is rendered twice',
+    );
+    expect(s.cluster.writesOf('apply')).toEqual([]);
+  });
+
   it('reports a kind the API server does not serve as UnknownKind', async () => {
     s.putCr({ by: 'a', extra: [{ apiVersion: 'nope.io/v1', kind: 'Gizmo', metadata: { name: 'g' } }] });
     const result = await reconcile(key, s.deps);

@@ -24,7 +24,7 @@ export {
 export type { ResourceRenderer, RenderLogger } from './renderer-types.js';
 export { buildTemplateContext, type TemplateContext } from './template-context.js';
 export { HELPER_NAMES, BUILTIN_HELPERS } from './helpers.js';
-export { LIMITS, validateObjects } from './validate-objects.js';
+export { duplicateFinder, duplicateObjectError, LIMITS, validateObjects } from './validate-objects.js';
 export { parseRenderedYaml, type ParsedDocument } from './parse-output.js';
 export {
   createHelmRenderer,

@@ -1,3 +1,4 @@
+import { refKey, refOf } from '@lostromos/model';
 import type { KubeObject } from './kube-object.js';
 import type { ParsedDocument } from './parse-output.js';
 import { formatPath, LIMITS, tooDeep } from './limits.js';
@@ -136,12 +137,43 @@ export function validateObject(doc: ParsedDocument): KubeObject {
   return obj as KubeObject;
 }
 
-function identity(o: KubeObject): string {
-  const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : '';
-  return `${group}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+/**
+ * The one duplicate rule: two objects are the same object when their API group (not version), kind, namespace
+ * and name match (refKey of @lostromos/model). Returns a function that takes the objects in order and returns
+ * the index of an earlier object with the same identity, if any.
+ */
+export function duplicateFinder(): (obj: KubeObject, index: number) => number | undefined {
+  const seen = new Map<string, number>();
+  return (obj, index) => {
+    const id = refKey(refOf(obj));
+    const first = seen.get(id);
+    if (first === undefined) seen.set(id, index);
+    return first;
+  };
 }
 
-/** Validates every document and rejects duplicates (same group, kind, namespace and name). */
+/**
+ * LZ_RENDER_DUPLICATE_OBJECT for the second of two objects with one identity (see duplicateFinder); `also`
+ * says where the first one is, `at` places the second when known.
+ */
+export function duplicateObjectError(
+  obj: KubeObject,
+  also: string,
+  at: { file?: string; line?: number } = {},
+): RenderError {
+  const ns = obj.metadata.namespace ? ` in namespace ${obj.metadata.namespace}` : '';
+  return new RenderError(
+    'LZ_RENDER_DUPLICATE_OBJECT',
+    `${obj.kind} ${obj.metadata.name ?? ''}${ns} is rendered twice (also ${also})`,
+    at,
+  );
+}
+
+/**
+ * The validator of rendered objects, the only one: every document must be an applicable Kubernetes object
+ * (validateObject) and no two may be the same object (duplicateFinder). Every renderer goes through it; the
+ * reconcile only decorates what it returns.
+ */
 export function validateObjects(docs: readonly ParsedDocument[]): KubeObject[] {
   if (docs.length > LIMITS.maxObjects) {
     const last = docs[docs.length - 1]!;
@@ -151,23 +183,14 @@ export function validateObjects(docs: readonly ParsedDocument[]): KubeObject[] {
       { file: last.file, line: last.line },
     );
   }
-  const seen = new Map<string, ParsedDocument>();
-  return docs.map((doc) => {
+  const earlier = duplicateFinder();
+  return docs.map((doc, index) => {
     const obj = validateObject(doc);
-    const id = identity(obj);
-    const prev = seen.get(id);
-    if (prev) {
-      const ns = obj.metadata.namespace ? ` in namespace ${obj.metadata.namespace}` : '';
-      throw new RenderError(
-        'LZ_RENDER_DUPLICATE_OBJECT',
-        `${obj.kind} ${obj.metadata.name ?? ''}${ns} is rendered twice (also at ${prev.file}:${prev.line})`,
-        {
-          file: doc.file,
-          line: doc.line,
-        },
-      );
+    const first = earlier(obj, index);
+    if (first !== undefined) {
+      const prev = docs[first]!;
+      throw duplicateObjectError(obj, `at ${prev.file}:${prev.line}`, { file: doc.file, line: doc.line });
     }
-    seen.set(id, doc);
     return obj;
   });
 }
