@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parseConfig } from '@lostromos/config';
 import { createOperatorMetrics, registerQueueMetrics } from '@lostromos/observability';
+import { RolloutMetrics } from '@lostromos/watcher';
 import { loadTemplateSet, renderTemplateSet } from '@lostromos/render';
 import {
   ALL_FEATURES,
@@ -355,6 +356,7 @@ describe('optional features', () => {
   it('alerts and KEDA query only metrics a Lostrómos process exports', () => {
     const m = createOperatorMetrics({ collectDefault: false });
     registerQueueMetrics(m.registry, { queues: [] });
+    new RolloutMetrics(m.registry); // the leading watcher's lostromos_rollout_*
     const known = new Set(m.registry.getMetricsAsArray().map((x) => x.name));
     const objs = renderChart(['-f', ALL_FEATURES]);
     const exprs: string[] = find(objs, 'PrometheusRule', 'lz-lostromos')

@@ -10,3 +10,4 @@ export { ResourceWatch, describeWatchError } from './resource-watch.js';
 export { OwnedWatch } from './owned-watch.js';
 export { ResourceController } from './resource-controller.js';
 export { shardOf, shardLeaseName, preferredLeader } from './shards.js';
+export { RolloutMetrics } from './rollout-metrics.js';
