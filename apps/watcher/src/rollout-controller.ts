@@ -23,13 +23,16 @@ export interface RolloutControllerOptions {
   synced: () => boolean;
   /** Puts a CR on the resource's queue (the Enqueuer checks leadership). */
   enqueue: (key: string) => void;
-  rollouts: RolloutStore;
-  templates: TemplateStore;
+  rollouts: Pick<RolloutStore, 'read' | 'promoted' | 'outcomes' | 'write'>;
+  templates: Pick<TemplateStore, 'history' | 'trim'>;
   revisions: Pick<TemplateRevisions, 'live'>;
   events: EventRecorder;
   metrics: RolloutMetrics;
   logger: Logger;
-  /** Between looks (default 2 s); a worker announcing a revision looks at once. */
+  /**
+   * Between looks: default 2 s with a staged rollout, 30 s without (then a look only trims the history); a
+   * worker announcing a revision looks at once.
+   */
   tickMs?: number;
   now?: () => number;
 }
@@ -72,7 +75,7 @@ export class RolloutController {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.timer = setInterval(() => this.poke(), this.o.tickMs ?? 2000);
+    this.timer = setInterval(() => this.poke(), this.o.tickMs ?? (this.o.resource.rollout ? 2000 : 30_000));
     this.timer.unref();
     this.poke();
   }

@@ -94,11 +94,13 @@ describe('stepRollout (the staged rollout state machine)', () => {
       }),
     ).toBeUndefined();
     const s = run(fleet, undefined, 0, A).state;
-    expect(s).toMatchObject({ phase: 'idle', stable: A, target: A, observed: A });
-    const again = run(fleet, s, 1000, A);
-    expect(again.changed).toBe(true); // the CR counts were recorded
-    expect(again.state.byRevision).toEqual({ [short(A)]: 8 });
-    expect(run(fleet, again.state, 2000, A).changed).toBe(false);
+    expect(s).toMatchObject({ phase: 'idle', stable: A, target: A, observed: A, crs: 8 });
+    expect(s.byRevision).toEqual({ [short(A)]: 8 });
+    expect(run(fleet, s, 1000, A).changed).toBe(false);
+    fleet.revisions.set('g/p/ns/new', undefined);
+    const counted = run(fleet, s, 2000, A);
+    expect(counted.changed).toBe(true); // a new CR: the counts change
+    expect(counted.state.byRevision).toEqual({ [short(A)]: 8, none: 1 });
   });
 
   it('moves CRs in waves, each after the previous wave is Ready with the new revision and pauseSeconds passed', () => {

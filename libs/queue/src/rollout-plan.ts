@@ -228,7 +228,11 @@ export function stepRollout(
   });
   if (!prev) {
     if (!input.newest) return undefined;
-    const s = initialRollout(resource, input.newest, input.now);
+    const s = {
+      ...initialRollout(resource, input.newest, input.now),
+      crs: input.crs.length,
+      byRevision: countByRevision(input.crs),
+    };
     return { ...none(s), changed: true, resetPromoted: true };
   }
   const { now, settings } = input;
