@@ -169,7 +169,8 @@ export class KubeClusterPorts implements ClusterReader, ClusterWriter {
    * A server-side apply that can only create. Server-side apply has no create-only mode, so the applied
    * configuration carries `metadata.deletionGracePeriodSeconds`: the API server drops it when it creates the
    * object (rest.BeforeCreate), but changing it on an existing object is invalid (422 "field is immutable",
-   * before admission and without writing anything) — a precondition that holds only when the object is absent.
+   * from the API server's own validation, writing nothing) — a precondition that holds only when the object is
+   * absent.
    * The value is one no deletion ever sets, so even an object being deleted refuses it. Pinned by the
    * conformance test "create-only apply" (test/kube-sim/server-side-apply.test.ts) on the real API server.
    *
