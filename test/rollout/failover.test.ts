@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { KubeObject } from '@lostromos/kube';
 import { Redis } from 'ioredis';
+import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, startHarness, type Harness, type RoleHandle } from '../controller/harness.js';
 import { waitFor } from '../support/index.js';
@@ -68,7 +69,7 @@ beforeAll(async () => {
     metadata: { name: name(i), namespace: 'default' },
     spec: { captain: `captain ${i}` },
   }));
-  await h.apply(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  await h.apply(items.map((o) => YAML.stringify(o)).join('\n---\n'));
 }, 300_000);
 
 afterAll(async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { KubeObject } from '@lostromos/kube';
 import { Redis } from 'ioredis';
+import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLostromos } from '../cli/run-cli-process.js';
 import {
@@ -151,7 +152,12 @@ beforeAll(async () => {
   }));
   // In chunks: one kubectl call for 200 objects can outlast its timeout on a loaded machine.
   for (let i = 0; i < items.length; i += 40)
-    await h.apply(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 40) }));
+    await h.apply(
+      items
+        .slice(i, i + 40)
+        .map((o) => YAML.stringify(o))
+        .join('\n---\n'),
+    );
   for (const g of ['spring', 'lever', 'gear']) await h.apply(gadget(g, 3, true));
 }, 300_000);
 
