@@ -104,10 +104,6 @@ export function isSchemaRejection(status: number, message: string): boolean {
   return status === 500 && /failed to create typed patch object|field not declared in schema/.test(message);
 }
 
-export function isKubeApiError(err: unknown): err is KubeApiError {
-  return err instanceof KubeApiError;
-}
-
 export function statusOf(err: unknown): number | undefined {
   return err instanceof KubeApiError ? err.status : undefined;
 }

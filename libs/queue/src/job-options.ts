@@ -59,8 +59,3 @@ export function retryDelayMs(
 ): number {
   return Math.max(backoffDelay(attemptsMade, { initialMs: 500, maxMs: 300_000, random }), retryAfterMs ?? 0);
 }
-
-/** The queue of a configured resource is named after it (the dashboard and metrics rely on this). */
-export function queueNameFor(resource: { name: string }): string {
-  return resource.name;
-}

@@ -8,7 +8,6 @@ import {
   isRetryableError,
   ReconcileErrorCodes,
   RenderFailedError,
-  retryAfterMsOf,
   UnknownKindError,
 } from './errors.js';
 
@@ -56,7 +55,6 @@ describe('error registry', () => {
   it('classifies errors by their fields, so errors from other packages or across the queue work', () => {
     const throttled = Object.assign(new Error('429'), { retryable: true, retryAfterMs: 1500 });
     expect(isRetryableError(throttled)).toBe(true);
-    expect(retryAfterMsOf(throttled)).toBe(1500);
     expect(isPermanentError({ retryable: false })).toBe(true);
     expect(isRetryableError(new Error('plain'))).toBe(false);
     expect(isPermanentError(new Error('plain'))).toBe(false);

@@ -1,5 +1,5 @@
 import { escapeInvisible } from '@lostromos/render';
-import type { ObjectRef } from './kube-object.js';
+import type { ObjectRef } from './model.js';
 
 /**
  * Every error code this library raises, with whether a retry can help. Codes are stable: they are matched
@@ -174,12 +174,6 @@ export function isRetryableError(err: unknown): boolean {
 /** True for errors that declare `retryable: false`: retrying cannot help until the CR or templates change. */
 export function isPermanentError(err: unknown): boolean {
   return field(err, 'retryable') === false;
-}
-
-/** The `retryAfterMs` a port attached (from a Retry-After header), if any. */
-export function retryAfterMsOf(err: unknown): number | undefined {
-  const value = field(err, 'retryAfterMs');
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 export function errorCodeOf(err: unknown): string | undefined {

@@ -1,26 +1,53 @@
-export * from './kube-object.js';
-export * from './cr-key.js';
-export * from './labels.js';
-export * from './conditions.js';
-export * from './cr-status.js';
-export * from './reconcile-resource.js';
-export * from './ports.js';
-export * from './errors.js';
-export * from './object-ref.js';
-export * from './cluster-scoped-kinds.js';
-export * from './desired-objects.js';
-export * from './allow-policy.js';
-export * from './apply-order.js';
-export * from './canonical-json.js';
-export * from './render-hash.js';
-export * from './inventory.js';
-export * from './readiness.js';
-export * from './live-matches.js';
-export { scopeKey, type DesiredState } from './desired-state.js';
-export { matchesLastApply } from './skip-rule.js';
-export { claimedBy } from './apply-objects.js';
-export * from './reconcile.js';
-export * from './cr-membership.js';
-export { describeRefs } from './ref-list.js';
+// What other packages use, and nothing else (apps/, libs/, test/, bench/ are checked by
+// libs/reconcile/src/exports.test.ts). The layout of the library: docs/architecture.md, "Reconcile library layout".
+
+// The entry point, and "is this CR ours?" (the watcher's predicates ask it too).
+export { crMembership, reconcile } from './reconcile.js';
+
+// The ports (implemented in libs/kube and the worker) and the result.
+export type {
+  ClusterReader,
+  ClusterWriter,
+  CrEvent,
+  CrRenderer,
+  EventRecorder,
+  KindRef,
+  PropagationPolicy,
+  ReconcileResult,
+} from './ports.js';
+
+// Errors: the registry, the classes other packages raise, classification by fields.
+export {
+  errorCodeOf,
+  errorMessageOf,
+  isPermanentError,
+  ReconcileErrorCodes,
+  RenderFailedError,
+  UnknownKindError,
+  UnknownRevisionError,
+} from './errors.js';
+
+// The vocabulary (mostly @lostromos/model's) and what the CLI's render/diff and the bench reuse.
+export {
+  CLEANUP_FINALIZER,
+  describeRef,
+  FIELD_MANAGER,
+  formatCrKey,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  OWNER_UID_LABEL,
+  RESOURCE_LABEL,
+  refKey,
+  refOf,
+  type CrKey,
+  type CrStatus,
+  type KubeObject,
+  type ObjectRef,
+} from './model.js';
+export { buildDesiredObjects, findPolicyViolations, renderHash, sortForApply } from './desired.js';
+export { liveMatchesDesired } from './apply.js';
+export { findCondition, statusOf } from './status.js';
+export { summarizeReadiness } from './readiness.js';
+
 /** From @lostromos/render, for the adapters that write messages (Events) without depending on the renderer. */
 export { escapeInvisible } from '@lostromos/render';

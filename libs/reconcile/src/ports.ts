@@ -1,6 +1,8 @@
-import type { CrStatus } from './cr-status.js';
-import type { CrKey, KubeObject, ObjectRef } from './kube-object.js';
-import type { ReconcileResource } from './reconcile-resource.js';
+/**
+ * The contract of reconcile(): the ports it reads and writes the cluster through (implemented in libs/kube), the
+ * renderer, the resource settings it needs, and the result it returns. Contract: /work/team/PORTS.md.
+ */
+import type { CrKey, CrStatus, KubeObject, ObjectRef } from './model.js';
 
 /** Group/version/kind of a type, as the reader needs it. */
 export interface KindRef {
@@ -82,6 +84,36 @@ export interface ReconcileHooks {
   onApply?(ref: ObjectRef): void;
   onPrune?(ref: ObjectRef): void;
   onDelete?(ref: ObjectRef): void;
+}
+
+/**
+ * Where rendered objects may go. Defaults (empty/false): only the CR's own namespace, no cluster-scoped kinds,
+ * any kind.
+ */
+export interface AllowPolicy {
+  /** Extra namespaces objects may be placed in besides the CR's own; `"*"` permits every namespace. */
+  namespaces?: readonly string[];
+  /** Permit cluster-scoped kinds (Namespace, ClusterRole, CRDs, …). */
+  clusterScoped?: boolean;
+  /** When non-empty, only these kinds: `Kind` (any group) or `group/Kind` (`core/Kind` for the core group). */
+  kinds?: readonly string[];
+}
+
+/**
+ * The part of `@lostromos/config`'s `ResourceConfig` the reconcile needs. Declared here, narrowly, so this
+ * library does not depend on the config package; the real config type fits structurally.
+ */
+export interface ReconcileResource {
+  /** Config resource name: queue name, metrics label and the `lostromos.io/resource` label value. */
+  name: string;
+  group: string;
+  version: string;
+  plural: string;
+  /** The CR kind when known (discovery fills it otherwise). */
+  kind?: string;
+  allow?: AllowPolicy;
+  /** Opt-in annotation key: CRs without it are not ours (see crMembership). "" or absent = every CR. */
+  filterAnnotation?: string;
 }
 
 export interface ReconcileDeps {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from './kube-object.js';
+import type { KubeObject } from './model.js';
 import { assessReadiness, summarizeReadiness } from './readiness.js';
 
 const make = (

@@ -1,5 +1,4 @@
-import type { KubeObject } from './kube-object.js';
-import { describeRef, groupOf, refOf } from './object-ref.js';
+import { describeRef, groupOf, refOf, type KubeObject } from './model.js';
 
 export type ReadinessState = 'ready' | 'in-progress' | 'failed';
 

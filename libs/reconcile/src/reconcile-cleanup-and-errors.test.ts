@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findCondition } from './conditions.js';
 import { reconcile } from './reconcile.js';
+import { findCondition } from './status.js';
 import { FakeRenderer, PortError } from './testing/fake-cluster.js';
 import { cmRef, crRef, deployRef, key, Scenario } from './testing/scenario.js';
 

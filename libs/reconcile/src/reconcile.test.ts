@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findCondition } from './conditions.js';
-import { reconcile } from './reconcile.js';
-import { cmRef, crRef, deployRef, key, Scenario } from './testing/scenario.js';
+import type { KubeObject } from './model.js';
+import { crMembership, pausedValue, reconcile } from './reconcile.js';
+import { findCondition } from './status.js';
+import { FakeRenderer, PortError } from './testing/fake-cluster.js';
+import { cmRef, crRef, deployRef, key, Scenario, templates } from './testing/scenario.js';
 
 let s: Scenario;
 beforeEach(() => {
@@ -252,5 +254,166 @@ describe('reconcile: hooks', () => {
     s.updateSpec({ by: 'a', withDeployment: false });
     await reconcile(key, s.deps);
     expect(seen).toEqual(['apply ConfigMap', 'apply Deployment', 'apply ConfigMap', 'prune Deployment']);
+  });
+});
+
+// What a result says about the CR as a whole, as plain facts: created/updated/pruned objects, whether the CR had
+// a successful apply before (status.lastApplied), whether it was cleaned up, and what happened to our
+// finalizer. Adapters derive their own vocabulary from these (the worker's releases_* metrics:
+// apps/worker/src/legacy-release-metrics.ts).
+
+const markDeleted = (): void =>
+  s.cluster.mutate(crRef, (cr) => {
+    cr.metadata.deletionTimestamp = '2026-03-01T10:05:00Z';
+  });
+
+describe('reconcile: facts about the CR in the result', () => {
+  it('a first apply: nothing applied before, finalizer added, objects created; then a resync and an update', async () => {
+    s.putCr({ by: 'a' });
+    const first = await reconcile(key, s.deps);
+    expect(first).toMatchObject({
+      outcome: 'applied',
+      appliedBefore: false,
+      cleanup: false,
+      finalizer: 'added',
+      created: [cmRef, deployRef],
+      updated: [],
+    });
+
+    s.markDeploymentAvailable();
+    const resync = await reconcile(key, s.deps);
+    expect(resync).toMatchObject({ outcome: 'unchanged', appliedBefore: true, created: [], updated: [] });
+    expect(resync.finalizer).toBeUndefined();
+
+    s.updateSpec({ by: 'b' });
+    const update = await reconcile(key, s.deps);
+    expect(update).toMatchObject({ outcome: 'applied', appliedBefore: true, created: [], updated: [cmRef] });
+  });
+
+  it('a re-apply that changes no object reports no created, updated or pruned object', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    s.renderer.revision = 'rev-2'; // templates "changed" but render the same objects
+    const result = await reconcile(key, s.deps);
+    expect(result).toMatchObject({ outcome: 'applied', created: [], updated: [], pruned: [] });
+  });
+
+  it('an apply that only adds or prunes an object', async () => {
+    s.putCr({ by: 'a', withDeployment: false });
+    await reconcile(key, s.deps);
+    s.updateSpec({ by: 'a' });
+    expect(await reconcile(key, s.deps)).toMatchObject({ appliedBefore: true, created: [deployRef] });
+    s.updateSpec({ by: 'a', withDeployment: false });
+    expect(await reconcile(key, s.deps)).toMatchObject({
+      appliedBefore: true,
+      created: [],
+      updated: [],
+      pruned: [deployRef],
+    });
+  });
+
+  it('a permanent failure before any successful apply, its fix, and a failure after it', async () => {
+    let broken = true;
+    s.deps.renderer = new FakeRenderer((cr) => {
+      if (broken) throw new Error('templates/configmap.yaml:3: "spec.By" is required');
+      return templates(cr);
+    });
+    s.putCr({ by: 'a' });
+    expect(await reconcile(key, s.deps)).toMatchObject({
+      outcome: 'failed-permanent',
+      appliedBefore: false,
+      cleanup: false,
+    });
+
+    broken = false;
+    s.updateSpec({ by: 'a' });
+    expect(await reconcile(key, s.deps)).toMatchObject({ outcome: 'applied', appliedBefore: false });
+
+    broken = true;
+    s.updateSpec({ by: 'b' });
+    expect(await reconcile(key, s.deps)).toMatchObject({ outcome: 'failed-permanent', appliedBefore: true });
+  });
+
+  it('a first apply that failed half-way: its retry still had nothing applied before', async () => {
+    s.putCr({ by: 'a' });
+    s.cluster.failNext('apply', new PortError('invalid', { retryable: false, code: 'INVALID' }), (k) =>
+      k.startsWith('apps/Deployment'),
+    );
+    expect(await reconcile(key, s.deps)).toMatchObject({
+      outcome: 'failed-permanent',
+      created: [cmRef],
+      appliedBefore: false,
+    });
+    expect(await reconcile(key, s.deps)).toMatchObject({
+      outcome: 'applied',
+      created: [deployRef],
+      appliedBefore: false,
+    });
+  });
+
+  it('a cleanup: refused, then done (finalizer released); a deleted CR without our finalizer', async () => {
+    s.putCr({ by: 'a' });
+    await reconcile(key, s.deps);
+    markDeleted();
+    s.cluster.failNext('delete', new PortError('forbidden', { retryable: false, code: 'FORBIDDEN' }));
+    const refused = await reconcile(key, s.deps);
+    expect(refused).toMatchObject({ outcome: 'failed-permanent', cleanup: true });
+    expect(refused.finalizer).toBeUndefined();
+    expect(await reconcile(key, s.deps)).toMatchObject({
+      outcome: 'deleted',
+      cleanup: true,
+      finalizer: 'released',
+    });
+
+    s.putCr({ by: 'a' }, { deletionTimestamp: '2026-03-01T10:05:00Z', finalizers: ['other.io/keep'] });
+    const without = await reconcile(key, s.deps);
+    expect(without).toMatchObject({ outcome: 'deleted', cleanup: true });
+    expect(without.finalizer).toBeUndefined();
+  });
+
+  it('a gone CR has no facts; a paused one has', async () => {
+    const gone = await reconcile(key, s.deps);
+    expect(gone.appliedBefore).toBeUndefined();
+    expect(gone.cleanup).toBeUndefined();
+    s.putCr({ by: 'a' }, { annotations: { 'lostromos.io/paused': 'true' } });
+    expect(await reconcile(key, s.deps)).toMatchObject({
+      outcome: 'paused',
+      appliedBefore: false,
+      cleanup: false,
+    });
+  });
+});
+
+const cr = (meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({
+  apiVersion: 'g/v1',
+  kind: 'K',
+  metadata: { name: 'a', namespace: 'ns', uid: 'u', ...meta },
+});
+const ANN = 'example.io/managed';
+
+describe('crMembership: is this CR ours?', () => {
+  it('every CR is managed when no opt-in annotation is configured', () => {
+    expect(crMembership(cr(), '')).toBe('managed');
+    expect(crMembership(cr(), undefined)).toBe('managed');
+  });
+  it('a CR with the annotation (any value, even empty) is managed', () => {
+    expect(crMembership(cr({ annotations: { [ANN]: '' } }), ANN)).toBe('managed');
+  });
+  it('a CR without it is ignored, unless it still holds our finalizer: then it opted out', () => {
+    expect(crMembership(cr(), ANN)).toBe('ignored');
+    expect(crMembership(cr({ finalizers: ['lostromos.io/cleanup'] }), ANN)).toBe('opted-out');
+  });
+});
+
+describe('pausedValue', () => {
+  const P = 'lostromos.io/paused';
+  it('reads true/false in any letter case; absent or empty is not paused', () => {
+    expect(pausedValue(cr({ annotations: { [P]: 'TRUE' } }), P)).toEqual({ paused: true });
+    expect(pausedValue(cr({ annotations: { [P]: ' True ' } }), P)).toEqual({ paused: true });
+    expect(pausedValue(cr({ annotations: { [P]: 'False' } }), P)).toEqual({ paused: false });
+    expect(pausedValue(cr(), P)).toEqual({ paused: false });
+  });
+  it('reports any other value as invalid instead of silently ignoring it', () => {
+    expect(pausedValue(cr({ annotations: { [P]: 'yes' } }), P)).toEqual({ paused: false, invalid: 'yes' });
   });
 });

@@ -1,8 +1,6 @@
-import { applyObjects, type ApplyReport } from './apply-objects.js';
-import { statusOf } from './cr-status.js';
-import { deleteOwned } from './delete-owned.js';
-import { prepareDesiredState } from './desired-state.js';
-import { crMembership, pausedValue } from './cr-membership.js';
+import { applyObjects, findUpToDateLive, matchesLastApply } from './apply.js';
+import { ReconcileContext } from './context.js';
+import { prepareDesiredState } from './desired.js';
 import {
   ApiRejectedError,
   asPermanentError,
@@ -11,14 +9,10 @@ import {
   isPermanentError,
   type ReconcileError,
 } from './errors.js';
-import type { CrKey, KubeObject } from './kube-object.js';
-import { CLEANUP_FINALIZER, PAUSED_ANNOTATION } from './labels.js';
+import { CLEANUP_FINALIZER, describeRefs, PAUSED_ANNOTATION, type CrKey, type KubeObject } from './model.js';
 import type { ReconcileDeps, ReconcileResult } from './ports.js';
-import { pruneStale } from './prune-stale.js';
-import { ReconcileContext } from './reconcile-context.js';
-import { reportPaused, reportPermanentFailure, reportReconciled, truncate } from './reconcile-report.js';
-import { describeRefs } from './ref-list.js';
-import { findUpToDateLive, matchesLastApply } from './skip-rule.js';
+import { deleteOwned, pruneStale } from './prune-and-delete.js';
+import { reportPaused, reportPermanentFailure, reportReconciled, statusOf, truncate } from './status.js';
 
 /**
  * Brings the cluster in line with one CR, level-triggered and idempotent: it reads the CR fresh and acts on
@@ -51,10 +45,9 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
       );
     }
     if (paused.paused) return await reportPaused(ctx, cr);
-    // The finalizer always comes before any apply, so a CR that does not hold it yet never had anything applied.
-    const firstSeen = !(cr.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER);
     current = await ensureFinalizer(ctx, cr);
-    return await reconcileLive(ctx, current, { firstSeen });
+    // The finalizer always comes before any apply, so a CR that did not hold it yet never had anything applied.
+    return await reconcileLive(ctx, current, { firstSeen: ctx.crFacts.finalizer === 'added' });
   } catch (err) {
     const permanent = asPermanentError(err);
     if (!permanent) throw err;
@@ -100,27 +93,27 @@ async function reconcileLive(
     const live = await findUpToDateLive(ctx, cr, desired);
     if (live) return reportReconciled(ctx, cr, desired, live, 'unchanged');
   }
-  const report = await applyObjects(ctx, cr, desired.objects);
+  const live = await applyObjects(ctx, cr, desired.objects);
   await pruneStale(ctx, cr, desired, { nothingAppliedBefore: opts.firstSeen });
-  await recordChangeEvents(ctx, cr, report);
+  await recordChangeEvents(ctx, cr);
   ctx.log.info(
     {
       cr: ctx.keyText,
       applied: ctx.applied.length,
-      created: report.created.length,
-      updated: report.updated.length,
+      created: ctx.created.length,
+      updated: ctx.updated.length,
       pruned: ctx.pruned.length,
     },
     'reconciled',
   );
-  return reportReconciled(ctx, cr, desired, report.live, 'applied');
+  return reportReconciled(ctx, cr, desired, live, 'applied');
 }
 
 /** One Event per kind of change, and only for real changes (an unchanged re-apply emits nothing). */
-async function recordChangeEvents(ctx: ReconcileContext, cr: KubeObject, report: ApplyReport): Promise<void> {
+async function recordChangeEvents(ctx: ReconcileContext, cr: KubeObject): Promise<void> {
   const changes = [
-    { reason: 'Created', action: 'Apply', refs: report.created },
-    { reason: 'Updated', action: 'Apply', refs: report.updated },
+    { reason: 'Created', action: 'Apply', refs: ctx.created },
+    { reason: 'Updated', action: 'Apply', refs: ctx.updated },
     { reason: 'Pruned', action: 'Prune', refs: ctx.pruned },
   ];
   for (const { reason, action, refs } of changes) {
@@ -130,4 +123,33 @@ async function recordChangeEvents(ctx: ReconcileContext, cr: KubeObject, report:
     );
     await ctx.event(cr, { type: 'Normal', reason, action, message });
   }
+}
+
+// "Is this CR ours?", and the pause annotation.
+
+/**
+ * Whether a CR is ours to reconcile — decided here, once, for the watcher's predicates and the reconcile:
+ * - `managed`: no opt-in annotation is configured, or the CR carries it;
+ * - `opted-out`: the CR lacks the annotation but still holds our finalizer (it opted out after we applied its
+ *   objects): its objects are deleted and the finalizer released, as if the CR were deleted;
+ * - `ignored`: never opted in: not ours, left alone.
+ */
+export type CrMembership = 'managed' | 'opted-out' | 'ignored';
+
+export function crMembership(cr: KubeObject, filterAnnotation: string | undefined): CrMembership {
+  if (!filterAnnotation || cr.metadata.annotations?.[filterAnnotation] !== undefined) return 'managed';
+  return (cr.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER) ? 'opted-out' : 'ignored';
+}
+
+/**
+ * The `lostromos.io/paused` annotation: "true"/"false" in any letter case (absent or "" = not paused).
+ * Anything else is a mistake the user must hear about, not a silent "not paused".
+ */
+export function pausedValue(cr: KubeObject, annotation: string): { paused: boolean; invalid?: string } {
+  const raw = cr.metadata.annotations?.[annotation];
+  if (raw === undefined || raw.trim() === '') return { paused: false };
+  const v = raw.trim().toLowerCase();
+  if (v === 'true') return { paused: true };
+  if (v === 'false') return { paused: false };
+  return { paused: false, invalid: raw };
 }

@@ -2,12 +2,18 @@
 // It keeps just enough API-server behaviour to make the reconcile's decisions observable: uids,
 // resourceVersions that move only on real changes, uid preconditions, label-selected lists, discovery,
 // status merge patches, finalizer conflicts, and a log of every write.
-import { canonicalJson } from '../canonical-json.js';
-import type { CrStatus } from '../cr-status.js';
 import { UnknownKindError } from '../errors.js';
-import type { CrKey, KubeObject, ObjectRef } from '../kube-object.js';
-import { OWNER_UID_LABEL } from '../labels.js';
-import { groupOf, refKey, refOf } from '../object-ref.js';
+import {
+  canonicalJson,
+  groupOf,
+  OWNER_UID_LABEL,
+  refKey,
+  refOf,
+  type CrKey,
+  type CrStatus,
+  type KubeObject,
+  type ObjectRef,
+} from '../model.js';
 import type {
   ClusterReader,
   ClusterWriter,

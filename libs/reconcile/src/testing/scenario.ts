@@ -1,8 +1,8 @@
 // Shared set-up of the reconcile behaviour specs: one Character CR rendered to a ConfigMap and (optionally) a
 // Deployment, over the in-memory FakeCluster, with a controllable clock.
-import { statusOf, type CrStatus } from '../cr-status.js';
-import type { CrKey, KubeObject, ObjectRef } from '../kube-object.js';
+import type { CrKey, CrStatus, KubeObject, ObjectRef } from '../model.js';
 import type { ReconcileDeps } from '../ports.js';
+import { statusOf } from '../status.js';
 import { FakeCluster, FakeRenderer } from './fake-cluster.js';
 
 export const key: CrKey = {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computePruneSet, inventoryOf, isOwnedBy, kindsOf } from './inventory.js';
-import type { KubeObject, ObjectRef } from './kube-object.js';
-import { refKey } from './object-ref.js';
+import { isOwnedBy, refKey, type KubeObject, type ObjectRef } from './model.js';
+import { computePruneSet, kindsOf } from './prune-and-delete.js';
+import { inventoryOf } from './status.js';
 
 const ref = (kind: string, name: string, apiVersion = 'v1', namespace = 'ns'): ObjectRef => ({
   apiVersion,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { liveMatchesDesired } from './live-matches.js';
+import { contentChanged, liveMatchesDesired } from './apply.js';
+import type { KubeObject } from './model.js';
 
 describe('liveMatchesDesired', () => {
   const desired = { metadata: { name: 'a', labels: { x: '1' } }, spec: { ports: [{ port: 80 }] } };
@@ -36,5 +37,30 @@ describe('liveMatchesDesired', () => {
   it('treats a null we render as matching an absent field (null unsets in server-side apply)', () => {
     expect(liveMatchesDesired({ data: { a: null } }, { data: {} })).toBe(true);
     expect(liveMatchesDesired({ data: { a: null } }, { data: { a: 'x' } })).toBe(false);
+  });
+});
+
+const cm = (rv: string, data: Record<string, string>, managedFields: unknown[] = []): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'a', namespace: 'n', resourceVersion: rv, managedFields },
+  data,
+});
+
+describe('contentChanged', () => {
+  it('is false when the resourceVersion did not move', () => {
+    expect(contentChanged(cm('1', { a: '1' }), cm('1', { a: '1' }))).toBe(false);
+  });
+
+  it('is true when the object itself changed', () => {
+    expect(contentChanged(cm('1', { a: '1' }), cm('2', { a: '2' }))).toBe(true);
+  });
+
+  it('is false when only field ownership changed (e.g. a create-only precondition dropped from our entry)', () => {
+    const before = cm('1', { a: '1' }, [
+      { manager: 'lostromos', fieldsV1: { 'f:metadata': { 'f:deletionGracePeriodSeconds': {} } } },
+    ]);
+    const after = cm('2', { a: '1' }, [{ manager: 'lostromos', fieldsV1: { 'f:data': { 'f:a': {} } } }]);
+    expect(contentChanged(before, after)).toBe(false);
   });
 });

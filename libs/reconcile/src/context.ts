@@ -1,12 +1,13 @@
-import { statusChanged, type CrStatus } from './cr-status.js';
-import { ApiRejectedError, errorMessageOf, isPermanentError } from './errors.js';
-import type { CrKey, KubeObject, ObjectRef } from './kube-object.js';
+import { errorMessageOf } from './errors.js';
+import { formatCrKey, type CrKey, type KubeObject, type ObjectRef } from './model.js';
 import type { CrEvent, ReconcileDeps, ReconcileLogger, ReconcileOutcome, ReconcileResult } from './ports.js';
-import { formatCrKey } from './cr-key.js';
 
 const silentLogger: ReconcileLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** Per-call state of one reconcile: the deps, a fixed clock reading, and what has been done so far. */
+/**
+ * Per-call state of one reconcile: the deps, a fixed clock reading, and what has been done so far — the one
+ * record of it: the phases add to it, the result is read from it.
+ */
 export class ReconcileContext {
   readonly deps: ReconcileDeps;
   readonly key: CrKey;
@@ -40,24 +41,6 @@ export class ReconcileContext {
   async write<T>(call: () => Promise<T>): Promise<T> {
     this.writes += 1;
     return call();
-  }
-
-  /**
-   * Writes status only when our fields changed; returns the CR as the API server now has it. A permanent
-   * refusal becomes ApiRejected saying it was the status write (e.g. RBAC without the status subresource).
-   */
-  async writeStatusIfChanged(cr: KubeObject, previous: CrStatus, next: CrStatus): Promise<KubeObject> {
-    if (!statusChanged(previous, next)) return cr;
-    try {
-      return await this.write(() => this.deps.writer.writeStatus(cr, next));
-    } catch (err) {
-      if (!isPermanentError(err)) throw err;
-      const { group, plural } = this.deps.resource;
-      throw new ApiRejectedError(
-        `cannot write the CR's status: ${errorMessageOf(err)}; allow Lostrómos to patch ${plural}.${group}/status (RBAC), and keep the CRD's status subresource and schema open to Lostrómos' fields (docs/reconcile.md, Status)`,
-        { cause: err },
-      );
-    }
   }
 
   /**
