@@ -6,7 +6,6 @@
 // unhappy paths, and a Pod whose image names NEVER_READY_IMAGE stays unready (a readiness probe that never
 // passes), so one template revision can be unready where another is ready (the simulator does the same).
 import https from 'node:https';
-import { runsNeverReadyImage } from '@lostromos/kube-sim';
 
 type Request = <T>(
   method: string,
@@ -308,4 +307,26 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       agent.destroy();
     },
   };
+}
+
+/**
+ * A Pod running an image with this in its name stays unready (a readiness probe that never passes). The same
+ * value as @lostromos/kube-sim's NEVER_READY_IMAGE (checked by control-plane tests), defined here because this
+ * file runs before anything is built (`npm run control-plane:build` imports it) and may import no workspace
+ * package.
+ */
+export const NEVER_READY_IMAGE = 'lostromos.test/never-ready';
+
+/** Whether any container of the Pod (or of a workload's Pod template) runs a NEVER_READY_IMAGE. */
+export function runsNeverReadyImage(obj: object): boolean {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const raw = (obj as { spec?: unknown }).spec;
+  const spec = isObject(raw) ? raw : {};
+  const template = isObject(spec.template) ? spec.template : undefined;
+  const podSpec = template && isObject(template.spec) ? template.spec : spec;
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
+  return containers.some(
+    (c) => isObject(c) && typeof c.image === 'string' && c.image.includes(NEVER_READY_IMAGE),
+  );
 }
