@@ -178,6 +178,31 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
     }
   });
 
+  it("passes a resource's staged rollout settings to the operator config", () => {
+    const flags = [
+      '--set-json',
+      'resources[0]={"name":"characters","group":"stable.nicolerenee.io","version":"v1","plural":"characters","templateSet":"characters","renders":[{"apiGroup":"","resources":["configmaps"]}],"rollout":{"batchSize":"10%","maxFailures":1}}',
+    ];
+    const cm = find(renderChart(flags), 'ConfigMap', '-config');
+    const cfg = parseConfig(cm.data['config.yaml'] as string, { env: {}, cwd: '/' });
+    expect(cfg.resources[0]!.rollout).toEqual({
+      batchSize: '10%',
+      pauseSeconds: 0,
+      maxFailures: 1,
+      readiness: true,
+      readinessTimeoutSeconds: 600,
+    });
+    const refused = helm([
+      'template',
+      'lz',
+      CHART,
+      ...flags.slice(0, 1),
+      flags[1]!.replace('"maxFailures":1', '"maxFailure":1'),
+    ]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/maxFailure/);
+  });
+
   it('gives each role its own ServiceAccount', () => {
     for (const d of byKind(objs, 'Deployment')) {
       const role = d.metadata.name.replace('lz-lostromos-', '').replace(/^worker-.*/, 'worker');

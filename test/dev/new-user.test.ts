@@ -196,7 +196,7 @@ describe.skipIf(!haveTools)(`a new user, from git clone to Ctrl-C (node ${userNo
       },
       { timeoutMs: 60_000, intervalMs: 500, what: 'every sample Character Ready' },
     );
-    expect(await sh(getCrs)).toMatch(/^NAMESPACE\s+NAME\s+READY\s+REASON\s+AGE/);
+    expect(await sh(getCrs)).toMatch(/^NAMESPACE\s+NAME\s+READY\s+REASON\s+REVISION\s+AGE/);
     const managed = await sh(
       tourCommand(' get configmaps,deployments -A -l app.kubernetes.io/managed-by=lostromos'),
     );
