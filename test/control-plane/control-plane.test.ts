@@ -16,6 +16,15 @@ import { waitFor } from '../support/ports.js';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** A file's text, or '' when it (or its folder, swept by a concurrent test process) is gone. */
+function readIfThere(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -228,8 +237,7 @@ describe('control plane lifecycle', () => {
         .filter(
           (d) =>
             d.startsWith('lostromos-cp-') &&
-            fs.readFileSync(path.join(base, d, 'owner.pid'), { encoding: 'utf8', flag: 'a+' }) ===
-              String(child.pid),
+            readIfThere(path.join(base, d, 'owner.pid')) === String(child.pid),
         );
     expect(owned(os.tmpdir()).length).toBe(1);
     child.kill('SIGKILL');

@@ -86,6 +86,23 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A folder without an owner this young is one a starting control plane has created but not yet claimed. */
+const UNCLAIMED_GRACE_MS = 60_000;
+
+function readOwner(dir: string): number | 'gone' | 'young' {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+    if (pid > 0) return pid;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  try {
+    return Date.now() - fs.statSync(dir).mtimeMs < UNCLAIMED_GRACE_MS ? 'young' : 0;
+  } catch {
+    return 'gone';
+  }
+}
+
 /** Removes folders of control planes whose owning process is gone (it was SIGKILLed before cleaning up). */
 export function sweepStaleDirs(root = os.tmpdir()): string[] {
   const removed: string[] = [];
@@ -98,8 +115,10 @@ export function sweepStaleDirs(root = os.tmpdir()): string[] {
     }
     for (const e of entries) {
       const dir = path.join(base, e);
-      const pid = Number(fs.readFileSync(path.join(dir, OWNER_FILE), { encoding: 'utf8', flag: 'a+' }) || 0);
-      if (pid && alive(pid)) continue;
+      const owner = readOwner(dir);
+      // Gone already (another process swept it), still being created (no owner written yet), or owned by a live
+      // process: not ours to remove.
+      if (owner === 'gone' || owner === 'young' || (owner > 0 && alive(owner))) continue;
       fs.rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
     }
