@@ -93,7 +93,7 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
           ? Promise.resolve({
               outcome: 'failed-permanent',
               error: {
-                code: 'LOSTROMOS_RENDER_FAILED',
+                code: 'LZ_RENDER_FAILED',
                 reason: 'RenderFailed',
                 message: BROKEN_MESSAGE,
                 retryable: false,
@@ -101,7 +101,7 @@ describe('dashboard (real redis-server, Bull Board, headless Chromium)', () => {
             })
           : Promise.reject(
               Object.assign(new Error(FLAKY_MESSAGE), {
-                code: 'LOSTROMOS_KUBE_TRANSIENT',
+                code: 'LZ_KUBE_TRANSIENT',
                 reason: 'ServiceUnavailable',
                 retryable: true,
               }),

@@ -1,13 +1,13 @@
 /** Stable codes of the dashboard's errors (documented in docs/dashboard.md). */
 export const DASHBOARD_ERROR_CODES = {
   /** Basic auth selected (the default) but no password configured. Permanent: fix the config. */
-  NO_PASSWORD: 'DASHBOARD_NO_PASSWORD',
+  NO_PASSWORD: 'LZ_DASHBOARD_NO_PASSWORD',
   /** The password file cannot be read or is empty. Permanent. */
-  PASSWORD_FILE: 'DASHBOARD_PASSWORD_FILE',
+  PASSWORD_FILE: 'LZ_DASHBOARD_PASSWORD_FILE',
   /** A dashboard config value is malformed (address, basePath, auth mode). Permanent. */
-  INVALID_CONFIG: 'DASHBOARD_INVALID_CONFIG',
+  INVALID_CONFIG: 'LZ_DASHBOARD_INVALID_CONFIG',
   /** The HTTP listener could not bind. Retryable (the port may become free). */
-  LISTEN: 'DASHBOARD_LISTEN',
+  LISTEN: 'LZ_DASHBOARD_LISTEN',
 } as const;
 export type DashboardErrorCode = (typeof DASHBOARD_ERROR_CODES)[keyof typeof DASHBOARD_ERROR_CODES];
 

@@ -20,7 +20,7 @@ describe('jobTitle', () => {
   it('adds the reason of a permanent failure (the job completed, so it would look like a success)', () => {
     const returnvalue = {
       outcome: 'failed-permanent',
-      error: { code: 'LOSTROMOS_RENDER_FAILED', reason: 'RenderFailed', message: 'boom' },
+      error: { code: 'LZ_RENDER_FAILED', reason: 'RenderFailed', message: 'boom' },
     };
     expect(jobTitle({ name: 'event', data, returnvalue })).toBe(
       'default/ahab (event) — failed: RenderFailed',

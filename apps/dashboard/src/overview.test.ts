@@ -106,7 +106,7 @@ function failure(key: string, since: string, over: Partial<CrFailure> = {}): CrF
     key,
     state: 'failed',
     reason: 'RenderFailed',
-    code: 'LOSTROMOS_RENDER_FAILED',
+    code: 'LZ_RENDER_FAILED',
     message: 'configmap.yaml:3: spec.By is required',
     since,
     at: since,

@@ -15,7 +15,7 @@ const result = (r: Partial<ReconcileResult>): ReconcileResult => ({
 
 describe('job results', () => {
   it('summarise the reconcile, keep requeueAfterMs and the permanent error', () => {
-    const err = { code: 'LOSTROMOS_RENDER_FAILED', message: 'boom', retryable: false };
+    const err = { code: 'LZ_RENDER_FAILED', message: 'boom', retryable: false };
     expect(toJobResult(result({ outcome: 'failed-permanent', error: err }))).toMatchObject({
       outcome: 'failed-permanent',
       error: { ...err, reason: 'RenderFailed' }, // the CR's Ready condition reason, for the dashboard
@@ -35,12 +35,12 @@ describe('job results', () => {
 describe('permanent failures the worker logs', () => {
   it('describe a CR that cannot be read by the code, reason and message of the refusal', () => {
     const refused = Object.assign(new Error('GET /apis/g/v1/namespaces/a/things/b: 403 forbidden'), {
-      code: 'LOSTROMOS_KUBE_REJECTED',
+      code: 'LZ_KUBE_REJECTED',
       retryable: false,
     });
     expect(unreadableCrFailure(refused)).toEqual({
-      code: 'LOSTROMOS_KUBE_REJECTED',
-      reason: 'LOSTROMOS_KUBE_REJECTED',
+      code: 'LZ_KUBE_REJECTED',
+      reason: 'LZ_KUBE_REJECTED',
       message: 'GET /apis/g/v1/namespaces/a/things/b: 403 forbidden',
       retryable: false,
     });
@@ -50,10 +50,10 @@ describe('permanent failures the worker logs', () => {
     expect(unreadableCrFailure('not an error')).toMatchObject({ code: 'UNKNOWN', message: 'not an error' });
   });
   it('log a reported failure and an unreadable CR with the same fields', () => {
-    const reported = { code: 'LOSTROMOS_RENDER_FAILED', message: 'boom', retryable: false };
+    const reported = { code: 'LZ_RENDER_FAILED', message: 'boom', retryable: false };
     expect(permanentFailureFields('g/things/a/b', reported, 0.0421)).toEqual({
       cr: 'g/things/a/b',
-      code: 'LOSTROMOS_RENDER_FAILED',
+      code: 'LZ_RENDER_FAILED',
       reason: 'RenderFailed',
       message: 'boom',
       durationMs: 42,

@@ -15,7 +15,7 @@ describe('render metrics', () => {
       'LZ_RENDER_YAML',
     );
     expect(renderErrorReason(new RenderFailedError('no code inside', { cause: new Error('x') }))).toBe(
-      'LOSTROMOS_RENDER_FAILED',
+      'LZ_RENDER_FAILED',
     );
     expect(renderErrorReason(new Error('plain'))).toBe('unknown');
     expect(renderErrorReason('not an error')).toBe('unknown');

@@ -2,12 +2,12 @@ import type { OperatorMetrics } from '@lostromos/observability';
 import type { CrRenderer, KubeObject } from '@lostromos/reconcile';
 
 /** The wrapper reconcile() adds around renderer errors; the renderer's own code (in the cause) is the reason. */
-const WRAPPER_CODES = new Set(['LOSTROMOS_RENDER_FAILED']);
+const WRAPPER_CODES = new Set(['LZ_RENDER_FAILED']);
 
 /**
  * `reason` label of lostromos_render_errors_total: the renderer's error code (e.g. `LZ_RENDER_YAML`,
- * `LZ_HELM_CHART`), looked up through the cause chain past reconcile's generic `LOSTROMOS_RENDER_FAILED`
- * wrapper; `LOSTROMOS_RENDER_FAILED` when only the wrapper has a code, `unknown` when nothing has.
+ * `LZ_HELM_CHART`), looked up through the cause chain past reconcile's generic `LZ_RENDER_FAILED`
+ * wrapper; `LZ_RENDER_FAILED` when only the wrapper has a code, `unknown` when nothing has.
  */
 export function renderErrorReason(err: unknown): string {
   let wrapper: string | undefined;

@@ -79,7 +79,7 @@ describe('RevisionRouter (each job renders with the revision its CR should be on
     await expect(
       job.render(cr({}, { 'lostromos.io/template-revision': 'ffffffffffff' })),
     ).rejects.toMatchObject({
-      code: 'LOSTROMOS_UNKNOWN_REVISION',
+      code: 'LZ_UNKNOWN_REVISION',
       reason: 'UnknownTemplateRevision',
     });
     const down = router(localRenderer(A), {
@@ -87,7 +87,7 @@ describe('RevisionRouter (each job renders with the revision its CR should be on
       rollout: () => Promise.reject(new Error('ECONNREFUSED')),
     }).forJob();
     await expect(down.render(cr())).rejects.toMatchObject({
-      code: 'LOSTROMOS_TEMPLATE_STORE_UNAVAILABLE',
+      code: 'LZ_TEMPLATE_STORE_UNAVAILABLE',
       retryable: true,
       message: 'cannot read the template revisions of resource ships from Redis: ECONNREFUSED',
     });

@@ -44,7 +44,7 @@ export interface JobRenderer extends CrRenderer {
 
 const unavailable = (resource: string, err: unknown): TemplateStoreError =>
   new TemplateStoreError(
-    'LOSTROMOS_TEMPLATE_STORE_UNAVAILABLE',
+    'LZ_TEMPLATE_STORE_UNAVAILABLE',
     `cannot read the template revisions of resource ${resource} from Redis: ${err instanceof Error ? err.message : String(err)}`,
     { cause: err },
   );

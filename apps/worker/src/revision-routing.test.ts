@@ -37,7 +37,7 @@ describe('outcomeOf (what the rollout controller learns from a reconcile)', () =
         result({
           outcome: 'failed-permanent',
           error: {
-            code: 'LOSTROMOS_RENDER_FAILED',
+            code: 'LZ_RENDER_FAILED',
             reason: 'RenderFailed',
             message: 'boom',
             retryable: false,

@@ -132,7 +132,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         log.error({ resource: controller, jobId: job.id, key: keyText }, message);
         return {
           outcome: 'failed-permanent',
-          error: { code: 'LOSTROMOS_INVALID_JOB_KEY', reason: 'InvalidJobKey', message, retryable: false },
+          error: { code: 'LZ_INVALID_JOB_KEY', reason: 'InvalidJobKey', message, retryable: false },
         };
       }
       const jlog = log.child({

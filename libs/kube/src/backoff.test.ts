@@ -83,9 +83,9 @@ describe('KubeApiError', () => {
       message: 'slow down',
       retryAfterMs: 1000,
     });
-    expect(e).toMatchObject({ code: 'LOSTROMOS_KUBE_TRANSIENT', retryable: true, retryAfterMs: 1000 });
+    expect(e).toMatchObject({ code: 'LZ_KUBE_TRANSIENT', retryable: true, retryAfterMs: 1000 });
     expect(new KubeApiError({ status: 422, verb: 'PATCH', path: '/x', message: 'bad' })).toMatchObject({
-      code: 'LOSTROMOS_KUBE_REJECTED',
+      code: 'LZ_KUBE_REJECTED',
       retryable: false,
     });
   });

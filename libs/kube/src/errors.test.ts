@@ -24,7 +24,7 @@ describe('a real API server rejecting an undeclared field with a bare 500', () =
         'failed to create typed patch object (d/a; x.io/v1, Kind=Thing): .spec.bogus: field not declared in schema',
     });
     expect(err.retryable).toBe(false);
-    expect(err.code).toBe('LOSTROMOS_KUBE_REJECTED');
+    expect(err.code).toBe('LZ_KUBE_REJECTED');
     expect(
       new KubeApiError({ status: 500, verb: 'get', path: '/x', message: 'etcdserver: request timed out' })
         .retryable,

@@ -3,21 +3,21 @@
  * after an error has crossed the queue (instanceof does not survive Redis) and are listed in docs/architecture.md.
  */
 export const KubeErrorCodes = {
-  LOSTROMOS_KUBE_TRANSIENT: {
+  LZ_KUBE_TRANSIENT: {
     retryable: true,
     summary:
       'The API server answered 429, 5xx or 409 Conflict, or the request timed out / the connection failed.',
   },
-  LOSTROMOS_KUBE_REJECTED: {
+  LZ_KUBE_REJECTED: {
     retryable: false,
     summary: 'The API server rejected the request permanently (400, 403, 404 on a write, 415, 422, …).',
   },
-  LOSTROMOS_KUBE_RESOURCE_NOT_SERVED: {
+  LZ_KUBE_RESOURCE_NOT_SERVED: {
     retryable: false,
     summary:
       'The API server does not serve the group/version/resource (the CRD is not installed, or the version is wrong).',
   },
-  LOSTROMOS_KUBE_CONFIG: {
+  LZ_KUBE_CONFIG: {
     retryable: false,
     summary: 'No usable kubeconfig (file missing, context unknown, not running in a cluster).',
   },
@@ -52,7 +52,7 @@ export class KubeApiError extends Error {
       cause: opts.cause,
     });
     this.name = 'KubeApiError';
-    this.code = transient ? 'LOSTROMOS_KUBE_TRANSIENT' : 'LOSTROMOS_KUBE_REJECTED';
+    this.code = transient ? 'LZ_KUBE_TRANSIENT' : 'LZ_KUBE_REJECTED';
     this.retryable = transient;
     this.status = opts.status;
     this.reason = opts.reason;
@@ -64,7 +64,7 @@ export class KubeApiError extends Error {
 
 /** The CRD (or core group/version) behind a configured resource or rendered kind is not served. */
 export class ResourceNotServedError extends Error {
-  readonly code = 'LOSTROMOS_KUBE_RESOURCE_NOT_SERVED' as const;
+  readonly code = 'LZ_KUBE_RESOURCE_NOT_SERVED' as const;
   readonly retryable = false;
 
   constructor(
@@ -81,7 +81,7 @@ export class ResourceNotServedError extends Error {
 }
 
 export class KubeConfigError extends Error {
-  readonly code = 'LOSTROMOS_KUBE_CONFIG' as const;
+  readonly code = 'LZ_KUBE_CONFIG' as const;
   readonly retryable = false;
 
   constructor(message: string, options?: { cause?: unknown }) {

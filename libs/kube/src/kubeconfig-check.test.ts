@@ -44,7 +44,7 @@ describe('kubeconfig checks', () => {
   it('names a missing current-context and the contexts to choose from', () => {
     const file = kubeconfig('no-current', { current: '' });
     expect(errorOf(() => createKubeClient({ kubeconfig: file }))).toMatchObject({
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: `kubeconfig ${file} has no current-context: pass --context NAME or set kubernetes.context (contexts: c), or run \`kubectl config use-context NAME\``,
     });
     const dangling = kubeconfig('dangling-current', { current: 'gone' });

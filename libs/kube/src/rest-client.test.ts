@@ -61,7 +61,7 @@ describe('RestClient', () => {
       .request({ method: 'POST', path: '/api/v1/namespaces/d/events', body: {} })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubeApiError);
-    expect(err).toMatchObject({ status: 503, retryable: true, code: 'LOSTROMOS_KUBE_TRANSIENT' });
+    expect(err).toMatchObject({ status: 503, retryable: true, code: 'LZ_KUBE_TRANSIENT' });
     expect(seen).toHaveLength(1);
     c.close();
   });

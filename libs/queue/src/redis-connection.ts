@@ -36,7 +36,7 @@ export interface RedisSettings {
 /** A Redis setting that cannot work (an unreadable password file, no mode): fixed in the config, exit 2. */
 export class RedisSettingsError extends Error {
   override readonly name = 'RedisSettingsError';
-  readonly code = 'LOSTROMOS_REDIS_CONFIG';
+  readonly code = 'LZ_REDIS_CONFIG';
   readonly retryable = false as const;
   constructor(
     readonly field: string,
@@ -48,7 +48,7 @@ export class RedisSettingsError extends Error {
 }
 
 export function isRedisSettingsError(err: unknown): err is RedisSettingsError {
-  return err instanceof Error && (err as { code?: unknown }).code === 'LOSTROMOS_REDIS_CONFIG';
+  return err instanceof Error && (err as { code?: unknown }).code === 'LZ_REDIS_CONFIG';
 }
 
 /** True when the settings select Sentinel mode. */

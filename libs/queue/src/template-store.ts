@@ -29,9 +29,9 @@ export const TEMPLATE_STORE_DEFAULTS = {
 
 export const TemplateStoreErrorCodes = {
   /** The templates are larger than the store keeps: other workers cannot render this revision. */
-  LOSTROMOS_TEMPLATES_TOO_LARGE: { retryable: false },
+  LZ_TEMPLATES_TOO_LARGE: { retryable: false },
   /** Redis could not be read for a render decision (rollout state, a stored revision): retried with backoff. */
-  LOSTROMOS_TEMPLATE_STORE_UNAVAILABLE: { retryable: true },
+  LZ_TEMPLATE_STORE_UNAVAILABLE: { retryable: true },
 } as const;
 
 export type TemplateStoreErrorCode = keyof typeof TemplateStoreErrorCodes;
@@ -100,7 +100,7 @@ export class TemplateStore {
     const bytes = Buffer.byteLength(json);
     if (bytes > this.maxBytes) {
       throw new TemplateStoreError(
-        'LOSTROMOS_TEMPLATES_TOO_LARGE',
+        'LZ_TEMPLATES_TOO_LARGE',
         `the templates of resource ${resource} (revision ${snapshot.revision.slice(0, 12)}, ${snapshot.files.length} files from ${snapshot.source}) take ${mib(bytes)}, more than the ${mib(this.maxBytes)} the template store keeps per revision: this worker renders them, but other workers cannot, so staged rollouts and pins cannot use this revision. Keep only templates in the folder (or the chart), not data files`,
       );
     }

@@ -301,7 +301,7 @@ describe('allow policy', () => {
       run();
     } catch (err) {
       expect((err as PolicyViolationError).violations).toHaveLength(2);
-      expect((err as PolicyViolationError).code).toBe('LOSTROMOS_POLICY_VIOLATION');
+      expect((err as PolicyViolationError).code).toBe('LZ_POLICY_VIOLATION');
       expect((err as PolicyViolationError).retryable).toBe(false);
     }
   });

@@ -16,7 +16,7 @@ const docs = readFileSync(fileURLToPath(new URL('../../../docs/reconcile.md', im
 function documentedCodes(): Map<string, { reason: string; retryable: boolean }> {
   const section = docs.slice(docs.indexOf('## Error codes'));
   const rows = new Map<string, { reason: string; retryable: boolean }>();
-  for (const match of section.matchAll(/^\| `(LOSTROMOS_[A-Z_]+)` \| (\w+) \| (yes|no) \|/gm)) {
+  for (const match of section.matchAll(/^\| `(LZ_[A-Z_]+)` \| (\w+) \| (yes|no) \|/gm)) {
     rows.set(match[1] ?? '', { reason: match[2] ?? '', retryable: match[3] === 'yes' });
   }
   return rows;
@@ -36,7 +36,7 @@ describe('error registry', () => {
   it('gives every error class its registry code, reason and retryability', () => {
     const err = new UnknownKindError('x.io/v1', 'Gizmo');
     expect(err).toMatchObject({
-      code: 'LOSTROMOS_UNKNOWN_KIND',
+      code: 'LZ_UNKNOWN_KIND',
       reason: 'UnknownKind',
       retryable: false,
       name: 'UnknownKindError',

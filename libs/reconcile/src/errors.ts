@@ -7,51 +7,51 @@ import type { ObjectRef } from './model.js';
  * docs/reconcile.md (a test keeps the two in sync).
  */
 export const ReconcileErrorCodes = {
-  LOSTROMOS_RENDER_FAILED: {
+  LZ_RENDER_FAILED: {
     retryable: false,
     reason: 'RenderFailed',
     summary: 'The templates/chart failed to render for this CR.',
   },
-  LOSTROMOS_INVALID_OBJECT: {
+  LZ_INVALID_OBJECT: {
     retryable: false,
     reason: 'InvalidObject',
     summary:
       "A rendered object cannot be this CR's: a namespaced object without a namespace under a cluster-scoped CR, or a foreign controller owner reference (shapes and duplicates are the renderer's LZ_RENDER_* errors).",
   },
-  LOSTROMOS_POLICY_VIOLATION: {
+  LZ_POLICY_VIOLATION: {
     retryable: false,
     reason: 'PolicyViolation',
     summary: "A rendered object is outside the resource's `allow` policy (namespace, cluster scope or kind).",
   },
-  LOSTROMOS_UNKNOWN_KIND: {
+  LZ_UNKNOWN_KIND: {
     retryable: false,
     reason: 'UnknownKind',
     summary: 'The API server does not serve a rendered kind (missing CRD or wrong apiVersion).',
   },
-  LOSTROMOS_OWNERSHIP_CONFLICT: {
+  LZ_OWNERSHIP_CONFLICT: {
     retryable: false,
     reason: 'OwnershipConflict',
     summary:
       'An object with the rendered name already exists and is not labelled as owned by this CR; it is never adopted or overwritten.',
   },
-  LOSTROMOS_APPLY_REJECTED: {
+  LZ_APPLY_REJECTED: {
     retryable: false,
     reason: 'ApplyRejected',
     summary: 'The API server rejected a rendered object permanently (e.g. 422 Invalid, 403 Forbidden).',
   },
-  LOSTROMOS_API_REJECTED: {
+  LZ_API_REJECTED: {
     retryable: false,
     reason: 'APIRejected',
     summary:
       'Another request the reconcile needs (discovery, list, get, delete) was refused permanently (e.g. 403 Forbidden).',
   },
-  LOSTROMOS_INVALID_ANNOTATION: {
+  LZ_INVALID_ANNOTATION: {
     retryable: false,
     reason: 'InvalidAnnotation',
     summary:
       'A lostromos.io/ annotation on the CR has a value Lostrómos does not understand (lostromos.io/paused must be "true" or "false").',
   },
-  LOSTROMOS_UNKNOWN_REVISION: {
+  LZ_UNKNOWN_REVISION: {
     retryable: false,
     reason: 'UnknownTemplateRevision',
     summary:
@@ -82,14 +82,14 @@ export class ReconcileError extends Error {
 
 export class RenderFailedError extends ReconcileError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('LOSTROMOS_RENDER_FAILED', message, options);
+    super('LZ_RENDER_FAILED', message, options);
     this.name = 'RenderFailedError';
   }
 }
 
 export class InvalidObjectError extends ReconcileError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('LOSTROMOS_INVALID_OBJECT', message, options);
+    super('LZ_INVALID_OBJECT', message, options);
     this.name = 'InvalidObjectError';
   }
 }
@@ -98,7 +98,7 @@ export class PolicyViolationError extends ReconcileError {
   readonly violations: readonly string[];
 
   constructor(violations: readonly string[]) {
-    super('LOSTROMOS_POLICY_VIOLATION', violations.join('; '));
+    super('LZ_POLICY_VIOLATION', violations.join('; '));
     this.name = 'PolicyViolationError';
     this.violations = violations;
   }
@@ -111,7 +111,7 @@ export class UnknownKindError extends ReconcileError {
 
   constructor(apiVersion: string, kind: string, options?: { cause?: unknown }) {
     super(
-      'LOSTROMOS_UNKNOWN_KIND',
+      'LZ_UNKNOWN_KIND',
       `the API server does not serve kind ${kind} in ${apiVersion}: install its CRD or fix the apiVersion in the template`,
       options,
     );
@@ -125,7 +125,7 @@ export class OwnershipConflictError extends ReconcileError {
   readonly ref: ObjectRef;
 
   constructor(ref: ObjectRef, message: string) {
-    super('LOSTROMOS_OWNERSHIP_CONFLICT', message);
+    super('LZ_OWNERSHIP_CONFLICT', message);
     this.name = 'OwnershipConflictError';
     this.ref = ref;
   }
@@ -135,7 +135,7 @@ export class ApplyRejectedError extends ReconcileError {
   readonly ref: ObjectRef;
 
   constructor(ref: ObjectRef, message: string, options?: { cause?: unknown }) {
-    super('LOSTROMOS_APPLY_REJECTED', message, options);
+    super('LZ_APPLY_REJECTED', message, options);
     this.name = 'ApplyRejectedError';
     this.ref = ref;
   }
@@ -143,21 +143,21 @@ export class ApplyRejectedError extends ReconcileError {
 
 export class ApiRejectedError extends ReconcileError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('LOSTROMOS_API_REJECTED', message, options);
+    super('LZ_API_REJECTED', message, options);
     this.name = 'ApiRejectedError';
   }
 }
 
 export class InvalidAnnotationError extends ReconcileError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('LOSTROMOS_INVALID_ANNOTATION', message, options);
+    super('LZ_INVALID_ANNOTATION', message, options);
     this.name = 'InvalidAnnotationError';
   }
 }
 
 export class UnknownRevisionError extends ReconcileError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('LOSTROMOS_UNKNOWN_REVISION', message, options);
+    super('LZ_UNKNOWN_REVISION', message, options);
     this.name = 'UnknownRevisionError';
   }
 }
@@ -187,7 +187,7 @@ export function errorMessageOf(err: unknown): string {
 
 /**
  * The error as a permanent {@link ReconcileError}, or undefined when a retry may help (or it is unclassified:
- * then the worker's backoff decides). Port errors marked `retryable: false` become `LOSTROMOS_API_REJECTED`.
+ * then the worker's backoff decides). Port errors marked `retryable: false` become `LZ_API_REJECTED`.
  */
 export function asPermanentError(err: unknown): ReconcileError | undefined {
   if (err instanceof ReconcileError) return err.retryable ? undefined : err;

@@ -110,7 +110,7 @@ async function renderedRefs(ctx: ReconcileContext, cr: KubeObject): Promise<Obje
 }
 
 function isUnknownKind(err: unknown): boolean {
-  return errorCodeOf(err) === 'LOSTROMOS_UNKNOWN_KIND';
+  return errorCodeOf(err) === 'LZ_UNKNOWN_KIND';
 }
 
 /**

@@ -111,7 +111,7 @@ describe('reconcile: pruning', () => {
 
     const result = await reconcile(key, s.deps);
     expect(result.outcome).toBe('failed-permanent');
-    expect(result.error?.code).toBe('LOSTROMOS_OWNERSHIP_CONFLICT');
+    expect(result.error?.code).toBe('LZ_OWNERSHIP_CONFLICT');
     expect(s.cluster.find(cmRef)?.data).toEqual({ mine: 'yes' });
     expect(s.cluster.writesOf('apply')).toEqual([]);
     expect(findCondition(s.crStatus().conditions, 'Ready')).toMatchObject({
@@ -177,7 +177,7 @@ describe('reconcile: deletion', () => {
       new PortError('deployments.apps is forbidden', { retryable: false, code: 'FORBIDDEN' }),
     );
     const result = await reconcile(key, s.deps);
-    expect(result.error).toMatchObject({ code: 'LOSTROMOS_API_REJECTED', retryable: false });
+    expect(result.error).toMatchObject({ code: 'LZ_API_REJECTED', retryable: false });
     expect(s.cluster.find(crRef)?.metadata.finalizers).toEqual(['lostromos.io/cleanup']);
     const reconciled = findCondition(s.crStatus().conditions, 'Reconciled');
     expect(reconciled).toMatchObject({ status: 'False', reason: 'APIRejected' });
@@ -241,7 +241,7 @@ describe('reconcile: paused annotation values', () => {
     });
     const result = await reconcile(key, s.deps);
     expect(result.outcome).toBe('failed-permanent');
-    expect(result.error).toMatchObject({ code: 'LOSTROMOS_INVALID_ANNOTATION' });
+    expect(result.error).toMatchObject({ code: 'LZ_INVALID_ANNOTATION' });
     const reconciled = findCondition(s.crStatus().conditions, 'Reconciled');
     expect(reconciled).toMatchObject({ status: 'False', reason: 'InvalidAnnotation' });
     expect(reconciled?.message).toContain('lostromos.io/paused="yes" is not understood');
@@ -277,7 +277,7 @@ describe('reconcile: permanent errors', () => {
 
     const result = await reconcile(key, s.deps);
     expect(result.outcome).toBe('failed-permanent');
-    expect(result.error).toMatchObject({ code: 'LOSTROMOS_RENDER_FAILED', retryable: false });
+    expect(result.error).toMatchObject({ code: 'LZ_RENDER_FAILED', retryable: false });
     const ready = findCondition(s.crStatus().conditions, 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'RenderFailed' });
     expect(ready?.message).toContain('"spec.By" is required');
@@ -296,7 +296,7 @@ describe('reconcile: permanent errors', () => {
       extra: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'god' } }],
     });
     const result = await reconcile(key, s.deps);
-    expect(result.error?.code).toBe('LOSTROMOS_POLICY_VIOLATION');
+    expect(result.error?.code).toBe('LZ_POLICY_VIOLATION');
     expect(s.cluster.writesOf('apply')).toEqual([]);
     const reconciled = findCondition(s.crStatus().conditions, 'Reconciled');
     expect(reconciled).toMatchObject({ status: 'False', reason: 'PolicyViolation' });
@@ -316,7 +316,7 @@ describe('reconcile: permanent errors', () => {
       ],
     });
     const result = await reconcile(key, s.deps);
-    expect(result.error).toMatchObject({ code: 'LOSTROMOS_RENDER_FAILED', reason: 'RenderFailed' });
+    expect(result.error).toMatchObject({ code: 'LZ_RENDER_FAILED', reason: 'RenderFailed' });
     expect(result.error?.message).toContain(
       'rendering Character crew/ripley failed: ConfigMap ripley-config in namespace crew is rendered twice',
     );
@@ -326,7 +326,7 @@ describe('reconcile: permanent errors', () => {
   it('reports a kind the API server does not serve as UnknownKind', async () => {
     s.putCr({ by: 'a', extra: [{ apiVersion: 'nope.io/v1', kind: 'Gizmo', metadata: { name: 'g' } }] });
     const result = await reconcile(key, s.deps);
-    expect(result.error?.code).toBe('LOSTROMOS_UNKNOWN_KIND');
+    expect(result.error?.code).toBe('LZ_UNKNOWN_KIND');
     expect(findCondition(s.crStatus().conditions, 'Ready')?.message).toContain('Gizmo');
   });
 
@@ -341,7 +341,7 @@ describe('reconcile: permanent errors', () => {
       (k) => k.startsWith('apps/Deployment'),
     );
     const result = await reconcile(key, s.deps);
-    expect(result.error).toMatchObject({ code: 'LOSTROMOS_APPLY_REJECTED', retryable: false });
+    expect(result.error).toMatchObject({ code: 'LZ_APPLY_REJECTED', retryable: false });
     expect(result.error?.message).toContain('rejected Deployment crew/ripley-web');
     expect(s.crStatus().resources).toEqual([cmRef]);
     expect(s.crStatus().lastApplied).toBeUndefined();
@@ -411,7 +411,7 @@ describe('reconcile: every permanent failure is reported on the CR (one path)', 
     const result = await reconcile(key, s.deps);
     expect(result).toMatchObject({
       outcome: 'failed-permanent',
-      error: { code: 'LOSTROMOS_API_REJECTED', reason: 'APIRejected', retryable: false },
+      error: { code: 'LZ_API_REJECTED', reason: 'APIRejected', retryable: false },
     });
     expect(result.error?.message).toContain('cannot add the lostromos.io/cleanup finalizer');
     expect(result.error?.message).toContain('403 forbidden');
@@ -450,7 +450,7 @@ describe('reconcile: every permanent failure is reported on the CR (one path)', 
     const result = await reconcile(key, s.deps);
     expect(result.outcome).toBe('failed-permanent');
     expect(result.applied).toEqual([cmRef, deployRef]);
-    expect(result.error).toMatchObject({ code: 'LOSTROMOS_API_REJECTED' });
+    expect(result.error).toMatchObject({ code: 'LZ_API_REJECTED' });
     expect(result.error?.message).toMatch(/^cannot write the CR's status: PATCH characters\/ripley\/status/);
     expect(result.error?.message).not.toContain('(and ');
     const warning = s.cluster.events.find((e) => e.type === 'Warning');
@@ -464,7 +464,7 @@ describe('reconcile: every permanent failure is reported on the CR (one path)', 
     s.putCr({ by: 'a' });
     s.cluster.failNext('writeStatus', forbidden('characters/ripley/status'));
     const result = await reconcile(key, s.deps);
-    expect(result.error).toMatchObject({ code: 'LOSTROMOS_RENDER_FAILED', reason: 'RenderFailed' });
+    expect(result.error).toMatchObject({ code: 'LZ_RENDER_FAILED', reason: 'RenderFailed' });
     expect(result.error?.message).toContain('"spec.By" is required');
     expect(result.error?.message).toContain("(and cannot write the CR's status");
     expect(s.cluster.events).toEqual([

@@ -585,7 +585,7 @@ export const CONFIG_ROWS: ConfigRow[] = [
     'cfg-password-file-missing',
     'redis.passwordFile that does not exist',
     { file: 'redis: { passwordFile: ./secrets/redis-password }\n' + res(), connect: true },
-    'LOSTROMOS_REDIS_CONFIG',
+    'LZ_REDIS_CONFIG',
     [
       /redis\.passwordFile: cannot read the password file .*secrets\/redis-password \(no such file\)/,
       /mount the Secret there or fix the path/,
@@ -595,7 +595,7 @@ export const CONFIG_ROWS: ConfigRow[] = [
     'cfg-password-file-folder',
     'redis.passwordFile that is a folder',
     { file: 'redis: { passwordFile: ./secrets }\n' + res(), files: { 'secrets/.keep': '' }, connect: true },
-    'LOSTROMOS_REDIS_CONFIG',
+    'LZ_REDIS_CONFIG',
     [/redis\.passwordFile: cannot read the password file .*secrets \(is a directory, not a file\)/],
   ),
   row(
@@ -607,7 +607,7 @@ export const CONFIG_ROWS: ConfigRow[] = [
         res(),
       connect: true,
     },
-    'LOSTROMOS_REDIS_CONFIG',
+    'LZ_REDIS_CONFIG',
     [/redis\.sentinelPasswordFile: cannot read the password file .*sentinel-pw \(no such file\)/],
   ),
   invalid(

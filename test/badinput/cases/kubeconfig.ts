@@ -32,7 +32,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'a kubeconfig file that does not exist',
     { kubeconfig: null },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [
         /kubeconfig .*\/kubeconfig does not exist/,
         /pass --kubeconfig FILE or set kubernetes\.kubeconfig/,
@@ -44,7 +44,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'KUBECONFIG naming a file that does not exist says it came from KUBECONFIG',
     { kubeconfig: null, via: 'KUBECONFIG' },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [
         /kubeconfig .*\/kubeconfig does not exist \(named by the KUBECONFIG variable\)/,
         /fix or unset KUBECONFIG, or pass --kubeconfig FILE/,
@@ -57,7 +57,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'a kubeconfig that is not valid YAML',
     { kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [\n' },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [/cannot load kubeconfig .*\/kubeconfig/, /\(\d+:\d+\)/],
     },
   ),
@@ -66,7 +66,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'an empty kubeconfig file',
     { kubeconfig: '' },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [/cannot load kubeconfig .*\/kubeconfig/, /empty/],
     },
   ),
@@ -75,7 +75,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'a file that is YAML but not a kubeconfig (a CR) names the file and what is missing',
     { kubeconfig: 'apiVersion: stable.example.io/v1\nkind: Character\nmetadata: { name: ripley }\n' },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [
         /kubeconfig .*\/kubeconfig is not a kubeconfig: it has no clusters and no contexts/,
         /it is a Character \(stable\.example\.io\/v1\)/,
@@ -88,7 +88,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'a context whose cluster is not in the file names the context and the missing cluster',
     { kubeconfig: kubeconfig(UNREACHABLE, { contextCluster: 'missing' }) },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [
         /kubeconfig .*\/kubeconfig: context "c" names cluster "missing", which is not in the file \(clusters: c\)/,
         /fix contexts\[name=c\]\.context\.cluster/,
@@ -100,7 +100,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'a context that is not in the kubeconfig lists the known ones',
     { kubeconfig: kubeconfig(UNREACHABLE), context: 'prod' },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [/kubeconfig context "prod" not found \(known: c\)/, /fix kubernetes\.context \/ --context/],
     },
   ),
@@ -109,7 +109,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'a cluster server that is not a URL names the field and the file',
     { kubeconfig: kubeconfig('not a url') },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [
         /kubeconfig .*\/kubeconfig: clusters\[name=c\]\.cluster\.server "not a url" is not an http\(s\) URL/,
         /set it to the API server's URL/,
@@ -125,7 +125,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
       }),
     },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [
         /kubeconfig .*\/kubeconfig: clusters\[name=c\]\.cluster\.certificate-authority \/nonexistent\/ca\.crt: no such file/,
         /fix the path .* or use certificate-authority-data/,
@@ -138,7 +138,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
     'a user tokenFile that does not exist is reported, not silently dropped',
     { kubeconfig: kubeconfig('{{server}}', { user: '{ tokenFile: /nonexistent/token }' }) },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [
         /kubeconfig .*\/kubeconfig: users\[name=u\]\.user\.tokenFile \/nonexistent\/token: no such file/,
         /fix the path .* or use token/,
@@ -155,7 +155,7 @@ export const KUBECONFIG_ROWS: KubeconfigRow[] = [
       }),
     },
     {
-      code: 'LOSTROMOS_KUBE_CONFIG',
+      code: 'LZ_KUBE_CONFIG',
       message: [
         /kubeconfig .*\/kubeconfig: user "u" gets its credentials from the exec plugin \/nonexistent\/credential-helper/,
         /\(users\[name=u\]\.user\.exec\.command\), which does not exist: install it, or fix the command/,

@@ -78,7 +78,7 @@ ${formatFlagHelp([...DIFF_FLAGS, ...CONFIG_FLAGS.filter((f) => ['config', 'kubec
       if (err instanceof UsageError || isConfigError(err)) throw err;
       const e = err instanceof Error ? err : new Error(String(err));
       ctx.stderr.write(`lostromos diff: ${e.message}\n`);
-      if ((err as { code?: unknown }).code === 'LOSTROMOS_KUBE_CONFIG') return DiffExit.usage;
+      if ((err as { code?: unknown }).code === 'LZ_KUBE_CONFIG') return DiffExit.usage;
       if (isRenderError(err)) ctx.stderr.write(`  (error code ${err.code}; see docs/templates.md)\n`);
       return DiffExit.failure;
     }

@@ -271,7 +271,7 @@ export async function startRoles(
         // `--role all` without a dashboard password (e.g. the original tool's single-CRD flags) still runs the
         // controller; the dashboard is skipped with the reason. `--role dashboard` fails instead.
         const code = (err as { code?: unknown }).code;
-        if (role !== 'all' || (code !== 'DASHBOARD_NO_PASSWORD' && code !== 'DASHBOARD_PASSWORD_FILE'))
+        if (role !== 'all' || (code !== 'LZ_DASHBOARD_NO_PASSWORD' && code !== 'LZ_DASHBOARD_PASSWORD_FILE'))
           throw err;
         health.remove('dashboard');
         health.remove('dashboard-redis');
@@ -355,7 +355,7 @@ export const startCommand: Command = {
       running = await startRoles(config, { logger, env: ctx.env, trace: flags['trace-reconciles'] === true });
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      if ((err as { code?: unknown }).code === 'LOSTROMOS_KUBE_CONFIG' || isRedisSettingsError(err)) {
+      if ((err as { code?: unknown }).code === 'LZ_KUBE_CONFIG' || isRedisSettingsError(err)) {
         ctx.stderr.write(`lostromos start: ${(err as Error).message}\n`);
         return ExitCode.usage;
       }
