@@ -1,3 +1,4 @@
+import { LostromosError } from '@lostromos/model';
 /**
  * One `lostromos` sub-command. Each lives in its own file under commands/ and is listed in commands/index.ts.
  * `run` returns the process exit code: 0 success, 1 runtime failure, 2 usage or config error.
@@ -23,9 +24,10 @@ export interface Command {
 }
 
 /** Thrown for bad flags or arguments: reported on stderr with the command's usage, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends LostromosError {
   override readonly name = 'UsageError';
   readonly code = 'LZ_USAGE';
+  readonly retryable = false;
 }
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;

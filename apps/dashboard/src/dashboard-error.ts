@@ -1,3 +1,4 @@
+import { LostromosError } from '@lostromos/model';
 /** Stable codes of the dashboard's errors (documented in docs/dashboard.md). */
 export const DASHBOARD_ERROR_CODES = {
   /** Basic auth selected (the default) but no password configured. Permanent: fix the config. */
@@ -12,7 +13,7 @@ export const DASHBOARD_ERROR_CODES = {
 export type DashboardErrorCode = (typeof DASHBOARD_ERROR_CODES)[keyof typeof DASHBOARD_ERROR_CODES];
 
 /** A dashboard start-up failure; `field` names the config field to fix. */
-export class DashboardError extends Error {
+export class DashboardError extends LostromosError {
   override readonly name = 'DashboardError';
   readonly code: DashboardErrorCode;
   readonly field: string | undefined;

@@ -1,4 +1,5 @@
-import { errorCodeOf, errorMessageOf, ReconcileErrorCodes, type ReconcileResult } from '@lostromos/reconcile';
+import { errorCodeOf } from '@lostromos/model';
+import { errorMessageOf, ReconcileErrorCodes, type ReconcileResult } from '@lostromos/reconcile';
 import type { ReconcileResultLabel } from '@lostromos/observability';
 import type { CrJobResult } from '@lostromos/queue';
 

@@ -11,8 +11,8 @@ import {
   type CrJobResult,
   type CrQueueProducer,
 } from '@lostromos/queue';
-import { errorCodeOf, isPermanentError, reconcile, type CrRenderer } from '@lostromos/reconcile';
-import { tryParseCrKey } from '@lostromos/model';
+import { reconcile, type CrRenderer } from '@lostromos/reconcile';
+import { errorCodeOf, isPermanentError, tryParseCrKey } from '@lostromos/model';
 import type { Redis } from 'ioredis';
 import { permanentFailureFields, resultLabel, toJobResult, unreadableCrFailure } from './job-result.js';
 import { releaseChangeOf } from './legacy-release-metrics.js';

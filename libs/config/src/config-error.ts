@@ -1,3 +1,4 @@
+import { LostromosError } from '@lostromos/model';
 /**
  * Every error code `@lostromos/config` raises. All are permanent (fixing them needs a human), and all map
  * to exit code 2 in the CLI. docs/configuration.md lists them; a test keeps the two in sync.
@@ -31,7 +32,7 @@ export function formatIssue(issue: ConfigIssue): string {
  * A config that cannot be used. The message is the first problem on one line
  * (`config: resources[1].group: required (…)`); `issues` has all of them, `details()` renders them.
  */
-export class ConfigError extends Error {
+export class ConfigError extends LostromosError {
   override readonly name = 'ConfigError';
   readonly code: ConfigErrorCode;
   readonly issues: readonly ConfigIssue[];

@@ -1,3 +1,4 @@
+import { LostromosError } from '@lostromos/model';
 /**
  * Error codes raised by @lostromos/kube, each marked retryable or permanent. Codes are stable: they are matched
  * after an error has crossed the queue (instanceof does not survive Redis) and are listed in docs/architecture.md.
@@ -26,7 +27,7 @@ export const KubeErrorCodes = {
 export type KubeErrorCode = keyof typeof KubeErrorCodes;
 
 /** An API failure with the HTTP status, the Kubernetes Status reason and whether a retry can help. */
-export class KubeApiError extends Error {
+export class KubeApiError extends LostromosError {
   readonly code: KubeErrorCode;
   readonly retryable: boolean;
   /** HTTP status; 0 when no response arrived (connection error, timeout). */
@@ -34,7 +35,7 @@ export class KubeApiError extends Error {
   /** Kubernetes Status `reason` (NotFound, Conflict, Forbidden, …) when the server sent one. */
   readonly reason: string | undefined;
   /** From a Retry-After header (429/503), in milliseconds. */
-  readonly retryAfterMs: number | undefined;
+  override readonly retryAfterMs: number | undefined;
   readonly verb: string;
   readonly path: string;
 
@@ -63,7 +64,7 @@ export class KubeApiError extends Error {
 }
 
 /** The CRD (or core group/version) behind a configured resource or rendered kind is not served. */
-export class ResourceNotServedError extends Error {
+export class ResourceNotServedError extends LostromosError {
   readonly code = 'LZ_KUBE_RESOURCE_NOT_SERVED' as const;
   readonly retryable = false;
 
@@ -80,7 +81,7 @@ export class ResourceNotServedError extends Error {
   }
 }
 
-export class KubeConfigError extends Error {
+export class KubeConfigError extends LostromosError {
   readonly code = 'LZ_KUBE_CONFIG' as const;
   readonly retryable = false;
 

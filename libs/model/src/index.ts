@@ -20,3 +20,11 @@ export {
   RESOURCE_LABEL,
 } from './names.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
+export {
+  ERROR_CODE_PREFIX,
+  errorCodeOf,
+  isPermanentError,
+  isRetryableError,
+  LostromosError,
+  retryAfterMsOf,
+} from './errors.js';

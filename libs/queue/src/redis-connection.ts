@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { redisProblemOf } from './redis-problem.js';
+import { LostromosError } from '@lostromos/model';
 
 /** One Redis Sentinel to ask for the current master. */
 export interface SentinelAddress {
@@ -34,7 +35,7 @@ export interface RedisSettings {
 }
 
 /** A Redis setting that cannot work (an unreadable password file, no mode): fixed in the config, exit 2. */
-export class RedisSettingsError extends Error {
+export class RedisSettingsError extends LostromosError {
   override readonly name = 'RedisSettingsError';
   readonly code = 'LZ_REDIS_CONFIG';
   readonly retryable = false as const;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LostromosError } from '@lostromos/model';
 
 /**
  * One template revision as the workers store it: the engine, the source files (path, base64) and the values
@@ -36,7 +37,7 @@ export const TemplateStoreErrorCodes = {
 
 export type TemplateStoreErrorCode = keyof typeof TemplateStoreErrorCodes;
 
-export class TemplateStoreError extends Error {
+export class TemplateStoreError extends LostromosError {
   override readonly name = 'TemplateStoreError';
   readonly retryable: boolean;
   constructor(

@@ -1,3 +1,4 @@
+import { isPermanentError, LostromosError } from '@lostromos/model';
 import { escapeInvisible } from '@lostromos/render';
 import type { ObjectRef } from './model.js';
 
@@ -66,7 +67,7 @@ export type ReconcileErrorCode = keyof typeof ReconcileErrorCodes;
  * reaches the CR's status, Events and logs, and may quote CR values: invisible and bidi characters in it are
  * written as \uXXXX (escapeInvisible), so it shows what it says.
  */
-export class ReconcileError extends Error {
+export class ReconcileError extends LostromosError {
   readonly code: ReconcileErrorCode;
   readonly reason: string;
   readonly retryable: boolean;
@@ -162,24 +163,8 @@ export class UnknownRevisionError extends ReconcileError {
   }
 }
 
-function field(err: unknown, name: string): unknown {
-  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[name] : undefined;
-}
-
-/** True for errors that declare `retryable: true` (port implementations mark 429/5xx/timeouts/conflicts so). */
-export function isRetryableError(err: unknown): boolean {
-  return field(err, 'retryable') === true;
-}
-
-/** True for errors that declare `retryable: false`: retrying cannot help until the CR or templates change. */
-export function isPermanentError(err: unknown): boolean {
-  return field(err, 'retryable') === false;
-}
-
-export function errorCodeOf(err: unknown): string | undefined {
-  const code = field(err, 'code');
-  return typeof code === 'string' ? code : undefined;
-}
+// The protocol's readers are the model's; re-exported for this library's phases.
+export { errorCodeOf, isPermanentError, isRetryableError } from '@lostromos/model';
 
 export function errorMessageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

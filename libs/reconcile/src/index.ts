@@ -18,9 +18,7 @@ export type {
 
 // Errors: the registry, the classes other packages raise, classification by fields.
 export {
-  errorCodeOf,
   errorMessageOf,
-  isPermanentError,
   ReconcileErrorCodes,
   RenderFailedError,
   UnknownKindError,

@@ -1,3 +1,4 @@
+import { LostromosError } from '@lostromos/model';
 /**
  * Every error code `@lostromos/render` raises, with whether retrying can help. docs/templates.md lists
  * them; a test keeps the two in sync. Match on `code` once an error has crossed the queue.
@@ -60,7 +61,7 @@ export type RenderErrorCode = keyof typeof RENDER_ERROR_CODES;
  * fixing it needs a new template, chart or CR, so the reconciler reports it instead of retrying.
  * The message starts with `file:line: ` when the place is known.
  */
-export class RenderError extends Error {
+export class RenderError extends LostromosError {
   override readonly name = 'RenderError';
   readonly code: RenderErrorCode;
   readonly file?: string;

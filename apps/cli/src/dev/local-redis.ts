@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { LostromosError } from '@lostromos/model';
 
 /** The Redis `lostromos dev` uses: one it started (and stops), or the one REDIS_URL points at. */
 export interface DevRedis {
@@ -33,9 +34,10 @@ export const REDIS_INSTALL_HINT = [
 ].join('\n');
 
 /** A redis-server could not be found or started. */
-export class DevRedisError extends Error {
+export class DevRedisError extends LostromosError {
   override readonly name = 'DevRedisError';
   readonly code = 'LZ_DEV_REDIS';
+  readonly retryable = false;
 }
 
 /** Resolves true once `PING` on 127.0.0.1:port answers `+PONG`. */
