@@ -257,6 +257,38 @@ describe.each(SUBSTRATES)('CRUD over HTTP (%s)', (kind) => {
     expect(future.body.reason).toBe('Timeout');
   });
 
+  it('refuses an update (409 precondition) or patch (422 immutable) naming another uid, writing nothing', async () => {
+    const created = (await call(api, 'POST', CMS, cm('uid-a'))).body;
+    const other = '0c8b1f1e-0000-4000-8000-000000000000';
+    const put = await call(api, 'PUT', `${CMS}/uid-a`, {
+      ...cm('uid-a'),
+      metadata: { name: 'uid-a', uid: other },
+    });
+    expect(put.status).toBe(409);
+    expect(put.body.reason).toBe('Conflict');
+    expect(put.body.message).toContain(
+      `Precondition failed: UID in precondition: ${other}, UID in object meta: ${created.metadata.uid}`,
+    );
+    const patched = await call(
+      api,
+      'PATCH',
+      `${CMS}/uid-a`,
+      { metadata: { uid: other }, data: { changed: 'yes' } },
+      { contentType: 'application/merge-patch+json' },
+    );
+    expect(patched.status).toBe(422);
+    expect(patched.body.message).toBe(
+      `ConfigMap "uid-a" is invalid: metadata.uid: Invalid value: "${other}": field is immutable`,
+    );
+    const after = (await call(api, 'GET', `${CMS}/uid-a`)).body;
+    expect(after.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    const same = await call(api, 'PUT', `${CMS}/uid-a`, {
+      ...cm('uid-a', { k: 'v' }),
+      metadata: { name: 'uid-a', uid: created.metadata.uid },
+    });
+    expect(same.status).toBe(200);
+  });
+
   it('deletes with a Status Success body, honours preconditions and supports deletecollection and dryRun', async () => {
     const created = (await call(api, 'POST', CMS, cm('del-a'))).body;
     const pre = await call(api, 'DELETE', `${CMS}/del-a`, { preconditions: { uid: 'not-the-uid' } });

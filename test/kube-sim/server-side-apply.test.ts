@@ -247,6 +247,101 @@ describe.each(SUBSTRATES)('server-side apply (%s)', (kind) => {
     );
   });
 
+  // The precondition of libs/kube's uid apply (KubeClusterPorts.applyIfUid): an applied configuration naming
+  // metadata.uid applies to that object only; another object of the name, or none, refuses it unchanged.
+  it('uid apply: applies to the object with that uid; refuses a replaced one (422) and an absent one (409), writing nothing', async () => {
+    const created = await apply('ssa-uid', 'lostromos', cmBody('ssa-uid', { x: '1' }), '&force=true');
+    expect(created.status).toBe(201);
+    const uid = created.body.metadata.uid;
+    const withUid = (name: string, data: Record<string, string>, u: string) => {
+      const body = cmBody(name, data);
+      return { ...body, metadata: { ...body.metadata, uid: u } };
+    };
+    const same = await apply('ssa-uid', 'lostromos', withUid('ssa-uid', { x: '2' }, uid), '&force=true');
+    expect(same.status).toBe(200);
+    expect(same.body.data).toEqual({ x: '2' });
+    expect(same.body.metadata.uid).toBe(uid);
+    // The uid is no field of the applied configuration: nothing new in the manager's entry.
+    const mine = same.body.metadata.managedFields.find((m: any) => m.manager === 'lostromos');
+    expect(mine.fieldsV1).toEqual({ 'f:data': { 'f:x': {} } });
+
+    // Replaced: same name, another object.
+    await call(api, 'DELETE', path('ssa-uid', ''));
+    const theirs = await call(
+      api,
+      'POST',
+      '/api/v1/namespaces/default/configmaps',
+      cmBody('ssa-uid', { x: 'theirs' }),
+    );
+    const replaced = await apply('ssa-uid', 'lostromos', withUid('ssa-uid', { x: '3' }, uid), '&force=true');
+    expect(replaced.status).toBe(422);
+    expect(replaced.body).toMatchObject({
+      reason: 'Invalid',
+      message: `ConfigMap "ssa-uid" is invalid: metadata.uid: Invalid value: "${uid}": field is immutable`,
+      details: {
+        name: 'ssa-uid',
+        kind: 'ConfigMap',
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: "${uid}": field is immutable`,
+            field: 'metadata.uid',
+          },
+        ],
+      },
+    });
+    const after = (await call(api, 'GET', path('ssa-uid', ''))).body;
+    expect(after.data).toEqual({ x: 'theirs' });
+    expect(after.metadata.resourceVersion).toBe(theirs.body.metadata.resourceVersion);
+
+    // Absent: never created (also for a kind of a named group, whose validation it precedes).
+    const absent = await apply(
+      'ssa-uid-none',
+      'lostromos',
+      withUid('ssa-uid-none', { x: '1' }, uid),
+      '&force=true',
+    );
+    expect(absent.status).toBe(409);
+    expect(absent.body).toMatchObject({
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on configmaps "ssa-uid-none": uid mismatch: the provided object specified uid ${uid}, and no existing object was found`,
+      details: { name: 'ssa-uid-none', kind: 'configmaps' },
+    });
+    expect((await call(api, 'GET', path('ssa-uid-none', ''))).status).toBe(404);
+    const deployment = await call(
+      api,
+      'PATCH',
+      '/apis/apps/v1/namespaces/default/deployments/ssa-uid-none?fieldManager=lostromos&force=true',
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ssa-uid-none', uid } },
+      { contentType: APPLY },
+    );
+    expect(deployment.status).toBe(409);
+    expect(deployment.body.details).toEqual({ name: 'ssa-uid-none', group: 'apps', kind: 'deployments' });
+
+    // An object being deleted (held by a finalizer) is still that object: applied.
+    const held = cmBody('ssa-uid-held', { x: 'held' });
+    const heldObj = await call(api, 'POST', '/api/v1/namespaces/default/configmaps', {
+      ...held,
+      metadata: { ...held.metadata, finalizers: ['example.com/hold'] },
+    });
+    await call(api, 'DELETE', path('ssa-uid-held', ''));
+    const deleting = await apply(
+      'ssa-uid-held',
+      'lostromos',
+      withUid('ssa-uid-held', { x: 'still' }, heldObj.body.metadata.uid),
+      '&force=true',
+    );
+    expect(deleting.status).toBe(200);
+    expect(deleting.body.metadata.deletionTimestamp).toBeDefined();
+    await call(
+      api,
+      'PATCH',
+      path('ssa-uid-held', ''),
+      { metadata: { finalizers: null } },
+      { contentType: 'application/merge-patch+json' },
+    );
+  });
+
   describe('field ownership across subresources', () => {
     it('keeps main-resource owners when status is written, and status owners when the spec is written', async () => {
       // A Service: no controller of the real control plane writes its status (there is no cloud provider).

@@ -181,6 +181,14 @@ export class ObjectApi {
         name,
         'the object has been modified; please apply your changes to the latest version and try again',
       );
+    // As the apiserver's storage: an update naming a uid is guarded by it (a precondition, 409).
+    const uid = incoming.metadata.uid;
+    if (typeof uid === 'string' && uid !== '' && uid !== old.metadata.uid)
+      throw errors.conflict(
+        q(info),
+        name,
+        `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+      );
     return this.replace(scope, old, incoming, opts);
   }
 
@@ -193,7 +201,7 @@ export class ObjectApi {
       if (incoming.status === undefined) delete next.status;
       else next.status = incoming.status;
     } else {
-      this.checkDeletionGrace(scope, old, incoming.metadata);
+      this.checkImmutableMeta(scope, old, incoming.metadata);
       next = { ...incoming, metadata: { ...incoming.metadata } };
       for (const k of [
         'name',
@@ -345,8 +353,15 @@ export class ObjectApi {
       );
     if (!live) {
       if (opts.subresource === 'status') throw errors.notFound(q(info), name);
+      // An applied configuration naming a uid only ever applies to that object, never creates one.
+      if (typeof meta.uid === 'string' && meta.uid !== '')
+        throw errors.conflict(
+          q(info),
+          name,
+          `uid mismatch: the provided object specified uid ${meta.uid}, and no existing object was found`,
+        );
       if (info.namespaced) this.requireLiveNamespace(scope, name);
-    } else if (opts.subresource !== 'status') this.checkDeletionGrace(scope, live, meta);
+    } else if (opts.subresource !== 'status') this.checkImmutableMeta(scope, live, meta);
     const now = this.now();
     const fm = this.fm(scope, opts, now);
     const outcome = serverSideApply(
@@ -611,20 +626,29 @@ export class ObjectApi {
   }
 
   /**
-   * As the apiserver's ObjectMeta update validation: deletionGracePeriodSeconds is set by deletion only, so a
-   * write that would change it on an existing object is invalid (422) — while a create drops it. Clients rely
-   * on that for a create-only server-side apply (libs/kube KubeClusterPorts.applyIfAbsent).
+   * As the apiserver's ObjectMeta update validation (apply and patches): a write that would change the uid of
+   * an existing object, or its deletionGracePeriodSeconds (set by deletion only), is invalid (422), nothing
+   * written — while a create drops the grace period. Clients rely on that for a create-only server-side apply
+   * and for an apply to one object only (libs/kube KubeClusterPorts.applyIfAbsent, applyIfUid).
    */
-  private checkDeletionGrace(scope: Scope, live: KubeObject, incoming: JsonObject): void {
-    const value = incoming.deletionGracePeriodSeconds;
-    if (value === undefined || value === null || value === live.metadata.deletionGracePeriodSeconds) return;
-    throw errors.invalid({ ...q(scope.info), kind: scope.info.kind }, objectName(live), [
-      {
+  private checkImmutableMeta(scope: Scope, live: KubeObject, incoming: JsonObject): void {
+    const causes: StatusCause[] = [];
+    const uid = incoming.uid;
+    if (uid !== undefined && uid !== null && uid !== '' && uid !== live.metadata.uid)
+      causes.push({
         reason: 'FieldValueInvalid',
-        message: `Invalid value: ${JSON.stringify(value)}: field is immutable`,
+        message: `Invalid value: ${JSON.stringify(uid)}: field is immutable`,
+        field: 'metadata.uid',
+      });
+    const grace = incoming.deletionGracePeriodSeconds;
+    if (grace !== undefined && grace !== null && grace !== live.metadata.deletionGracePeriodSeconds)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(grace)}: field is immutable`,
         field: 'metadata.deletionGracePeriodSeconds',
-      },
-    ]);
+      });
+    if (causes.length > 0)
+      throw errors.invalid({ ...q(scope.info), kind: scope.info.kind }, objectName(live), causes);
   }
 
   private validate(scope: Scope, obj: KubeObject, name: string): void {
