@@ -2,8 +2,7 @@ import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
 import type { Logger } from '@lostromos/observability';
 import { UnknownRevisionError } from '@lostromos/reconcile';
 import {
-  createResourceRenderer,
-  engineFor,
+  createSnapshotRenderer,
   shortRevision,
   type ResourceRenderer,
   type TemplateSnapshot,
@@ -67,11 +66,9 @@ export class RevisionLibrary {
         `template revision ${shortRevision(revision)} of resource ${resource.name} is not in the template store (trimmed from the history, or its worker could not store it): pin the CR to a stored revision or let the rollout move on (\`lostromos rollout status --resource ${resource.name}\`)`,
       );
     }
-    const engine = engineFor(resource);
-    const renderer = await createResourceRenderer(resource, {
+    const renderer = await createSnapshotRenderer(resource, snapshot, {
       helm: this.o.helm,
       logger: this.o.logger,
-      load: () => engine.fromSnapshot(resource, snapshot, { helm: this.o.helm, logger: this.o.logger }),
     });
     this.o.logger.info(
       { resource: resource.name, revision: shortRevision(revision), source: snapshot.source },

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRevision, resolvePin, type RevisionChoiceInput } from './revision-choice.js';
+import {
+  chooseRevision,
+  isRevisionPrefix,
+  matchRevisionPrefix,
+  resolvePin,
+  type RevisionChoiceInput,
+} from './revision-choice.js';
 
 const A = 'aaaaaaaaaaaa1111111111111111111111111111111111111111111111111111';
 const B = 'bbbbbbbbbbbb2222222222222222222222222222222222222222222222222222';
@@ -92,5 +98,34 @@ describe('chooseRevision (which template revision one CR renders with)', () => {
       reason: 'stable',
     });
     expect(chooseRevision({ ...base, rollout: idle })).toEqual({ revision: B, reason: 'stable' });
+  });
+});
+
+describe('matchRevisionPrefix (the prefix rules of pins and `lostromos diff --revision`)', () => {
+  it('names the one stored revision a prefix of 6 or more hex digits starts, whatever its case and spaces', () => {
+    expect(matchRevisionPrefix('aaaaaa', [B, A])).toEqual({ revision: A });
+    expect(matchRevisionPrefix(` ${B.slice(0, 12).toUpperCase()}\n`, [B, B2, A])).toEqual({ revision: B });
+    expect(matchRevisionPrefix(A, [B, A])).toEqual({ revision: A });
+  });
+
+  it('a value that is no hex, or shorter than 6 digits, is malformed before anything is looked up', () => {
+    for (const bad of ['', 'aaaaa', 'latest', 'aaaaaa-1', '0x1234567']) {
+      expect(isRevisionPrefix(bad)).toBe(false);
+      expect(matchRevisionPrefix(bad, [A])).toEqual({
+        problem: 'malformed',
+        prefix: bad.trim().toLowerCase(),
+      });
+    }
+    expect(isRevisionPrefix(' ABCDEF ')).toBe(true);
+  });
+
+  it('a prefix of several stored revisions is ambiguous and lists them newest first; of none, unknown', () => {
+    expect(matchRevisionPrefix('bbbbbbbbbbb', [B2, A, B])).toEqual({
+      problem: 'ambiguous',
+      prefix: 'bbbbbbbbbbb',
+      candidates: [B2, B],
+    });
+    expect(matchRevisionPrefix('deadbeef', [B, A])).toEqual({ problem: 'unknown', prefix: 'deadbeef' });
+    expect(matchRevisionPrefix('deadbeef', [])).toEqual({ problem: 'unknown', prefix: 'deadbeef' });
   });
 });

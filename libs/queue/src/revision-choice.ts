@@ -36,15 +36,42 @@ export type RevisionChoice =
 const short = (r: string): string => r.slice(0, 12);
 
 /**
- * The stored revision a pin names: its (case-insensitive) prefix of at least MIN_PIN_LENGTH hex digits must
- * match exactly one stored revision. Otherwise a message saying what is wrong and which values would work.
+ * What a revision prefix (a pin, `lostromos diff --revision`) names among the stored revisions: its
+ * (case-insensitive, trimmed) value must be at least MIN_PIN_LENGTH hex digits and the start of exactly one
+ * of them. `prefix` is the normalised value.
+ */
+export type RevisionPrefixMatch =
+  | { revision: string }
+  | { problem: 'malformed'; prefix: string }
+  | { problem: 'ambiguous'; prefix: string; candidates: string[] }
+  | { problem: 'unknown'; prefix: string };
+
+/** True when `text` has the shape of a revision prefix (whatever is stored). */
+export function isRevisionPrefix(text: string): boolean {
+  const value = text.trim().toLowerCase();
+  return /^[0-9a-f]+$/.test(value) && value.length >= MIN_PIN_LENGTH;
+}
+
+/** The one stored revision (newest first) that `text` is a prefix of, or why there is none. */
+export function matchRevisionPrefix(text: string, stored: readonly string[]): RevisionPrefixMatch {
+  const prefix = text.trim().toLowerCase();
+  if (!isRevisionPrefix(prefix)) return { problem: 'malformed', prefix };
+  const candidates = stored.filter((r) => r.startsWith(prefix));
+  if (candidates.length === 1) return { revision: candidates[0]! };
+  return candidates.length > 1
+    ? { problem: 'ambiguous', prefix, candidates }
+    : { problem: 'unknown', prefix };
+}
+
+/**
+ * The stored revision a pin names (see matchRevisionPrefix). Otherwise a message saying what is wrong and
+ * which values would work.
  */
 export function resolvePin(
   pin: string,
   stored: readonly string[],
   resource: string,
 ): { revision: string } | { error: string } {
-  const value = pin.trim().toLowerCase();
   const known =
     stored.length === 0
       ? 'no revision is stored yet'
@@ -53,21 +80,23 @@ export function resolvePin(
           .map(short)
           .join(', ')}${stored.length > 5 ? ', …' : ''}`;
   const fix = `set it to one of them (\`lostromos rollout status --resource ${resource}\` lists them) or remove it`;
-  if (!/^[0-9a-f]+$/.test(value) || value.length < MIN_PIN_LENGTH) {
-    return {
-      error: `annotation ${TEMPLATE_REVISION_ANNOTATION}=${JSON.stringify(pin)} is not a template revision (at least ${MIN_PIN_LENGTH} hex digits, e.g. the 12 that status.templateRevision shows; ${known}): ${fix}`,
-    };
+  const match = matchRevisionPrefix(pin, stored);
+  if ('revision' in match) return match;
+  const annotation = `annotation ${TEMPLATE_REVISION_ANNOTATION}=${JSON.stringify(pin)}`;
+  switch (match.problem) {
+    case 'malformed':
+      return {
+        error: `${annotation} is not a template revision (at least ${MIN_PIN_LENGTH} hex digits, e.g. the 12 that status.templateRevision shows; ${known}): ${fix}`,
+      };
+    case 'ambiguous':
+      return {
+        error: `${annotation} matches ${match.candidates.length} stored revisions of resource ${resource} (${match.candidates.map(short).join(', ')}): give more digits`,
+      };
+    case 'unknown':
+      return {
+        error: `${annotation} names no stored template revision of resource ${resource} (${known}): ${fix}`,
+      };
   }
-  const matches = stored.filter((r) => r.startsWith(value));
-  if (matches.length === 1) return { revision: matches[0]! };
-  if (matches.length > 1) {
-    return {
-      error: `annotation ${TEMPLATE_REVISION_ANNOTATION}=${JSON.stringify(pin)} matches ${matches.length} stored revisions of resource ${resource} (${matches.map(short).join(', ')}): give more digits`,
-    };
-  }
-  return {
-    error: `annotation ${TEMPLATE_REVISION_ANNOTATION}=${JSON.stringify(pin)} names no stored template revision of resource ${resource} (${known}): ${fix}`,
-  };
 }
 
 /**

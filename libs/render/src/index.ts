@@ -12,7 +12,12 @@ export {
   stableJson,
   type TemplateSnapshot,
 } from './template-snapshot.js';
-export { createResourceRenderer, type ResourceRendererOptions } from './resource-renderer.js';
+export {
+  createResourceRenderer,
+  createSnapshotRenderer,
+  type ResourceRendererOptions,
+  type SnapshotRendererOptions,
+} from './resource-renderer.js';
 export {
   engineFor,
   TEMPLATE_ENGINES,

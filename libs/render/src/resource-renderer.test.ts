@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ResourceConfig } from '@lostromos/config';
 import { describe, expect, it } from 'vitest';
-import { createResourceRenderer } from './resource-renderer.js';
+import { createResourceRenderer, createSnapshotRenderer } from './resource-renderer.js';
 
 const CR = {
   apiVersion: 'x.io/v1',
@@ -147,5 +147,39 @@ describe('createResourceRenderer renders an unchanged CR once', () => {
     ).rejects.toMatchObject({ code: 'LZ_RENDER_HELPER' });
     expect(r.stats).toEqual({ renders: 1, reused: 1 });
     await r.close();
+  });
+});
+
+describe('createSnapshotRenderer (a stored template revision)', () => {
+  const cm = (key: string): string =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{name}}\ndata:\n  ${key}: {{values.greeting}}\n`;
+
+  it('renders the stored files and values with the stored revision, whatever the folder holds now', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-rr-'));
+    fs.writeFileSync(path.join(dir, 'cm.yaml'), cm('old'));
+    const onDisk = await createResourceRenderer(resource(dir), { helm: HELM });
+    const snapshot = onDisk.snapshot!;
+    await onDisk.close();
+    fs.writeFileSync(path.join(dir, 'cm.yaml'), cm('new'));
+    const edited = { ...resource(dir), values: { greeting: 'hello' } };
+
+    const stored = await createSnapshotRenderer(edited, snapshot, { helm: HELM });
+    expect(stored.revision).toBe(snapshot.revision);
+    expect((await stored.render(CR))[0]!.data).toEqual({ old: 'hi' });
+    await stored.close();
+    const now = await createResourceRenderer(edited, { helm: HELM });
+    expect(now.revision).not.toBe(snapshot.revision);
+    expect((await now.render(CR))[0]!.data).toEqual({ new: 'hello' });
+    await now.close();
+  });
+
+  it('refuses a revision of another engine than the resource now uses', async () => {
+    await expect(
+      createSnapshotRenderer(
+        resource('/nowhere'),
+        { engine: 'helm', revision: 'f'.repeat(64), files: [], values: {}, source: 'chart' },
+        { helm: HELM },
+      ),
+    ).rejects.toThrow(/is a helm revision; the resource now uses Handlebars templates/);
   });
 });

@@ -200,3 +200,27 @@ export async function createResourceRenderer(
     },
   };
 }
+
+export interface SnapshotRendererOptions {
+  helm: LostromosConfig['helm'];
+  logger?: RenderLogger;
+}
+
+/**
+ * The renderer of a stored template revision (the template store's snapshot) instead of the resource's
+ * configured source: its revision is the snapshot's, whatever the files on this disk say now (in memory for
+ * Handlebars, a temporary chart folder for Helm that close() removes). What the worker renders a pinned or
+ * rolling-out CR with, and `lostromos diff --revision` renders every CR with.
+ */
+export async function createSnapshotRenderer(
+  resource: ResourceConfig,
+  snapshot: TemplateSnapshot,
+  opts: SnapshotRendererOptions,
+): Promise<ResourceRenderer> {
+  const engine = engineFor(resource);
+  const load = { helm: opts.helm, ...(opts.logger ? { logger: opts.logger } : {}) };
+  return await createResourceRenderer(resource, {
+    ...load,
+    load: () => engine.fromSnapshot(resource, snapshot, load),
+  });
+}

@@ -18,10 +18,20 @@ import {
   type KubeObject,
   type ObjectRef,
 } from '@lostromos/reconcile';
-import { createResourceRenderer, isRenderError } from '@lostromos/render';
+import { describeRedis, TemplateStore } from '@lostromos/queue';
+import {
+  createResourceRenderer,
+  createSnapshotRenderer,
+  isRenderError,
+  shortRevision,
+  type ResourceRenderer,
+  type TemplateSnapshot,
+} from '@lostromos/render';
 import YAML from 'yaml';
 import { UsageError, type Command, type CommandContext } from '../command.js';
+import { connectRedis } from '../connect-redis.js';
 import { appliedFieldsOf, project } from '../diff/managed-projection.js';
+import { findStoredRevision, revisionFlagProblem } from '../diff/stored-revision.js';
 import { unifiedDiff } from '../diff/unified-diff.js';
 import { toSafeYaml } from '../render/read-inputs.js';
 import { splitApiVersion } from '@lostromos/model';
@@ -46,6 +56,13 @@ const DIFF_FLAGS: readonly FlagSpec[] = [
     metavar: 'SELECTOR',
     description: 'CRs matching this label selector (-l)',
   },
+  {
+    name: 'revision',
+    type: 'string',
+    metavar: 'PREFIX',
+    description:
+      'render with this stored revision, not the files on disk (6+ hex digits, as status.templateRevision)',
+  },
 ];
 
 /** kubectl's exit codes for diff: 0 no differences, 1 differences, >1 an error. */
@@ -55,20 +72,27 @@ export const diffCommand: Command = {
   name: 'diff',
   summary: 'show what applying the templates on disk would change, per object, without changing anything',
   usage: `Usage:
-  lostromos diff --config FILE --resource NAME [--name CR] [-n NS] [-l SELECTOR] [--kubeconfig FILE]
+  lostromos diff --config FILE --resource NAME [--name CR] [-n NS] [-l SELECTOR] [--revision PREFIX]
+                 [--kubeconfig FILE] [--context NAME] [--redis URL]
 
 Renders every selected CR of the resource with the templates (or chart) the config names, as they are on
-disk now, server-side applies each object with dryRun=All as the operator would (field manager
-"lostromos": admission, defaulting and validation run, nothing is stored), and prints a unified diff per
-object like \`kubectl diff\`: objects that would be created, changed, or pruned (no longer rendered). Only
-the fields Lostrómos manages are compared; fields other managers own (status, defaults, others' labels)
-are not shown.
+disk now — or, with --revision, with that stored template revision (as a CR's status.templateRevision
+names it: the files and values a worker stored in Redis when it loaded them) — server-side applies each
+object with dryRun=All as the operator would (field manager "lostromos": admission, defaulting and
+validation run, nothing is stored), and prints a unified diff per object like \`kubectl diff\`: objects
+that would be created, changed, or pruned (no longer rendered). Only the fields Lostrómos manages are
+compared; fields other managers own (status, defaults, others' labels) are not shown.
 
-Exit codes (as kubectl diff): 0 no differences, 1 differences, 2 bad flags or config, 3 an error (a
-template that fails to render, an API request refused).
+Exit codes (as kubectl diff): 0 no differences, 1 differences, 2 bad flags or config (also a --revision
+that is not 6+ hex digits), 3 an error (a template that fails to render, an API request refused; with
+--revision: Redis unreachable, or no stored revision or several start with PREFIX: the message lists them).
+
+Examples:
+  lostromos diff --config lostromos.yaml --resource characters                       # the files on disk
+  lostromos diff --config lostromos.yaml --resource characters --revision 3f9a1c2b7d4e  # a stored revision
 
 Flags:
-${formatFlagHelp([...DIFF_FLAGS, ...CONFIG_FLAGS.filter((f) => ['config', 'kubeconfig', 'context'].includes(f.name))])}`,
+${formatFlagHelp([...DIFF_FLAGS, ...CONFIG_FLAGS.filter((f) => ['config', 'kubeconfig', 'context', 'redis'].includes(f.name))])}`,
   async run(ctx: CommandContext): Promise<number> {
     try {
       return await runDiff(ctx);
@@ -78,7 +102,8 @@ ${formatFlagHelp([...DIFF_FLAGS, ...CONFIG_FLAGS.filter((f) => ['config', 'kubec
       if (err instanceof UsageError || isConfigError(err)) throw err;
       const e = err instanceof Error ? err : new Error(String(err));
       ctx.stderr.write(`lostromos diff: ${e.message}\n`);
-      if ((err as { code?: unknown }).code === 'LZ_KUBE_CONFIG') return DiffExit.usage;
+      const code = (err as { code?: unknown }).code;
+      if (code === 'LZ_KUBE_CONFIG' || code === 'LZ_REDIS_CONFIG') return DiffExit.usage;
       if (isRenderError(err)) ctx.stderr.write(`  (error code ${err.code}; see docs/templates.md)\n`);
       return DiffExit.failure;
     }
@@ -115,22 +140,63 @@ async function runDiff(ctx: CommandContext): Promise<number> {
         : `--resource ${resourceName} is not in the config: one of ${config.resources.map((r) => r.name).join(', ')}`,
     );
   }
+  const revision = flags.revision as string | undefined;
+  if (revision !== undefined) {
+    const problem = revisionFlagProblem(revision, resource.name);
+    if (problem) throw new UsageError(problem);
+  }
   const name = flags.name as string | undefined;
   const namespace =
     (flags.namespace as string | undefined) ?? (name ? 'default' : resource.namespace || undefined);
+  // Read before the cluster is: a wrong prefix is said at once, and Redis is not held while the diff runs.
+  const snapshot = revision === undefined ? undefined : await storedRevision(config, resource, revision);
+  const openRenderer = (): Promise<ResourceRenderer> =>
+    snapshot
+      ? createSnapshotRenderer(resource, snapshot, { helm: config.helm })
+      : createResourceRenderer(resource, { helm: config.helm, watch: false });
   const kube = createKubeClient({
     kubeconfig: config.kubernetes.kubeconfig || undefined,
     context: config.kubernetes.context || undefined,
     env: ctx.env,
   });
   try {
-    return await diffResource(ctx, kube, resource, config.helm, {
+    return await diffResource(ctx, kube, resource, openRenderer, {
       name,
       namespace,
       selector: (flags.selector as string | undefined) ?? (resource.labelSelector || undefined),
     });
   } finally {
     kube.close();
+  }
+}
+
+/**
+ * The stored template revision `prefix` names in the resource's history (the pin annotation's prefix rules);
+ * throws, with what is stored and what to give, when there is none or several, or Redis cannot be reached.
+ */
+async function storedRevision(
+  config: ReturnType<typeof loadConfig>,
+  resource: ResourceConfig,
+  prefix: string,
+): Promise<TemplateSnapshot> {
+  const redis = await connectRedis(config);
+  try {
+    const store = new TemplateStore({ connection: redis, prefix: config.redis.prefix });
+    const found = findStoredRevision(prefix, await store.history(resource.name), {
+      resource: resource.name,
+      where: describeRedis(config.redis),
+      prefix: config.redis.prefix,
+    });
+    if ('error' in found) throw new Error(found.error);
+    const snapshot = await store.get(resource.name, found.revision);
+    if (!snapshot) {
+      throw new Error(
+        `template revision ${shortRevision(found.revision)} of resource ${resource.name} was trimmed from the template store (or cannot be read) while this ran: run it again with a revision that \`lostromos rollout status --resource ${resource.name}\` lists`,
+      );
+    }
+    return snapshot;
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -157,7 +223,7 @@ async function diffResource(
   ctx: CommandContext,
   kube: KubeClient,
   resource: ResourceConfig,
-  helm: Parameters<typeof createResourceRenderer>[1]['helm'],
+  openRenderer: () => Promise<ResourceRenderer>,
   sel: Selection,
 ): Promise<number> {
   const ports = new KubeClusterPorts({
@@ -193,7 +259,7 @@ async function diffResource(
     ctx.stderr.write(`lostromos diff: cannot read the CRs of ${resource.name}: ${(err as Error).message}\n`);
     return DiffExit.failure;
   }
-  const renderer = await createResourceRenderer(resource, { helm, watch: false });
+  const renderer = await openRenderer();
   let differs = false;
   let failed = false;
   try {

@@ -8,8 +8,6 @@ import {
   type ResourceConfig,
 } from '@lostromos/config';
 import {
-  createRedisConnection,
-  describeRedis,
   pauseRollout,
   resumeRollout,
   RolloutStore,
@@ -19,6 +17,7 @@ import {
   type RolloutState,
 } from '@lostromos/queue';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
+import { connectRedis } from '../connect-redis.js';
 import { formatRolloutStatus } from '../rollout/format-rollout.js';
 
 const ROLLOUT_FLAGS: readonly FlagSpec[] = [
@@ -34,9 +33,6 @@ const ROLLOUT_FLAGS: readonly FlagSpec[] = [
 const ACTIONS = ['status', 'pause', 'resume', 'undo'] as const;
 type Action = (typeof ACTIONS)[number];
 
-/** How long to wait for Redis before saying it cannot be reached. */
-const REDIS_WAIT_MS = 5000;
-
 function who(env: CommandContext['env']): string {
   let user = env.USER ?? env.LOGNAME;
   try {
@@ -45,36 +41,6 @@ function who(env: CommandContext['env']): string {
     user ??= 'someone';
   }
   return `${user}@${os.hostname()} (lostromos rollout)`;
-}
-
-type Redis = ReturnType<typeof createRedisConnection>;
-
-async function connect(config: ReturnType<typeof loadConfig>): Promise<Redis> {
-  const redis = createRedisConnection(config.redis, 'producer', { connectionName: 'lostromos-cli' });
-  const where = describeRedis(config.redis);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let last: Error | undefined;
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `cannot reach Redis at ${where}${last ? `: ${last.message}` : ''} (is it running, and is redis in the config right?)`,
-            ),
-          ),
-        REDIS_WAIT_MS,
-      );
-      redis.on('error', (err: Error) => (last = err));
-      redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  } catch (err) {
-    redis.disconnect();
-    throw err;
-  }
-  return redis;
 }
 
 const COMMANDS: Record<
@@ -149,7 +115,7 @@ ${formatFlagHelp([...ROLLOUT_FLAGS, ...CONFIG_FLAGS.filter((f) => ['config', 're
         `resource ${resource.name} has no staged rollout: every CR follows the newest templates at once. Add \`rollout: { batchSize: "25%" }\` to resources[name=${resource.name}] in ${config.configFile || 'the config'} (docs/changing-templates.md)`,
       );
     }
-    const redis = await connect(config);
+    const redis = await connectRedis(config);
     try {
       const rollouts = new RolloutStore({ connection: redis, prefix: config.redis.prefix });
       if (action === 'status') {
