@@ -259,6 +259,32 @@ describe('KubeClusterPorts and events', () => {
     ).rejects.toBeInstanceOf(ResourceNotServedError);
   });
 
+  it('applies with a uid precondition to that object only: a replaced or deleted one is refused, nothing written', async () => {
+    const p = ports();
+    const cm = (data: Record<string, string>): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'by-uid', namespace: 'default' },
+      data,
+    });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'by-uid' };
+    const first = await p.apply(cm({ a: '1' }));
+    const applied = await p.applyIfUid(cm({ a: '2' }), first.metadata.uid ?? '');
+    expect(applied).toMatchObject({ data: { a: '2' }, metadata: { uid: first.metadata.uid } });
+
+    expect(await p.deleteObject(ref, { uid: first.metadata.uid })).toBe('deleted');
+    expect(await p.applyIfUid(cm({ a: '3' }), first.metadata.uid ?? '')).toBe('refused');
+    expect(await p.getObject(ref)).toBeUndefined();
+
+    const replacement = (await createCm('by-uid', { theirs: 'yes' })).body;
+    expect(await p.applyIfUid(cm({ a: '4' }), first.metadata.uid ?? '')).toBe('refused');
+    expect(await p.getObject(ref)).toMatchObject({
+      data: { theirs: 'yes' },
+      metadata: { resourceVersion: replacement.metadata.resourceVersion },
+    });
+    await p.deleteObject(ref);
+  });
+
   it('guards the finalizer patch and the status write with the resourceVersion (stale → retryable conflict)', async () => {
     const p = ports();
     const cr = (await createCm('fin')).body;

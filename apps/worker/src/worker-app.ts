@@ -3,9 +3,11 @@ import { KubeClusterPorts, KubeEventRecorder, type KubeClient } from '@lostromos
 import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
 import {
   CrWorker,
+  InventoryKey,
   TemplateRevisions,
   type CrJobInfo,
   describeRedis,
+  readinessRecheckDelayMs,
   RedisProblemLog,
   usesSentinel,
   type CrJobResult,
@@ -14,6 +16,7 @@ import {
 import { reconcile, type CrRenderer } from '@lostromos/reconcile';
 import { errorCodeOf, isPermanentError, tryParseCrKey } from '@lostromos/model';
 import type { Redis } from 'ioredis';
+import { countedPorts } from './counted-ports.js';
 import { permanentFailureFields, resultLabel, toJobResult, unreadableCrFailure } from './job-result.js';
 import { releaseChangeOf } from './legacy-release-metrics.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
@@ -92,6 +95,8 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
   // The revision each served resource renders with, reported to Redis: the leading watcher re-enqueues a
   // resource's CRs when the revisions its workers run change (this process owns what it renders).
   const revisions = new TemplateRevisions({ connection: deps.redis, prefix: config.redis.prefix });
+  // Seals what each reconcile records per object, so the next one may apply by recorded uid without a read.
+  const inventoryKey = new InventoryKey({ connection: deps.redis, prefix: config.redis.prefix });
   // What each resource's templates render here: the leading watcher watches these kinds for drift.
   const renderedKinds = new Map<string, Set<string>>();
   const reportRevision = (resource: string, revision: string): void => {
@@ -151,14 +156,18 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
       const started = performance.now();
       await tracer?.start(keyText);
       const jobRenderer = rendererFor();
+      const counted = countedPorts(ports, recorder);
       try {
         const result = await reconcile(key, {
-          reader: ports,
-          writer: ports,
-          events: recorder,
+          reader: counted.reader,
+          writer: counted.writer,
+          events: counted.events,
+          // Objects not ready yet: the watcher's event on their change is the trigger, this a fallback.
+          readinessPollMs: readinessRecheckDelayMs(job.name, job.delayMs),
           renderer: jobRenderer,
           resource,
           logger: jlog,
+          inventoryKey: await inventoryKey.get(),
           hooks: {
             onApply: (ref) => metrics.objectsApplied.inc({ controller, kind: ref.kind }),
             onPrune: (ref) => metrics.objectsPruned.inc({ controller, kind: ref.kind }),
@@ -168,6 +177,10 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         await routing.recordOutcome(resource, keyText, result, jobRenderer.revision);
         const seconds = (performance.now() - started) / 1000;
         metrics.observeReconcile(controller, resultLabel(result), seconds);
+        if (result.outcome === 'unchanged') {
+          metrics.recheckReconciles.inc({ controller, trigger: job.name });
+          metrics.recheckRequests.inc({ controller }, counted.requests());
+        }
         if (result.outcome === 'failed-permanent') {
           metrics.terminalReconcileErrors.inc({ controller });
           // The one line of a permanent failure (reconcile() logs none).

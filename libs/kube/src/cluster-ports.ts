@@ -199,6 +199,24 @@ export class KubeClusterPorts implements ClusterReader, ClusterWriter {
     return res.body;
   }
 
+  /**
+   * A server-side apply to the existing object with this uid only: the applied configuration carries
+   * `metadata.uid`, which the API server checks against the live object — another object of that name (one
+   * replaced since) is refused with 422 "field is immutable", no object at all with 409 "uid mismatch … no
+   * existing object was found", and nothing is written either way. Pinned by the conformance test "uid apply"
+   * (test/kube-sim/server-side-apply.test.ts) on the real API server.
+   *
+   * Any 400/409/422 is 'refused', as for {@link applyIfAbsent}: the caller reads the live object and decides.
+   */
+  async applyIfUid(obj: KubeObject, uid: string): Promise<KubeObject | 'refused'> {
+    try {
+      return (await this.sendApply({ ...obj, metadata: { ...obj.metadata, uid } }, {})).body;
+    } catch (err) {
+      if (err instanceof KubeApiError && [400, 409, 422].includes(err.status)) return 'refused';
+      throw err;
+    }
+  }
+
   private async sendApply(obj: KubeObject, query: Record<string, string>): Promise<RestResponse<KubeObject>> {
     const path = await this.objectPath({
       apiVersion: obj.apiVersion,

@@ -9,3 +9,4 @@ export * from './template-store.js';
 export * from './revision-choice.js';
 export * from './rollout-plan.js';
 export * from './rollout-store.js';
+export * from './inventory-key.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentChanged, liveMatchesDesired } from './apply.js';
-import type { KubeObject } from './model.js';
+import { applyRouteOf, contentChanged, liveMatchesDesired } from './apply.js';
+import type { InventoryEntry, KubeObject } from './model.js';
 
 describe('liveMatchesDesired', () => {
   const desired = { metadata: { name: 'a', labels: { x: '1' } }, spec: { ports: [{ port: 80 }] } };
@@ -62,5 +62,34 @@ describe('contentChanged', () => {
     ]);
     const after = cm('2', { a: '1' }, [{ manager: 'lostromos', fieldsV1: { 'f:data': { 'f:a': {} } } }]);
     expect(contentChanged(before, after)).toBe(false);
+  });
+});
+
+describe('applyRouteOf: how one desired object is applied', () => {
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'a' };
+  const applied: InventoryEntry = { ...ref, uid: 'u', hash: 'h1', seal: 's' };
+  const cases: Array<[string, InventoryEntry | undefined, string, boolean, string]> = [
+    ['not in the inventory: create-only apply', undefined, 'h1', false, 'create'],
+    [
+      'pending (written ahead, maybe never applied): create-only apply',
+      { ...ref, pending: true },
+      'h1',
+      true,
+      'create',
+    ],
+    ['content changed, uid vouched for by the seal: uid apply, no read', applied, 'h2', true, 'apply-to-uid'],
+    [
+      'content changed, uid not vouched for (no key, forged): read, check, apply',
+      applied,
+      'h2',
+      false,
+      'read-then-apply',
+    ],
+    ['content unchanged: read for drift, apply only if drifted', applied, 'h1', true, 'verify'],
+    ['content unchanged, even unsealed: read for drift', applied, 'h1', false, 'verify'],
+    ['a bare ref (an earlier version): read, check, apply', ref, 'h1', false, 'read-then-apply'],
+  ];
+  it.each(cases)('%s', (_name, entry, hash, uidTrusted, route) => {
+    expect(applyRouteOf(entry, hash, uidTrusted)).toBe(route);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Phase 2, apply: the skip rule (nothing can have changed → only re-read the objects), then the server-side
- * apply of each desired object in order, never taking over an object that is not this CR's.
+ * apply of each desired object in order, never taking over an object that is not this CR's, reading an object
+ * first only when the inventory cannot vouch for it.
  */
 import type { ReconcileContext } from './context.js';
-import type { DesiredState } from './desired.js';
+import { objectHash, type DesiredState } from './desired.js';
 import {
   ApplyRejectedError,
   errorMessageOf,
@@ -11,6 +12,7 @@ import {
   OwnershipConflictError,
   ReconcileError,
 } from './errors.js';
+import { trustedUid } from './inventory.js';
 import {
   describeRef,
   isOwnedBy,
@@ -19,10 +21,14 @@ import {
   refKey,
   refOf,
   type CrStatus,
+  type InventoryEntry,
   type KubeObject,
   type ObjectRef,
 } from './model.js';
-import { inventoryOf, statusOf } from './status.js';
+import { statusOf } from './status.js';
+
+/** Objects read in this reconcile before any write, by refKey (undefined: read, and absent). */
+export type LiveReads = Map<string, KubeObject | undefined>;
 
 /**
  * First half of the skip rule, pure: the render hash and CR generation equal those of the last successful
@@ -35,8 +41,12 @@ export function matchesLastApply(
 ): boolean {
   const last = status.lastApplied;
   if (!last || last.renderHash !== desired.hash || last.generation !== (generation ?? 0)) return false;
-  const recorded = (status.resources ?? []).map(refKey).join('\n');
-  return recorded === inventoryOf(desired.objects).map(refKey).join('\n');
+  const entries = status.resources ?? [];
+  // A pending entry is an apply that began after the recorded one and did not complete.
+  if (entries.some((entry) => entry.pending)) return false;
+  const recorded = new Set(entries.map(refKey));
+  const wanted = new Set(desired.objects.map((obj) => refKey(refOf(obj))));
+  return recorded.size === wanted.size && [...wanted].every((key) => recorded.has(key));
 }
 
 /**
@@ -48,11 +58,14 @@ export async function findUpToDateLive(
   ctx: ReconcileContext,
   cr: KubeObject,
   desired: DesiredState,
+  reads: LiveReads,
 ): Promise<KubeObject[] | undefined> {
   const uid = cr.metadata.uid ?? '';
   const live: KubeObject[] = [];
   for (const obj of desired.objects) {
     const current = await ctx.deps.reader.getObject(refOf(obj));
+    // The apply that follows a failed check reuses what was read (no second GET of the same object).
+    reads.set(refKey(refOf(obj)), current);
     if (!current || !isOwnedBy(current, uid) || !liveMatchesDesired(obj, current)) {
       ctx.log.debug(
         { cr: ctx.keyText, object: refKey(refOf(obj)), exists: !!current },
@@ -101,35 +114,65 @@ function claimedBy(obj: KubeObject, crUid: string): boolean {
 }
 
 /**
+ * How one desired object is applied, from its inventory entry (pure):
+ * - `create`: the inventory does not name it (or only as pending): most likely new, one create-only apply;
+ * - `apply-to-uid`: its rendered content changed since its recorded apply and the entry's seal vouches for its
+ *   uid: one apply carrying that uid, which the API server refuses for any other object (replaced) or none;
+ * - `verify`: its rendered content did not change: read it, and apply only when it is missing or drifted (a
+ *   drift event may have been coalesced into this job);
+ * - `read-then-apply`: anything else (a bare ref from an earlier version, an unsealed or forged entry): read it,
+ *   check it is ours, apply.
+ */
+export type ApplyRoute = 'create' | 'apply-to-uid' | 'verify' | 'read-then-apply';
+
+export function applyRouteOf(
+  entry: InventoryEntry | undefined,
+  hash: string,
+  uidTrusted: boolean,
+): ApplyRoute {
+  if (!entry || entry.pending) return 'create';
+  if (entry.uid === undefined || entry.hash === undefined) return 'read-then-apply';
+  if (entry.hash === hash) return 'verify';
+  return uidTrusted ? 'apply-to-uid' : 'read-then-apply';
+}
+
+/**
  * Server-side applies each object in the given (apply) order, never taking over an existing object that is
- * not ours (OwnershipConflict instead):
+ * not ours (OwnershipConflict instead), each by its {@link ApplyRoute}. Whatever refuses a one-request route
+ * (a create-only apply finding an object, a uid apply finding another object or none) falls back to reading
+ * the object: someone else's stops the reconcile, ours is applied, and comparing the two tells updated from
+ * unchanged (Events only for real changes).
  *
- * - an object the previous inventory (`status.resources`) does not name is most likely new: a create-only
- *   apply creates it in one request. If the API server refuses (it exists — an orphan of an interrupted
- *   apply, or someone else's), the checked path below decides;
- * - an object the inventory names, or one the create-only apply could not create, is read first: someone
- *   else's stops the reconcile, ours is applied, and comparing the two tells updated from unchanged (Events
- *   only for real changes).
- *
- * Returns the live objects in apply order (for readiness); what was applied, created and updated is recorded
- * once, on the context.
+ * Returns the live objects in apply order (for readiness); what was applied, created and updated, and the
+ * facts the inventory records, are recorded once, on the context.
  */
 export async function applyObjects(
   ctx: ReconcileContext,
   cr: KubeObject,
   objects: readonly KubeObject[],
+  reads: LiveReads = new Map(),
 ): Promise<KubeObject[]> {
   const live: KubeObject[] = [];
-  const uid = cr.metadata.uid ?? '';
-  const inventory = new Set((statusOf(cr).resources ?? []).map(refKey));
+  const crUid = cr.metadata.uid ?? '';
+  const inventory = new Map((statusOf(cr).resources ?? []).map((entry) => [refKey(entry), entry]));
   for (const obj of objects) {
     const ref = refOf(obj);
-    const applied = inventory.has(refKey(ref))
-      ? await applyChecked(ctx, obj, ref, uid)
-      : await applyNew(ctx, obj, ref, uid);
+    const key = refKey(ref);
+    const hash = objectHash(obj);
+    const entry = inventory.get(key);
+    const recordedUid = entry ? trustedUid(entry, ctx.deps.inventoryKey, crUid) : undefined;
+    const route = applyRouteOf(entry, hash, recordedUid !== undefined);
+    const target = { ctx, obj, ref, crUid };
+    let applied: Applied;
+    if (route === 'create') applied = await applyNew(target);
+    else if (route === 'apply-to-uid') applied = await applyToUid(target, recordedUid ?? '');
+    else if (route === 'verify') applied = await verifyOrApply(target, reads);
+    else applied = await applyChecked(target, reads);
+    ctx.facts.set(key, { hash, ...(applied.live.metadata.uid ? { uid: applied.live.metadata.uid } : {}) });
+    live.push(applied.live);
+    if (applied.change === 'verified') continue;
     ctx.applied.push(ref);
     ctx.deps.hooks?.onApply?.(ref);
-    live.push(applied.live);
     if (applied.change === 'created') ctx.created.push(ref);
     else if (applied.change === 'updated') ctx.updated.push(ref);
   }
@@ -138,31 +181,64 @@ export async function applyObjects(
 
 interface Applied {
   live: KubeObject;
-  change: 'created' | 'updated' | 'unchanged';
+  /** `verified`: read, found up to date, not applied. */
+  change: 'created' | 'updated' | 'unchanged' | 'verified';
 }
 
-async function applyNew(
-  ctx: ReconcileContext,
-  obj: KubeObject,
-  ref: ObjectRef,
-  uid: string,
-): Promise<Applied> {
-  const created = await guarded(ref, () => ctx.write(() => ctx.deps.writer.applyIfAbsent(obj)));
+interface Target {
+  ctx: ReconcileContext;
+  obj: KubeObject;
+  ref: ObjectRef;
+  crUid: string;
+}
+
+async function applyNew(t: Target): Promise<Applied> {
+  const created = await guarded(t.ref, () => t.ctx.write(() => t.ctx.deps.writer.applyIfAbsent(t.obj)));
   if (created !== 'refused') return { live: created, change: 'created' };
-  return applyChecked(ctx, obj, ref, uid);
+  return applyChecked(t, new Map());
 }
 
-async function applyChecked(
-  ctx: ReconcileContext,
-  obj: KubeObject,
-  ref: ObjectRef,
-  uid: string,
-): Promise<Applied> {
-  const before = await ctx.deps.reader.getObject(ref);
-  if (before && !claimedBy(before, uid)) throw ownershipConflict(ref, before, uid);
-  const live = await applyOne(ctx, obj, ref);
+/** Its rendered content changed, so the apply is an update: no read to tell updated from unchanged. */
+async function applyToUid(t: Target, uid: string): Promise<Applied> {
+  const live = await guarded(t.ref, () => t.ctx.write(() => t.ctx.deps.writer.applyIfUid(t.obj, uid)));
+  if (live !== 'refused') return { live, change: 'updated' };
+  t.ctx.log.debug(
+    { cr: t.ctx.keyText, object: refKey(t.ref) },
+    'recorded object replaced or gone; reading it',
+  );
+  return applyChecked(t, new Map());
+}
+
+async function verifyOrApply(t: Target, reads: LiveReads): Promise<Applied> {
+  const before = await readOnce(t, reads);
+  if (!before) return applyNew(t);
+  if (!claimedBy(before, t.crUid)) throw ownershipConflict(t.ref, before, t.crUid);
+  if (isOwnedBy(before, t.crUid) && liveMatchesDesired(t.obj, before))
+    return { live: before, change: 'verified' };
+  return applyRead(t, before);
+}
+
+async function applyChecked(t: Target, reads: LiveReads): Promise<Applied> {
+  const before = await readOnce(t, reads);
+  if (before && !claimedBy(before, t.crUid)) throw ownershipConflict(t.ref, before, t.crUid);
+  return applyRead(t, before);
+}
+
+async function applyRead(t: Target, before: KubeObject | undefined): Promise<Applied> {
+  const live = await guarded(t.ref, () => t.ctx.write(() => t.ctx.deps.writer.apply(t.obj)));
   if (!before) return { live, change: 'created' };
   return { live, change: contentChanged(before, live) ? 'updated' : 'unchanged' };
+}
+
+/** The object as read earlier in this reconcile (before any write), or a fresh read. */
+async function readOnce(t: Target, reads: LiveReads): Promise<KubeObject | undefined> {
+  const key = refKey(t.ref);
+  if (reads.has(key)) {
+    const earlier = reads.get(key);
+    reads.delete(key);
+    return earlier;
+  }
+  return t.ctx.deps.reader.getObject(t.ref);
 }
 
 /**
@@ -179,10 +255,6 @@ export function contentChanged(before: KubeObject, after: KubeObject): boolean {
     return { ...o, metadata };
   };
   return !jsonEqual(strip(before), strip(after));
-}
-
-async function applyOne(ctx: ReconcileContext, obj: KubeObject, ref: ObjectRef): Promise<KubeObject> {
-  return guarded(ref, () => ctx.write(() => ctx.deps.writer.apply(obj)));
 }
 
 /** A permanent refusal of an apply becomes ApplyRejected naming the object; retryable errors pass unchanged. */

@@ -1,4 +1,5 @@
 import { errorMessageOf } from './errors.js';
+import type { ObjectFacts } from './inventory.js';
 import { formatCrKey, type CrKey, type KubeObject, type ObjectRef } from './model.js';
 import type { CrEvent, ReconcileDeps, ReconcileLogger, ReconcileOutcome, ReconcileResult } from './ports.js';
 
@@ -18,6 +19,15 @@ export class ReconcileContext {
   readonly updated: ObjectRef[] = [];
   readonly pruned: ObjectRef[] = [];
   readonly deleted: ObjectRef[] = [];
+  /** Per desired object (by refKey) applied or verified in this reconcile: what the inventory records. */
+  readonly facts = new Map<string, ObjectFacts>();
+  /**
+   * Whether the inventory names every object of this CR that can exist (no orphans possible, or prune searched
+   * for them): only then are this reconcile's entries written tracked (inventory.ts).
+   */
+  inventoryComplete = false;
+  /** The CR as the API server last returned it: a status write needs its resourceVersion and status. */
+  current: KubeObject | undefined;
   writes = 0;
   /** Facts about the CR as this reconcile read it and what it did to it (see ReconcileResult). */
   crFacts: Pick<ReconcileResult, 'appliedBefore' | 'cleanup' | 'finalizer'> = {};

@@ -419,3 +419,12 @@ export function renderHash(objects: readonly KubeObject[], rendererRevision: str
     .digest('hex');
   return `sha256:${digest}`;
 }
+
+/**
+ * Short hash of one desired object (canonical JSON), recorded per object in the inventory: a different one means
+ * the object's rendered content changed since its last apply. 64 bits: a collision could only make a changed
+ * object look unchanged, and an unchanged object is still read and compared with what is rendered (drift).
+ */
+export function objectHash(obj: KubeObject): string {
+  return createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 16);
+}

@@ -30,12 +30,29 @@ export interface LastApplied {
   generation: number;
 }
 
+/**
+ * One entry of the inventory (`status.resources`): an object of this CR, and what Lostrómos knows about it.
+ * Three forms (inventory.ts): applied (`uid` + `hash`, and `seal` when the worker has an inventory key),
+ * pending (`pending: true`: recorded before its first apply, which may not have happened), and a bare ref
+ * (written by a version before these facts, or after an apply that could not rule out orphans).
+ */
+export interface InventoryEntry extends ObjectRef {
+  /** metadata.uid of the object as the last apply (or read) of this CR found it. */
+  uid?: string;
+  /** {@link objectHash} of the object as last applied: a different one means its rendered content changed. */
+  hash?: string;
+  /** HMAC of (CR uid, ref, uid, hash) under the worker's inventory key: only then is `uid` trusted for an apply. */
+  seal?: string;
+  /** Recorded ahead of its first apply (write-ahead), so an interrupted apply can leave no unrecorded object. */
+  pending?: true;
+}
+
 /** The part of a CR's `status` Lostrómos owns (written with a merge patch, other keys are left alone). */
 export interface CrStatus {
   observedGeneration?: number;
   conditions?: Condition[];
-  /** Inventory: every object applied for this CR, in stable order. */
-  resources?: ObjectRef[];
+  /** Inventory: every object applied for this CR (or about to be, `pending`), in stable order. */
+  resources?: InventoryEntry[];
   lastApplied?: LastApplied;
   /** The template revision (first TEMPLATE_REVISION_LENGTH hex digits) the objects were last applied from. */
   templateRevision?: string;

@@ -34,6 +34,12 @@ export interface ClusterWriter {
    * the live object and decides, so nothing that is not ours is ever taken over.
    */
   applyIfAbsent(obj: KubeObject): Promise<KubeObject | 'refused'>;
+  /**
+   * The same apply, but only to the existing object with this uid: resolves the applied object, or 'refused'
+   * when the object of that name is another one (replaced since) or there is none — nothing is written then.
+   * One request, with no read before it; on 'refused' the caller reads the live object and decides.
+   */
+  applyIfUid(obj: KubeObject, uid: string): Promise<KubeObject | 'refused'>;
   /** Delete with a uid precondition (never delete a same-named replacement); resolves 'gone' on 404/409-precondition. */
   deleteObject(
     ref: ObjectRef,
@@ -128,6 +134,12 @@ export interface ReconcileDeps {
   hooks?: ReconcileHooks;
   /** Requeue delay while children are still becoming ready (default 10 000 ms). */
   readinessPollMs?: number;
+  /**
+   * The workers' shared secret that seals the per-object facts recorded in the inventory (inventory.ts). With
+   * it, an object whose rendered content changed is applied with its recorded uid as precondition and no read
+   * first; without it (or when a seal does not verify) the object is read before it is applied.
+   */
+  inventoryKey?: string;
 }
 
 export type ReconcileOutcome = 'applied' | 'unchanged' | 'deleted' | 'gone' | 'paused' | 'failed-permanent';
@@ -136,10 +148,14 @@ export interface ReconcileResult {
   outcome: ReconcileOutcome;
   /** e.g. children not ready yet → poll. */
   requeueAfterMs?: number;
+  /** Objects this reconcile applied (a write); an object read and found up to date is not among them. */
   applied: ObjectRef[];
   /** Applied objects that did not exist before this reconcile. */
   created: ObjectRef[];
-  /** Applied objects that existed and changed (their resourceVersion moved). */
+  /**
+   * Applied objects that existed and changed: their rendered content changed since their recorded apply, or
+   * (when they were read first) the object itself changed, not only its resourceVersion.
+   */
   updated: ObjectRef[];
   pruned: ObjectRef[];
   deleted: ObjectRef[];

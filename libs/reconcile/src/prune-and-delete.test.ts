@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isOwnedBy, refKey, type KubeObject, type ObjectRef } from './model.js';
 import { computePruneSet, kindsOf } from './prune-and-delete.js';
-import { inventoryOf } from './status.js';
 
 const ref = (kind: string, name: string, apiVersion = 'v1', namespace = 'ns'): ObjectRef => ({
   apiVersion,
@@ -20,24 +19,7 @@ const live = (r: ObjectRef, ownerUid?: string): KubeObject => ({
   },
 });
 
-describe('inventory', () => {
-  it('records refs in a stable order regardless of apply order, without duplicates', () => {
-    const a = inventoryOf([
-      live(ref('Service', 'b')),
-      live(ref('ConfigMap', 'a')),
-      live(ref('Service', 'b')),
-    ]);
-    const b = inventoryOf([live(ref('ConfigMap', 'a')), live(ref('Service', 'b'))]);
-    expect(a).toEqual(b);
-    expect(a).toEqual([ref('ConfigMap', 'a'), ref('Service', 'b')]);
-  });
-
-  it('omits an empty namespace from refs', () => {
-    expect(inventoryOf([{ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: 'x' }])).toEqual([
-      { apiVersion: 'v1', kind: 'Namespace', name: 'x' },
-    ]);
-  });
-
+describe('inventory kinds and ownership', () => {
   it('lists distinct kinds', () => {
     expect(
       kindsOf([ref('ConfigMap', 'a'), ref('ConfigMap', 'b'), ref('Deployment', 'c', 'apps/v1')]),

@@ -22,25 +22,25 @@ import type { KindRef, ReconcileResult } from './ports.js';
 import { statusOf } from './status.js';
 
 /**
- * Deletes, in reverse apply order, what the previous inventory recorded or the owner-uid label finds and the
- * desired state no longer has. Never touches an object without our owner-uid label.
+ * Deletes, in reverse apply order, what the previous inventory recorded (pending entries included) or the
+ * owner-uid label finds and the desired state no longer has. Never touches an object without our owner-uid label.
  *
- * `nothingAppliedBefore` (the CR got our finalizer in this reconcile, and the finalizer always comes before any
- * apply): no object labelled as this CR's can exist beyond what this reconcile applied, so the label-selected
- * LISTs — one per kind, each a scan of every object of the kind — are skipped and only the inventory is
- * checked. Otherwise they find the orphans of an apply interrupted before its status write.
+ * `searchOrphans` (inventory.ts `orphansPossible`: objects of this CR may exist that the inventory does not
+ * name, orphans of an apply interrupted before its status write): label-selected LISTs — one per kind, each a
+ * scan of every object of the kind — find them. Otherwise only the inventory is checked: every object applied
+ * since the first completed apply was recorded (pending) before its apply.
  */
 export async function pruneStale(
   ctx: ReconcileContext,
   cr: KubeObject,
   desired: DesiredState,
-  opts: { nothingAppliedBefore?: boolean } = {},
+  opts: { searchOrphans: boolean },
 ): Promise<void> {
   const previous = statusOf(cr).resources ?? [];
   const desiredRefs = desired.objects.map(refOf);
-  const owned = opts.nothingAppliedBefore
-    ? []
-    : await listOwnedAcross(ctx, cr, kindsOf([...previous, ...desiredRefs]), desired.scopes);
+  const owned = opts.searchOrphans
+    ? await listOwnedAcross(ctx, cr, kindsOf([...previous, ...desiredRefs]), desired.scopes)
+    : [];
   const listed = new Map(owned.map((obj) => [refKey(refOf(obj)), obj]));
   const candidates = computePruneSet({
     previous,

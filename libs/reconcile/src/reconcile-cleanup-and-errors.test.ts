@@ -22,7 +22,7 @@ describe('reconcile: pruning', () => {
     expect(s.cluster.writesOf('delete')).toEqual([
       { op: 'delete', key: 'apps/Deployment/crew/ripley-web', uid, propagationPolicy: 'Background' },
     ]);
-    expect(s.crStatus().resources).toEqual([cmRef]);
+    expect(s.inventoryRefs()).toEqual([cmRef]);
     expect(s.cluster.events.map((e) => e.reason)).toEqual(['Pruned']);
   });
 
@@ -60,7 +60,7 @@ describe('reconcile: pruning', () => {
     expect(s.cluster.find(extraRef)).toBeUndefined();
   });
 
-  it('lists nothing to prune for a CR seen for the first time: it had nothing applied before its finalizer', async () => {
+  it('lists nothing to prune for a CR seen for the first time, nor once an apply recorded a tracked inventory', async () => {
     const listed: string[] = [];
     const listOwned = s.cluster.listOwned.bind(s.cluster);
     s.cluster.listOwned = (kind, uid, ns) => {
@@ -70,10 +70,12 @@ describe('reconcile: pruning', () => {
     s.putCr({ by: 'a' });
     expect((await reconcile(key, s.deps)).outcome).toBe('applied');
     expect(listed).toEqual([]);
-    // Later applies do look for orphans.
+    // Later applies do not either: from now on every object is recorded before its first apply (write-ahead).
     s.updateSpec({ by: 'b' });
     await reconcile(key, s.deps);
-    expect(listed.sort()).toEqual(['ConfigMap', 'Deployment']);
+    s.updateSpec({ by: 'b', extra: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }] });
+    await reconcile(key, s.deps);
+    expect(listed).toEqual([]);
   });
 
   it('never touches objects not labelled as ours, even when the inventory names them', async () => {
@@ -343,7 +345,7 @@ describe('reconcile: permanent errors', () => {
     const result = await reconcile(key, s.deps);
     expect(result.error).toMatchObject({ code: 'LZ_APPLY_REJECTED', retryable: false });
     expect(result.error?.message).toContain('rejected Deployment crew/ripley-web');
-    expect(s.crStatus().resources).toEqual([cmRef]);
+    expect(s.inventoryRefs()).toEqual([cmRef]);
     expect(s.crStatus().lastApplied).toBeUndefined();
   });
 

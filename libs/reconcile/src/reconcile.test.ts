@@ -38,7 +38,7 @@ describe('reconcile: creation and update', () => {
 
     const status = s.crStatus();
     expect(status.observedGeneration).toBe(1);
-    expect(status.resources).toEqual([cmRef, deployRef]);
+    expect(s.inventoryRefs()).toEqual([cmRef, deployRef]);
     expect(findCondition(status.conditions, 'Reconciled')).toMatchObject({
       status: 'True',
       reason: 'Applied',
@@ -49,7 +49,8 @@ describe('reconcile: creation and update', () => {
         type: 'Normal',
         reason: 'Created',
         action: 'Apply',
-        message: 'Created 2 objects: ConfigMap crew/ripley-config, Deployment crew/ripley-web',
+        message:
+          'Created 2 objects for generation 1: ConfigMap crew/ripley-config, Deployment crew/ripley-web',
       },
     ]);
     // finalizer + 2 applies + status
@@ -71,11 +72,13 @@ describe('reconcile: creation and update', () => {
       { op: 'apply', key: '/ConfigMap/crew/ripley-config', createOnly: true },
       { op: 'apply', key: 'apps/Deployment/crew/ripley-web', createOnly: true },
     ]);
-    // Objects in the inventory are ours: read (drift, readiness, created vs updated), then applied.
+    // On an update, the ConfigMap (its rendered content changed) is applied with its recorded uid, unread; the
+    // Deployment (unchanged) is read for drift and left alone.
     s.updateSpec({ by: 'b' });
     const update = await reconcile(key, s.deps);
     expect(update.updated).toEqual([cmRef]);
-    expect(reads).toEqual(['ripley-config', 'ripley-web']);
+    expect(update.applied).toEqual([cmRef]);
+    expect(reads).toEqual(['ripley-web']);
   });
 
   it('adopts its own object left by an interrupted apply as existing, not created', async () => {
@@ -124,7 +127,7 @@ describe('reconcile: creation and update', () => {
         type: 'Normal',
         reason: 'Updated',
         action: 'Apply',
-        message: 'Updated 1 object: ConfigMap crew/ripley-config',
+        message: 'Updated 1 object for generation 2: ConfigMap crew/ripley-config',
       },
     ]);
     expect(s.crStatus().observedGeneration).toBe(2);
@@ -253,7 +256,8 @@ describe('reconcile: hooks', () => {
     await reconcile(key, s.deps);
     s.updateSpec({ by: 'a', withDeployment: false });
     await reconcile(key, s.deps);
-    expect(seen).toEqual(['apply ConfigMap', 'apply Deployment', 'apply ConfigMap', 'prune Deployment']);
+    // The second reconcile renders the ConfigMap unchanged: it is read and found up to date, not applied.
+    expect(seen).toEqual(['apply ConfigMap', 'apply Deployment', 'prune Deployment']);
   });
 });
 

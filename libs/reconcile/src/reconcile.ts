@@ -1,4 +1,4 @@
-import { applyObjects, findUpToDateLive, matchesLastApply } from './apply.js';
+import { applyObjects, findUpToDateLive, matchesLastApply, type LiveReads } from './apply.js';
 import { ReconcileContext } from './context.js';
 import { prepareDesiredState } from './desired.js';
 import {
@@ -9,10 +9,25 @@ import {
   isPermanentError,
   type ReconcileError,
 } from './errors.js';
-import { CLEANUP_FINALIZER, describeRefs, PAUSED_ANNOTATION, type CrKey, type KubeObject } from './model.js';
+import { orphansPossible } from './inventory.js';
+import {
+  CLEANUP_FINALIZER,
+  describeRefs,
+  PAUSED_ANNOTATION,
+  refOf,
+  type CrKey,
+  type KubeObject,
+} from './model.js';
 import type { ReconcileDeps, ReconcileResult } from './ports.js';
 import { deleteOwned, pruneStale } from './prune-and-delete.js';
-import { reportPaused, reportPermanentFailure, reportReconciled, statusOf, truncate } from './status.js';
+import {
+  recordPending,
+  reportPaused,
+  reportPermanentFailure,
+  reportReconciled,
+  statusOf,
+  truncate,
+} from './status.js';
 
 /**
  * Brings the cluster in line with one CR, level-triggered and idempotent: it reads the CR fresh and acts on
@@ -33,9 +48,7 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
   // Deleted, or opted out while we still hold its finalizer: remove its objects, release the finalizer.
   const cleanup = !!cr.metadata.deletionTimestamp || membership === 'opted-out';
   ctx.crFacts = { appliedBefore: statusOf(cr).lastApplied !== undefined, cleanup };
-  // The CR as the API server last returned it: a status write after the finalizer patch needs its
-  // resourceVersion.
-  let current = cr;
+  ctx.current = cr;
   try {
     if (cleanup) return await deleteOwned(ctx, cr);
     const paused = pausedValue(cr, PAUSED_ANNOTATION);
@@ -45,13 +58,13 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
       );
     }
     if (paused.paused) return await reportPaused(ctx, cr);
-    current = await ensureFinalizer(ctx, cr);
+    ctx.current = await ensureFinalizer(ctx, cr);
     // The finalizer always comes before any apply, so a CR that did not hold it yet never had anything applied.
-    return await reconcileLive(ctx, current, { firstSeen: ctx.crFacts.finalizer === 'added' });
+    return await reconcileLive(ctx, ctx.current, { firstSeen: ctx.crFacts.finalizer === 'added' });
   } catch (err) {
     const permanent = asPermanentError(err);
     if (!permanent) throw err;
-    return reportPermanentFailure(ctx, current, cleanup ? cleanupBlocked(permanent, err) : permanent);
+    return reportPermanentFailure(ctx, ctx.current, cleanup ? cleanupBlocked(permanent, err) : permanent);
   }
 }
 
@@ -89,12 +102,22 @@ async function reconcileLive(
   opts: { firstSeen: boolean },
 ): Promise<ReconcileResult> {
   const desired = await prepareDesiredState(ctx, cr);
+  const reads: LiveReads = new Map();
   if (matchesLastApply(statusOf(cr), desired, cr.metadata.generation)) {
-    const live = await findUpToDateLive(ctx, cr, desired);
+    const live = await findUpToDateLive(ctx, cr, desired, reads);
     if (live) return reportReconciled(ctx, cr, desired, live, 'unchanged');
   }
-  const live = await applyObjects(ctx, cr, desired.objects);
-  await pruneStale(ctx, cr, desired, { nothingAppliedBefore: opts.firstSeen });
+  const searchOrphans = orphansPossible(statusOf(cr), opts);
+  // While orphans are possible they stay so until this apply's status write, which follows the search: no
+  // write-ahead needed. Once not, objects new to the inventory are recorded before they are applied.
+  if (!searchOrphans && !opts.firstSeen) {
+    ctx.current = await recordPending(ctx, cr, desired.objects.map(refOf));
+    cr = ctx.current;
+  }
+  ctx.inventoryComplete = !searchOrphans;
+  const live = await applyObjects(ctx, cr, desired.objects, reads);
+  await pruneStale(ctx, cr, desired, { searchOrphans });
+  ctx.inventoryComplete = true;
   await recordChangeEvents(ctx, cr);
   ctx.log.info(
     {
@@ -109,17 +132,22 @@ async function reconcileLive(
   return reportReconciled(ctx, cr, desired, live, 'applied');
 }
 
-/** One Event per kind of change, and only for real changes (an unchanged re-apply emits nothing). */
+/**
+ * One Event per kind of change, and only for real changes (an unchanged re-apply emits nothing). The message
+ * names the CR generation, so the Events of successive spec changes are distinct ones (one create each) rather
+ * than repeats of one Event (a read and a patch each, from another worker a refused create as well).
+ */
 async function recordChangeEvents(ctx: ReconcileContext, cr: KubeObject): Promise<void> {
   const changes = [
     { reason: 'Created', action: 'Apply', refs: ctx.created },
     { reason: 'Updated', action: 'Apply', refs: ctx.updated },
     { reason: 'Pruned', action: 'Prune', refs: ctx.pruned },
   ];
+  const generation = cr.metadata.generation ?? 0;
   for (const { reason, action, refs } of changes) {
     if (refs.length === 0) continue;
     const message = truncate(
-      `${reason} ${refs.length} object${refs.length === 1 ? '' : 's'}: ${describeRefs(refs)}`,
+      `${reason} ${refs.length} object${refs.length === 1 ? '' : 's'} for generation ${generation}: ${describeRefs(refs)}`,
     );
     await ctx.event(cr, { type: 'Normal', reason, action, message });
   }

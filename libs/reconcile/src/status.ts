@@ -13,8 +13,8 @@ import {
   isPermanentError,
   type ReconcileError,
 } from './errors.js';
+import { appliedEntry, mergeInventory, parseEntry, pendingEntries } from './inventory.js';
 import {
-  compareRefs,
   jsonEqual,
   PAUSED_ANNOTATION,
   refKey,
@@ -23,6 +23,7 @@ import {
   type Condition,
   type ConditionStatus,
   type CrStatus,
+  type InventoryEntry,
   type KubeObject,
   type LastApplied,
   type ObjectRef,
@@ -92,22 +93,14 @@ function isCondition(value: unknown): value is Condition {
   return isRecord(value) && typeof value.type === 'string' && typeof value.status === 'string';
 }
 
-function isRef(value: unknown): value is ObjectRef {
-  return (
-    isRecord(value) &&
-    typeof value.apiVersion === 'string' &&
-    typeof value.kind === 'string' &&
-    typeof value.name === 'string'
-  );
-}
-
 /** Our fields of a CR's status, tolerating anything malformed someone else wrote there (dropped). */
 export function statusOf(cr: KubeObject): CrStatus {
   const raw = isRecord(cr.status) ? cr.status : {};
   const status: CrStatus = {};
   if (typeof raw.observedGeneration === 'number') status.observedGeneration = raw.observedGeneration;
   if (Array.isArray(raw.conditions)) status.conditions = raw.conditions.filter(isCondition);
-  if (Array.isArray(raw.resources)) status.resources = raw.resources.filter(isRef);
+  if (Array.isArray(raw.resources))
+    status.resources = raw.resources.map(parseEntry).filter((e): e is InventoryEntry => e !== undefined);
   const last = raw.lastApplied;
   if (isRecord(last) && typeof last.renderHash === 'string' && typeof last.generation === 'number') {
     status.lastApplied = { renderHash: last.renderHash, generation: last.generation };
@@ -125,7 +118,7 @@ export interface StatusUpdate {
   /** Omitted: Ready is left as it was. */
   ready?: ConditionValue;
   /** Omitted: the inventory is left as it was. */
-  resources?: ObjectRef[];
+  resources?: InventoryEntry[];
   /** Omitted: left as it was. */
   lastApplied?: LastApplied;
   /** The renderer revision the objects were applied from (cut to TEMPLATE_REVISION_LENGTH); omitted: as it was. */
@@ -180,14 +173,27 @@ export function readyCondition(summary: ReadinessSummary): ConditionValue {
   return { status: 'False', reason: ConditionReasons.InProgress, message: summary.message };
 }
 
-/** The inventory recorded in status: refs of the given objects, deduplicated, in stable order. */
-export function inventoryOf(objects: readonly (KubeObject | ObjectRef)[]): ObjectRef[] {
-  const byKey = new Map<string, ObjectRef>();
-  for (const item of objects) {
-    const ref = 'metadata' in item ? refOf(item) : toRef(item);
-    byKey.set(refKey(ref), ref);
-  }
-  return [...byKey.values()].sort(compareRefs);
+/**
+ * The inventory to record for these objects: each with the facts this reconcile learned about it (ctx.facts),
+ * tracked only when the inventory is known complete (ctx.inventoryComplete), deduplicated, in stable order.
+ */
+export function inventoryOf(
+  ctx: ReconcileContext,
+  cr: KubeObject,
+  refs: readonly ObjectRef[],
+): InventoryEntry[] {
+  const opts = {
+    key: ctx.deps.inventoryKey,
+    crUid: cr.metadata.uid ?? '',
+    tracked: ctx.inventoryComplete,
+  };
+  return mergeInventory(
+    [],
+    refs.map((ref) => {
+      const facts = ctx.facts.get(refKey(ref));
+      return facts ? appliedEntry(ref, facts, opts) : toRef(ref);
+    }),
+  );
 }
 
 // Writing status, and the reports that end a reconcile.
@@ -213,6 +219,25 @@ async function writeStatusIfChanged(
       { cause: err },
     );
   }
+}
+
+/**
+ * The write-ahead: before applying objects the inventory does not name yet, record them as pending, so an apply
+ * interrupted before the final status write leaves no object the inventory does not name (and prune needs no
+ * search by label). One status write, only when the desired set grew; returns the CR as the API server now has
+ * it (its resourceVersion guards the next status write).
+ */
+export async function recordPending(
+  ctx: ReconcileContext,
+  cr: KubeObject,
+  refs: readonly ObjectRef[],
+): Promise<KubeObject> {
+  const previous = statusOf(cr);
+  const pending = pendingEntries(previous.resources ?? [], refs);
+  if (pending.length === 0) return cr;
+  ctx.log.debug({ cr: ctx.keyText, pending: pending.length }, 'recording new objects before applying them');
+  const next: CrStatus = { ...previous, resources: mergeInventory(previous.resources ?? [], pending) };
+  return writeStatusIfChanged(ctx, cr, previous, next);
 }
 
 const DEFAULT_READINESS_POLL_MS = 10_000;
@@ -246,7 +271,8 @@ export async function reportReconciled(
       message: `Applied ${desired.objects.length} ${desired.objects.length === 1 ? 'object' : 'objects'} for generation ${generation ?? 0}`,
     },
     ready: readyCondition(summary),
-    resources: inventoryOf(desired.objects),
+    // Unchanged (the skip rule): the inventory stays as it is, so a resync writes nothing it did not have to.
+    ...(outcome === 'applied' ? { resources: inventoryOf(ctx, cr, desired.objects.map(refOf)) } : {}),
     lastApplied: { renderHash: desired.hash, generation: generation ?? 0 },
     templateRevision: ctx.deps.renderer.revision,
   });
@@ -302,7 +328,7 @@ export async function reportPermanentFailure(
     reconciled: failure,
     ready: failure,
     ...(ctx.applied.length > 0
-      ? { resources: inventoryOf([...(previous.resources ?? []), ...ctx.applied]) }
+      ? { resources: mergeInventory(previous.resources ?? [], inventoryOf(ctx, cr, ctx.applied)) }
       : {}),
   });
   const last = findCondition(previous.conditions, 'Reconciled');

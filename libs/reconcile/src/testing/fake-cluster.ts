@@ -25,13 +25,23 @@ import type {
 } from '../ports.js';
 
 export interface WriteRecord {
-  /** 'applyRefused': a create-only apply the object's existence refused (nothing written). */
+  /**
+   * 'applyRefused': a create-only apply the object's existence refused, or a uid apply refused because the
+   * object is another one or absent (nothing written).
+   */
   op: 'apply' | 'applyRefused' | 'delete' | 'setFinalizers' | 'writeStatus';
   key: string;
   /** An apply that could only create (applyIfAbsent). */
   createOnly?: true;
+  /** The uid precondition of a delete or of a uid apply (applyIfUid). */
   uid?: string;
   propagationPolicy?: PropagationPolicy;
+}
+
+/** A read the reconcile made (each one API request). */
+export interface ReadRecord {
+  op: 'getCr' | 'getObject' | 'listOwned';
+  key: string;
 }
 
 export class PortError extends Error {
@@ -70,8 +80,11 @@ type Failure = {
 export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder {
   readonly objects = new Map<string, KubeObject>();
   readonly writes: WriteRecord[] = [];
+  readonly reads: ReadRecord[] = [];
   readonly events: CrEvent[] = [];
   private failures: Failure[] = [];
+  private countedWrites = 0;
+  private uncountedEvents = 0;
   private nextUid = 1;
   private nextRv = 1;
   failEvents = false;
@@ -108,6 +121,24 @@ export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder 
     return this.writes.filter((w) => w.op === op);
   }
 
+  /**
+   * API requests since the last call, by kind: what one reconcile cost (discovery is cached by the real ports,
+   * so isNamespaced is no request; an Event is one request in the common case).
+   */
+  takeRequests(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    const add = (k: string): void => {
+      counts[k] = (counts[k] ?? 0) + 1;
+    };
+    for (const r of this.reads.splice(0)) add(r.op);
+    for (const w of this.writes.slice(this.countedWrites))
+      add(w.op !== 'apply' ? w.op : w.uid ? 'applyIfUid' : w.createOnly ? 'applyIfAbsent' : 'apply');
+    this.countedWrites = this.writes.length;
+    if (this.uncountedEvents > 0) counts.event = this.uncountedEvents;
+    this.uncountedEvents = 0;
+    return counts;
+  }
+
   private maybeFail(op: Failure['op'], key: string): void {
     const index = this.failures.findIndex((f) => f.op === op && (!f.match || f.match(key)));
     if (index < 0) return;
@@ -117,6 +148,7 @@ export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder 
 
   // ClusterReader
   getCr(key: CrKey, gvk: { apiVersion: string; kind?: string }): Promise<KubeObject | undefined> {
+    this.reads.push({ op: 'getCr', key: `${key.group}/${key.namespace}/${key.name}` });
     this.maybeFail('getCr', `${key.group}/${key.namespace}/${key.name}`);
     for (const obj of this.objects.values()) {
       const sameNs = (obj.metadata.namespace ?? '') === key.namespace;
@@ -133,11 +165,13 @@ export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder 
   }
 
   getObject(ref: ObjectRef): Promise<KubeObject | undefined> {
+    this.reads.push({ op: 'getObject', key: refKey(ref) });
     this.maybeFail('getObject', refKey(ref));
     return Promise.resolve(this.find(ref));
   }
 
   listOwned(kind: KindRef, ownerUid: string, namespace?: string): Promise<KubeObject[]> {
+    this.reads.push({ op: 'listOwned', key: `${groupOf(kind.apiVersion)}/${kind.kind}/${namespace ?? ''}` });
     const found = [...this.objects.values()].filter(
       (obj) =>
         groupOf(obj.apiVersion) === groupOf(kind.apiVersion) &&
@@ -159,6 +193,19 @@ export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder 
     const key = refKey(refOf(obj));
     this.writes.push({ op: 'apply', key });
     this.maybeFail('apply', key);
+    return this.merge(key, obj);
+  }
+
+  /** As the API server: an apply naming a uid is refused by another object of that name (422) or none (409). */
+  applyIfUid(obj: KubeObject, uid: string): Promise<KubeObject | 'refused'> {
+    const key = refKey(refOf(obj));
+    const same = this.objects.get(key)?.metadata.uid === uid;
+    this.writes.push({ op: same ? 'apply' : 'applyRefused', key, uid });
+    this.maybeFail('apply', key);
+    return same ? this.merge(key, obj) : Promise.resolve('refused');
+  }
+
+  private merge(key: string, obj: KubeObject): Promise<KubeObject> {
     const existing = this.objects.get(key);
     if (!existing) return Promise.resolve(this.put(obj));
     const merged: KubeObject = {
@@ -229,6 +276,7 @@ export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder 
   // EventRecorder
   record(_cr: KubeObject, e: CrEvent): Promise<void> {
     if (this.failEvents) return Promise.reject(new Error('events API down'));
+    this.uncountedEvents += 1;
     this.events.push(e);
     return Promise.resolve();
   }

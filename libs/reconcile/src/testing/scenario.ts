@@ -1,6 +1,6 @@
 // Shared set-up of the reconcile behaviour specs: one Character CR rendered to a ConfigMap and (optionally) a
 // Deployment, over the in-memory FakeCluster, with a controllable clock.
-import type { CrKey, CrStatus, KubeObject, ObjectRef } from '../model.js';
+import { toRef, type CrKey, type CrStatus, type KubeObject, type ObjectRef } from '../model.js';
 import type { ReconcileDeps } from '../ports.js';
 import { statusOf } from '../status.js';
 import { FakeCluster, FakeRenderer } from './fake-cluster.js';
@@ -29,6 +29,9 @@ export const deployRef: ObjectRef = {
   namespace: 'crew',
   name: 'ripley-web',
 };
+
+/** The workers' inventory key in these specs (production: one random key per Redis prefix). */
+export const INVENTORY_KEY = 'test-inventory-key';
 
 export interface Spec {
   by: string;
@@ -77,6 +80,7 @@ export class Scenario {
     },
     now: () => this.clock,
     readinessPollMs: 5000,
+    inventoryKey: INVENTORY_KEY,
   };
 
   putCr(spec: Spec, meta: Partial<KubeObject['metadata']> = {}): KubeObject {
@@ -98,6 +102,11 @@ export class Scenario {
 
   crStatus(): CrStatus {
     return statusOf(this.cluster.find(crRef) as KubeObject);
+  }
+
+  /** The inventory's refs, without the facts recorded per object. */
+  inventoryRefs(): ObjectRef[] | undefined {
+    return this.crStatus().resources?.map(toRef);
   }
 
   /** What the Deployment controller would report once the rollout is done. */

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { createRedisConnection, InventoryKey } from '@lostromos/queue';
+import { startRedis, waitFor, type TestRedis } from '../support/index.js';
+
+// The workers' shared inventory key (libs/queue InventoryKey) on a real redis-server: one key per prefix, the
+// same for every worker however they race, kept across restarts of the workers, new once Redis lost it.
+
+let redis: TestRedis;
+const conns: Redis[] = [];
+/** A connection without an offline queue (a command while Redis is down fails at once), once ready. */
+const conn = async (): Promise<Redis> => {
+  const c = createRedisConnection({ url: redis.url }, 'producer');
+  conns.push(c);
+  await waitFor(() => c.status === 'ready', { timeoutMs: 10_000, what: 'redis connection ready' });
+  return c;
+};
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(conns.map((c) => c.quit().catch(() => c.disconnect())));
+  await redis.stop();
+});
+
+describe('InventoryKey', () => {
+  it('gives every worker of one prefix the same random key, whoever creates it first', async () => {
+    let made = 0;
+    const worker = async (): Promise<InventoryKey> =>
+      new InventoryKey({
+        connection: await conn(),
+        prefix: 'inv',
+        randomKey: () => `key-${++made}`,
+      });
+    const workers = await Promise.all([worker(), worker(), worker()]);
+    const keys = await Promise.all(workers.map((w) => w.get()));
+    expect(made).toBe(3);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(/^key-[123]$/);
+    // A worker started later reads the stored key; another prefix has its own.
+    expect(await (await worker()).get()).toBe(keys[0]);
+    const other = await new InventoryKey({ connection: await conn(), prefix: 'other' }).get();
+    expect(other).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(other).not.toBe(keys[0]);
+  });
+
+  it('reads Redis once per process, retries after a failure, and makes a new key once Redis lost it', async () => {
+    const c = await conn();
+    const key = new InventoryKey({ connection: c, prefix: 'lost' });
+    const first = await key.get();
+    expect(await c.get('lost:_inventory-key')).toBe(first);
+    await redis.kill();
+    // Cached: no Redis needed for later reconciles of this process.
+    expect(await key.get()).toBe(first);
+    const fresh = new InventoryKey({ connection: c, prefix: 'lost' });
+    await expect(fresh.get()).rejects.toThrow();
+    await redis.start();
+    await waitFor(() => c.status === 'ready', { timeoutMs: 30_000, what: 'redis connection back' });
+    const afterRestart = await fresh.get();
+    expect(afterRestart).not.toBe(first);
+    expect(await c.get('lost:_inventory-key')).toBe(afterRestart);
+  }, 60_000);
+});
