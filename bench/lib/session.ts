@@ -34,6 +34,18 @@ export interface LatencyFigures {
   p95: number;
   p99: number;
   max: number;
+  /**
+   * The tool's API requests from the first update sent to the last value seen (audit log), per CR update sent,
+   * and per reconcile (its GETs of the CR: one per reconcile for Lostrómos), by `verb resource[/subresource]`
+   * per update. Undefined for a tool whose identity makes no requests of its own in the window.
+   */
+  requests?: {
+    total: number;
+    perUpdate: number;
+    reconciles: number;
+    perReconcile: number;
+    byVerbResourcePerUpdate: Record<string, number>;
+  };
 }
 
 export const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
@@ -228,6 +240,7 @@ export async function measureLatency(
   const api = apiClient(cluster.cp, cluster.cp.adminToken, 16);
   const total = o.perSecond * o.seconds;
   const p = crPath(tool.crType, ns);
+  const audit0 = cluster.auditMark();
   const inflight: Promise<unknown>[] = [];
   const t0 = performance.now();
   for (let k = 0; k < total; k++) {
@@ -252,6 +265,11 @@ export async function measureLatency(
   }
   observer.onConfigMap = undefined;
   api.close();
+  // Requests still in flight for the last updates (status writes) land in the count too.
+  await sleep(2000);
+  const tally = await cluster.auditTally(audit0, tool.identity);
+  const requestTotal = [...tally.values()].reduce((a, b) => a + b, 0);
+  const reconciles = tally.get(`get ${tool.crType.plural}`) ?? 0;
   latencies.sort((a, b) => a - b);
   const f: LatencyFigures = {
     tool: tool.name,
@@ -261,9 +279,25 @@ export async function measureLatency(
     p95: round(percentile(latencies, 95), 1),
     p99: round(percentile(latencies, 99), 1),
     max: round(latencies[latencies.length - 1] ?? NaN, 1),
+    ...(requestTotal > 0
+      ? {
+          requests: {
+            total: requestTotal,
+            perUpdate: round(requestTotal / total),
+            reconciles,
+            perReconcile: reconciles > 0 ? round(requestTotal / reconciles) : NaN,
+            byVerbResourcePerUpdate: Object.fromEntries(
+              [...tally].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / total, 2)]),
+            ),
+          },
+        }
+      : {}),
   };
   log(
-    `${tool.name}: latency at ${o.perSecond} updates/s for ${o.seconds} s: p50 ${f.p50} ms, p95 ${f.p95} ms, p99 ${f.p99} ms (${f.applied}/${f.updates} values seen applied)`,
+    `${tool.name}: latency at ${o.perSecond} updates/s for ${o.seconds} s: p50 ${f.p50} ms, p95 ${f.p95} ms, p99 ${f.p99} ms (${f.applied}/${f.updates} values seen applied)` +
+      (f.requests
+        ? `; ${f.requests.total} API requests: ${f.requests.perUpdate}/update, ${f.requests.perReconcile}/reconcile over ${f.requests.reconciles} reconciles; per update: ${JSON.stringify(f.requests.byVerbResourcePerUpdate)}`
+        : ''),
   );
   return f;
 }

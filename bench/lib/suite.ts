@@ -383,10 +383,32 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
     tables.push(
       table(
         `Latency: ${sz.latency.perSecond} CR updates/s for ${sz.latency.seconds} s over ${sz.latency.subset} CRs, CR patch sent → ConfigMap change seen on a watch`,
-        ['tool', 'updates', 'applied', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+        [
+          'tool',
+          'updates',
+          'applied',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'max ms',
+          'requests/update',
+          'reconciles',
+          'requests/reconcile',
+        ],
         [...lat.values()]
           .filter((l): l is LatencyFigures => !!l)
-          .map((l) => [l.tool, l.updates, l.applied, l.p50, l.p95, l.p99, l.max]),
+          .map((l) => [
+            l.tool,
+            l.updates,
+            l.applied,
+            l.p50,
+            l.p95,
+            l.p99,
+            l.max,
+            l.requests?.perUpdate,
+            l.requests?.reconciles,
+            l.requests?.perReconcile,
+          ]),
       ),
     );
   if (queue)

@@ -201,6 +201,26 @@ describe('reconcile: no orphan without a label search', () => {
   });
 });
 
+describe('reconcile: a permanent failure after the write-ahead', () => {
+  it('keeps the pending entry (the report writes over the write-ahead, not a stale CR) until the object is applied', async () => {
+    s.cluster.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'ripley-extra', namespace: 'crew' },
+    });
+    s.updateSpec({ by: 'a', extraSecret: true } as ThreeSpec);
+    const failed = await reconcile(key, s.deps);
+    expect(failed.error?.code).toBe('LZ_OWNERSHIP_CONFLICT');
+    const entry = (): unknown => s.crStatus().resources?.find((e) => refKey(e) === refKey(extraRef));
+    expect(entry()).toEqual({ ...extraRef, pending: true });
+
+    s.cluster.objects.delete(refKey(extraRef));
+    const fixed = await reconcile(key, s.deps);
+    expect(fixed.created).toEqual([extraRef]);
+    expect(entry()).toMatchObject({ uid: s.cluster.find(extraRef)?.metadata.uid, seal: expect.any(String) });
+  });
+});
+
 describe('reconcile: never taking over an object that is not ours', () => {
   function replaceConfigMap(): KubeObject {
     s.cluster.objects.delete(refKey(cmRef));

@@ -268,6 +268,10 @@ export class FakeCluster implements ClusterReader, ClusterWriter, EventRecorder 
     this.maybeFail('writeStatus', key);
     const stored = this.objects.get(key);
     if (!stored) return Promise.reject(new PortError('not found', { retryable: false, code: 'NOT_FOUND' }));
+    // As libs/kube's merge patch carrying metadata.resourceVersion: a stale status write is a conflict.
+    if (stored.metadata.resourceVersion !== cr.metadata.resourceVersion) {
+      return Promise.reject(new PortError('resourceVersion conflict', { retryable: true, code: 'CONFLICT' }));
+    }
     stored.status = { ...(stored.status as Record<string, unknown> | undefined), ...structuredClone(status) };
     stored.metadata.resourceVersion = String(this.nextRv++);
     return Promise.resolve(structuredClone(stored));
