@@ -25,6 +25,12 @@ import { scaleOf, replicasFromScale } from './scale-subresource.js';
 import { SelectorError } from './selectors.js';
 import { ApiError, errors, StatusReason } from './status-error.js';
 import { decodeKubernetesProtobuf, ProtobufError } from './protobuf-decoder.js';
+import {
+  partialMetadataMismatch,
+  toPartialObjectMetadata,
+  toPartialObjectMetadataList,
+  wantsPartialMetadata,
+} from './partial-metadata.js';
 import { toTable, wantsTable } from './table.js';
 import type { JsonObject, JsonValue, KubeObject, SimLogger } from './types.js';
 import { WatchHandler } from './watch-handler.js';
@@ -273,6 +279,8 @@ export class ApiServer {
 
     const scope: Scope = { info, version: route.version, namespace: route.namespace };
     const accept = req.headers.accept;
+    const partial =
+      verb === 'get' || verb === 'list' || verb === 'watch' ? wantsPartialMetadata(accept) : undefined;
     const dryRun = params.getAll('dryRun').includes('All');
     const fv = params.get('fieldValidation');
     if (fv !== null && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore')
@@ -285,8 +293,11 @@ export class ApiServer {
 
     switch (verb) {
       case 'get': {
+        const mismatch = partial && !sub ? partialMetadataMismatch(partial, info, 'object') : undefined;
+        if (mismatch) throw mismatch;
         const obj = this.d.api.get(scope, route.name);
         if (sub === 'scale') return sendJson(res, 200, scaleOf(info, obj));
+        if (partial) return sendJson(res, 200, toPartialObjectMetadata(obj, partial.version));
         if (wantsTable(accept))
           return sendJson(
             res,
@@ -299,6 +310,8 @@ export class ApiServer {
         return sendJson(res, 200, obj);
       }
       case 'list': {
+        const mismatch = partial ? partialMetadataMismatch(partial, info, 'list') : undefined;
+        if (mismatch) throw mismatch;
         const result = this.d.api.list(scope, listOptions(params));
         if (wantsTable(accept))
           return sendJson(
@@ -313,6 +326,8 @@ export class ApiServer {
         const metadata: JsonObject = { resourceVersion: result.resourceVersion };
         if (result.continueToken) metadata.continue = result.continueToken;
         if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
+        if (partial)
+          return sendJson(res, 200, toPartialObjectMetadataList(result.items, metadata, partial.version));
         const list = {
           kind: info.listKind,
           apiVersion: info.group ? `${info.group}/${route.version}` : route.version,
@@ -322,6 +337,8 @@ export class ApiServer {
         return sendJson(res, 200, list);
       }
       case 'watch': {
+        // A watch sends objects one by one: only the PartialObjectMetadata form fits (see docs/kube-sim.md).
+        if (partial?.as === 'PartialObjectMetadataList') throw errors.notAcceptable(accept ?? '');
         const opts = listOptions(params);
         if (route.name)
           opts.fields = [...(opts.fields ?? []), { path: 'metadata.name', op: '=', value: route.name }];
@@ -337,6 +354,7 @@ export class ApiServer {
           timeoutSeconds: params.has('timeoutSeconds') ? Number(params.get('timeoutSeconds')) : undefined,
           table: wantsTable(accept),
           includeObject: params.get('includeObject') ?? undefined,
+          ...(partial ? { partialMetadata: partial.version } : {}),
         });
       }
       case 'create': {

@@ -5,6 +5,7 @@ import type { ObjectStore } from './object-store.js';
 import { apiVersionOf } from './resource-info.js';
 import type { FieldRequirement, LabelRequirement } from './selectors.js';
 import { ApiError, errors } from './status-error.js';
+import { toPartialObjectMetadata } from './partial-metadata.js';
 import { toTable } from './table.js';
 import type { KubeObject } from './types.js';
 import { TooOldResourceVersionError, type WatchEncoder, type WatchHub, type Watcher } from './watch-hub.js';
@@ -19,6 +20,8 @@ export interface WatchRequest {
   timeoutSeconds?: number;
   table: boolean;
   includeObject?: string;
+  /** meta.k8s.io version of a metadata-only watch (`as=PartialObjectMetadata`). */
+  partialMetadata?: string;
 }
 
 /** A watch stream stops buffering for a client that stopped reading once this much is queued. */
@@ -36,6 +39,17 @@ function jsonEncoder(apiVersion: string): WatchEncoder {
       const o: KubeObject =
         obj.apiVersion === apiVersion || type === 'BOOKMARK' ? obj : { ...obj, apiVersion };
       return Buffer.from(`${prefix[type]}${JSON.stringify(o)}}\n`);
+    },
+  };
+}
+
+/** Every object as PartialObjectMetadata, bookmarks included (their kind is set where the watcher is added). */
+function partialMetadataEncoder(version: string): WatchEncoder {
+  return {
+    key: `meta:${version}`,
+    encode(type, obj) {
+      const o = type === 'BOOKMARK' ? obj : toPartialObjectMetadata(obj, version);
+      return Buffer.from(`{"type":"${type}","object":${JSON.stringify(o)}}\n`);
     },
   };
 }
@@ -113,7 +127,11 @@ export class WatchHandler {
     res.flushHeaders();
     res.socket?.setNoDelay(true);
 
-    const encoder = w.table ? tableEncoder(scope, w.includeObject) : jsonEncoder(apiVersion);
+    const encoder = w.partialMetadata
+      ? partialMetadataEncoder(w.partialMetadata)
+      : w.table
+        ? tableEncoder(scope, w.includeObject)
+        : jsonEncoder(apiVersion);
     const initial: Buffer[] = [];
     const initialEvents = w.sendInitialEvents ?? fromRv === undefined;
     if (fromRv !== undefined && w.sendInitialEvents !== true) {
@@ -137,7 +155,9 @@ export class WatchHandler {
       ...filter,
       encoder,
       bookmarks: w.allowBookmarks,
-      bookmarkKind: { apiVersion, kind: info.kind },
+      bookmarkKind: w.partialMetadata
+        ? { apiVersion: `meta.k8s.io/${w.partialMetadata}`, kind: 'PartialObjectMetadata' }
+        : { apiVersion, kind: info.kind },
       sink: {
         write: (chunk) => {
           if (res.writableEnded || res.destroyed) return;
