@@ -59,6 +59,66 @@ export function queueHooks(tool: LostromosTool, out: { figures?: QueueFigures })
   };
 }
 
+/**
+ * Reconciles of a Lostrómos convergence, and among them the re-checks: reconciles that found every object up
+ * to date and applied nothing (`lostromos_recheck_reconciles_total`) — while new CRs converge, the looks at a
+ * CR whose Deployment is not Available yet — by what triggered them, and the API requests they sent. Only
+ * Lostrómos' Ready waits for the Deployment, so requests/CR without them is what compares with the peers.
+ */
+export interface RecheckFigures {
+  reconcilesPerCr: number;
+  recheckReconcilesPerCr: number;
+  /** Of those, the ones the timed fallback (a `requeue` job) triggered; the rest came from events. */
+  timedRechecksPerCr: number;
+  recheckRequestsPerCr: number;
+}
+
+/** Hooks for runSession that count reconciles and re-checks (and their requests) over a convergence. */
+export function recheckHooks(tool: LostromosTool, crs: number, out: { figures?: RecheckFigures }) {
+  const read = async () => {
+    const o = { reconciles: 0, rechecks: 0, timed: 0, requests: 0 };
+    for (const r of tool.roles.filter((x) => x.role === 'worker' && x.proc.exitCode === null)) {
+      const text = await tool.metrics(r).catch(() => '');
+      o.reconciles += metricSum(text, 'controller_runtime_reconcile_total');
+      o.rechecks += metricSum(text, 'lostromos_recheck_reconciles_total');
+      o.timed += metricSum(text, 'lostromos_recheck_reconciles_total', /trigger="requeue"/);
+      o.requests += metricSum(text, 'lostromos_recheck_requests_total');
+    }
+    return o;
+  };
+  let before = { reconciles: 0, rechecks: 0, timed: 0, requests: 0 };
+  return {
+    before: async (): Promise<void> => {
+      before = await read();
+    },
+    after: async (): Promise<void> => {
+      const now = await read();
+      const per = (k: keyof typeof now): number => round((now[k] - before[k]) / Math.max(1, crs), 2);
+      out.figures = {
+        reconcilesPerCr: per('reconciles'),
+        recheckReconcilesPerCr: per('rechecks'),
+        timedRechecksPerCr: per('timed'),
+        recheckRequestsPerCr: per('requests'),
+      };
+    },
+  };
+}
+
+/** Runs the `before` hooks in order, then the `after` hooks in order. */
+export function bothHooks(...hooks: Array<{ before?: () => Promise<void>; after?: () => Promise<void> }>): {
+  before: () => Promise<void>;
+  after: () => Promise<void>;
+} {
+  return {
+    before: async () => {
+      for (const h of hooks) await h.before?.();
+    },
+    after: async () => {
+      for (const h of hooks) await h.after?.();
+    },
+  };
+}
+
 async function queueDepth(tool: LostromosTool): Promise<number> {
   const r = tool.redis!;
   const [wait, prio, active, delayed] = await Promise.all([

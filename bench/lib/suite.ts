@@ -9,11 +9,14 @@ import { measureCeiling, type CeilingFigures } from './ceiling.ts';
 import { measureClientOverhead, type ClientOverheadRow } from './client-overhead.ts';
 import { startBenchCluster, type BenchCluster } from './cluster.ts';
 import {
+  bothHooks,
   queueHooks,
+  recheckHooks,
   resyncAndFailover,
   watcherMemory,
   type MemoryPoint,
   type QueueFigures,
+  type RecheckFigures,
   type ResyncFigures,
 } from './lostromos-scenarios.ts';
 import { LostromosTool } from './lostromos.ts';
@@ -150,6 +153,7 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
   let render: RenderFigures | null = null;
   const conv = new Map<string, ConvergenceFigures | null>();
   const lat = new Map<string, LatencyFigures | null>();
+  const rechecks = new Map<string, RecheckFigures>();
   const versions: Record<string, string> = { lostromos: readVersion() };
   let queue: QueueFigures | undefined;
   let resync: ResyncFigures | null = null;
@@ -226,9 +230,12 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
         }
         const tool = new LostromosTool(cluster, dir, { name: `lostromos-${workers}`, workers });
         const q: { figures?: QueueFigures } = {};
+        const r: { figures?: RecheckFigures } = {};
         const first = workers === sz.workers[0];
-        await session(tool, workers === 2, first ? queueHooks(tool, q) : undefined);
+        const counting = recheckHooks(tool, sz.crs, r);
+        await session(tool, workers === 2, first ? bothHooks(counting, queueHooks(tool, q)) : counting);
         if (first) queue = q.figures;
+        if (r.figures) rechecks.set(tool.name, r.figures);
       }
       if (sz.oldDefault && want('olddefault')) {
         const tool = new LostromosTool(cluster, dir, {
@@ -237,7 +244,9 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
           qps: 100,
           burst: 200,
         });
-        await session(tool, false);
+        const r: { figures?: RecheckFigures } = {};
+        await session(tool, false, recheckHooks(tool, sz.crs, r));
+        if (r.figures) rechecks.set(tool.name, r.figures);
       }
     }
 
@@ -326,8 +335,9 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
         ]),
       ),
     );
-  const convRows = [...conv.entries()].map(([name, c]) =>
-    c
+  const convRows = [...conv.entries()].map(([name, c]) => {
+    const r = rechecks.get(name);
+    return c
       ? [
           name,
           c.concurrency,
@@ -337,12 +347,14 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
           c.crsPerSecond,
           round(c.api.writes / (c.childrenSeconds || 1), 0),
           c.requestsPerCr,
+          r ? `${r.recheckReconcilesPerCr} (${r.timedRechecksPerCr} timed)` : null,
+          r ? round(c.requestsPerCr - r.recheckRequestsPerCr) : null,
           c.writesPerCr,
           c.cpuSecondsPerCr * 1000,
           c.peakRssMb,
         ]
-      : [name, null, null, null, null, null, null, null, null, null, null],
-  );
+      : [name, null, null, null, null, null, null, null, null, null, null, null, null];
+  });
   if (convRows.length)
     tables.push(
       table(
@@ -356,6 +368,8 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
           'CRs/s',
           'writes/s',
           'requests/CR',
+          're-checks/CR',
+          'requests/CR w/o re-checks',
           'writes/CR',
           'CPU ms/CR',
           'peak RSS MB',
@@ -563,6 +577,20 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
     watcherMemory: memory,
     relist: resync?.relist ?? null,
     redisCommandsPerReconcile: queue?.commandsPerReconcile ?? null,
+    // Lostrómos rows only: reconciles, re-checks (reconciles that applied nothing; `timed` = the fallback
+    // fired), and requests/CR without the re-checks' requests (what compares with peers whose Ready does not
+    // wait for the Deployment).
+    rechecks: Object.fromEntries(
+      [...rechecks].map(([name, r]) => [
+        name,
+        {
+          ...r,
+          requestsPerCrWithoutRechecks: conv.get(name)
+            ? round(conv.get(name)!.requestsPerCr - r.recheckRequestsPerCr)
+            : null,
+        },
+      ]),
+    ),
     clientOverhead: client,
     redisBytesPerReconcile: queue?.bytesPerReconcile ?? null,
     ratios: {

@@ -1,56 +1,70 @@
 import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
-import type { CrQueueProducer, EnqueueReason } from '@lostromos/queue';
+import { JOB_PRIORITY, type CrQueueProducer, type EnqueueItem, type EnqueueReason } from '@lostromos/queue';
 
 export interface EnqueuerOptions {
-  producer: CrQueueProducer;
+  producer: Pick<CrQueueProducer, 'enqueueMany'>;
   metrics: OperatorMetrics;
   health: HealthRegistry;
   logger: Logger;
   /** Whether this process may enqueue for the resource now (it leads the resource's shard). */
   mayEnqueue: (resource: string) => boolean;
-  /** At most this many adds in flight (a first list of thousands of CRs must not open thousands). */
+  /** At most this many batches in flight (a first list of thousands of CRs must not open thousands). */
   maxInflight?: number;
+  /** At most this many keys per batch: one pipeline of adds, one round trip to Redis. */
+  maxBatch?: number;
 }
 
 /**
- * The watcher's path to the queues: a bounded pump of adds, checked against leadership when each add really
+ * The watcher's path to the queues: a bounded pump of adds, checked against leadership when each batch really
  * goes out (a replica that lost a shard meanwhile stays silent), and Redis-outage tracking: while Redis is
  * unreachable adds fail, the watcher keeps watching and reports not ready, and `recovered()` tells the caller
  * to re-enqueue every known CR once Redis is back.
+ *
+ * Keys waiting here to be sent form a set per resource, like client-go's workqueue: a key enqueued again
+ * before it went out is sent once, with the more urgent reason (an event over a resync), so nothing is lost
+ * — the one add still follows every change. What is waiting when the pump runs goes out in batches (the adds
+ * of one informer notification burst, a relist or a resync pass share round trips instead of one each).
  */
 export class Enqueuer {
   private inflight = 0;
-  private readonly backlog: Array<() => Promise<void>> = [];
+  /** resource → key → reason, in the order the keys were first enqueued. */
+  private readonly pending = new Map<string, Map<string, EnqueueReason>>();
+  private scheduled = false;
   private down = false;
   private readonly maxInflight: number;
+  private readonly maxBatch: number;
 
   constructor(private readonly o: EnqueuerOptions) {
-    this.maxInflight = o.maxInflight ?? 32;
+    this.maxInflight = o.maxInflight ?? 4;
+    this.maxBatch = o.maxBatch ?? 100;
   }
 
   get redisDown(): boolean {
     return this.down;
   }
 
+  /** Keys waiting to be sent (all resources). */
+  get backlog(): number {
+    let n = 0;
+    for (const keys of this.pending.values()) n += keys.size;
+    return n;
+  }
+
   enqueue(resource: string, key: string, reason: EnqueueReason): void {
     if (!this.o.mayEnqueue(resource)) return;
     this.o.metrics.workqueueAdds.inc({ name: resource, controller: resource });
-    this.backlog.push(() =>
-      (this.o.mayEnqueue(resource) ? this.o.producer.enqueue(resource, key, reason) : Promise.resolve()).then(
-        () => undefined,
-        (err: unknown) => {
-          if (!this.down) {
-            this.o.logger.error(
-              { err, resource, key },
-              'cannot enqueue: Redis unavailable; watching on, every CR is re-enqueued on reconnect',
-            );
-            this.o.health.setReady('enqueue', false, `Redis unavailable: ${(err as Error).message}`);
-          }
-          this.down = true;
-        },
-      ),
-    );
-    this.pump();
+    let keys = this.pending.get(resource);
+    if (!keys) this.pending.set(resource, (keys = new Map<string, EnqueueReason>()));
+    const before = keys.get(key);
+    if (before === undefined || JOB_PRIORITY[reason] < JOB_PRIORITY[before]) keys.set(key, reason);
+    // Once per tick: the enqueues of one informer notification burst leave together.
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.pump();
+      });
+    }
   }
 
   /**
@@ -71,13 +85,47 @@ export class Enqueuer {
   }
 
   private pump(): void {
-    while (this.inflight < this.maxInflight && this.backlog.length > 0) {
-      const next = this.backlog.shift()!;
+    while (this.inflight < this.maxInflight) {
+      const batch = this.takeBatch();
+      if (!batch) return;
       this.inflight++;
-      void next().finally(() => {
+      void this.send(batch.resource, batch.items).finally(() => {
         this.inflight--;
         this.pump();
       });
+    }
+  }
+
+  /** Up to maxBatch keys of the first resource with keys waiting; that resource then goes last (fairness). */
+  private takeBatch(): { resource: string; items: EnqueueItem[] } | undefined {
+    for (const [resource, keys] of this.pending) {
+      this.pending.delete(resource);
+      if (keys.size === 0) continue;
+      const items: EnqueueItem[] = [];
+      for (const [key, reason] of keys) {
+        if (items.length >= this.maxBatch) break;
+        items.push({ key, reason });
+        keys.delete(key);
+      }
+      if (keys.size > 0) this.pending.set(resource, keys);
+      return { resource, items };
+    }
+    return undefined;
+  }
+
+  private async send(resource: string, items: EnqueueItem[]): Promise<void> {
+    if (!this.o.mayEnqueue(resource)) return;
+    try {
+      await this.o.producer.enqueueMany(resource, items);
+    } catch (err) {
+      if (!this.down) {
+        this.o.logger.error(
+          { err, resource, keys: items.length, key: items[0]?.key },
+          'cannot enqueue: Redis unavailable; watching on, every CR is re-enqueued on reconnect',
+        );
+        this.o.health.setReady('enqueue', false, `Redis unavailable: ${(err as Error).message}`);
+      }
+      this.down = true;
     }
   }
 }

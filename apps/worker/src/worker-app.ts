@@ -7,6 +7,7 @@ import {
   TemplateRevisions,
   type CrJobInfo,
   describeRedis,
+  readinessRecheckDelayMs,
   RedisProblemLog,
   usesSentinel,
   type CrJobResult,
@@ -15,6 +16,7 @@ import {
 import { reconcile, type CrRenderer } from '@lostromos/reconcile';
 import { errorCodeOf, isPermanentError, tryParseCrKey } from '@lostromos/model';
 import type { Redis } from 'ioredis';
+import { countedPorts } from './counted-ports.js';
 import { permanentFailureFields, resultLabel, toJobResult, unreadableCrFailure } from './job-result.js';
 import { releaseChangeOf } from './legacy-release-metrics.js';
 import { ReconcileTracer } from './reconcile-tracer.js';
@@ -154,11 +156,14 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
       const started = performance.now();
       await tracer?.start(keyText);
       const jobRenderer = rendererFor();
+      const counted = countedPorts(ports, recorder);
       try {
         const result = await reconcile(key, {
-          reader: ports,
-          writer: ports,
-          events: recorder,
+          reader: counted.reader,
+          writer: counted.writer,
+          events: counted.events,
+          // Objects not ready yet: the watcher's event on their change is the trigger, this a fallback.
+          readinessPollMs: readinessRecheckDelayMs(job.name, job.delayMs),
           renderer: jobRenderer,
           resource,
           logger: jlog,
@@ -172,6 +177,10 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
         await routing.recordOutcome(resource, keyText, result, jobRenderer.revision);
         const seconds = (performance.now() - started) / 1000;
         metrics.observeReconcile(controller, resultLabel(result), seconds);
+        if (result.outcome === 'unchanged') {
+          metrics.recheckReconciles.inc({ controller, trigger: job.name });
+          metrics.recheckRequests.inc({ controller }, counted.requests());
+        }
         if (result.outcome === 'failed-permanent') {
           metrics.terminalReconcileErrors.inc({ controller });
           // The one line of a permanent failure (reconcile() logs none).

@@ -25,6 +25,8 @@ const EXPECTED = {
   lostromos_objects_applied_total: 'counter',
   lostromos_objects_pruned_total: 'counter',
   lostromos_objects_deleted_total: 'counter',
+  lostromos_recheck_reconciles_total: 'counter',
+  lostromos_recheck_requests_total: 'counter',
   lostromos_render_duration_seconds: 'histogram',
   lostromos_render_errors_total: 'counter',
   lostromos_managed_crs: 'gauge',

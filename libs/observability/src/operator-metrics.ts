@@ -47,6 +47,10 @@ export interface OperatorMetrics {
   readonly objectsApplied: Counter<'controller' | 'kind'>;
   readonly objectsPruned: Counter<'controller' | 'kind'>;
   readonly objectsDeleted: Counter<'controller' | 'kind'>;
+  /** Reconciles that found every object up to date and applied nothing (readiness re-checks, echoes, resyncs). */
+  readonly recheckReconciles: Counter<'controller' | 'trigger'>;
+  /** API requests those reconciles sent. */
+  readonly recheckRequests: Counter<'controller'>;
   readonly renderSeconds: Histogram<'controller'>;
   readonly renderErrors: Counter<'controller' | 'reason'>;
   readonly managedCrs: Gauge<'controller' | 'ready'>;
@@ -123,6 +127,8 @@ export const WORKER_METRICS = [
   'lostromos_objects_applied_total',
   'lostromos_objects_pruned_total',
   'lostromos_objects_deleted_total',
+  'lostromos_recheck_reconciles_total',
+  'lostromos_recheck_requests_total',
   'lostromos_render_duration_seconds',
   'lostromos_render_errors_total',
   'releases_create_total',
@@ -320,6 +326,16 @@ export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): 
       'lostromos_objects_deleted_total',
       'Objects deleted because their CR was deleted, by controller and kind',
       ['controller', 'kind'],
+    ),
+    recheckReconciles: counter(
+      'lostromos_recheck_reconciles_total',
+      'Reconciles that found every object up to date and applied nothing (readiness re-checks, echoes, resyncs), by controller and trigger (job name)',
+      ['controller', 'trigger'],
+    ),
+    recheckRequests: counter(
+      'lostromos_recheck_requests_total',
+      'Kubernetes API requests sent by the reconciles counted in lostromos_recheck_reconciles_total',
+      ['controller'],
     ),
     renderSeconds: histogram(
       'lostromos_render_duration_seconds',

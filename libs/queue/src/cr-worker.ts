@@ -23,6 +23,8 @@ export interface CrJobInfo {
   /** When the job was added (ms since epoch). */
   timestamp: number;
   processedOn?: number;
+  /** The delay the job was added with (a requeue's RequeueAfter), when it had one. */
+  delayMs?: number;
 }
 
 export interface CrWorkerOptions {
@@ -74,6 +76,7 @@ export class CrWorker {
             attemptsMade: job.attemptsMade,
             timestamp: job.timestamp,
             ...(job.processedOn !== undefined ? { processedOn: job.processedOn } : {}),
+            ...(job.delay > 0 ? { delayMs: job.delay } : {}),
           });
         } catch (err) {
           await this.recordOutcome(job, { thrown: err });
@@ -125,7 +128,10 @@ export class CrWorker {
     const key = job.data.key;
     try {
       if ('result' in outcome && !outcome.result.error) {
-        await clearCrFailure(redis, prefix, queueName, key);
+        // Sent, not awaited: it goes out on the connection BullMQ completes the job on, right before that
+        // completion, so Redis still runs it while the job holds its lock, and the two share a round trip
+        // instead of costing one each (a reconcile that succeeds almost always has nothing to clear).
+        clearCrFailure(redis, prefix, queueName, key).catch(() => undefined);
         return;
       }
       const attempt = job.attemptsMade + 1;

@@ -1,13 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { crJobOptions, JOB_PRIORITY, retryDelayMs } from './job-options.js';
+import {
+  crJobOptions,
+  JOB_PRIORITY,
+  readinessRecheckDelayMs,
+  READINESS_RECHECK,
+  retryDelayMs,
+} from './job-options.js';
 
 describe('CR job options', () => {
   it('dedupe by CR key, keeping one pending job while one is active', () => {
     const o = crJobOptions('g/p/ns/n', 'event');
     expect(o.deduplication).toEqual({ id: 'g/p/ns/n', keepLastIfActive: true, replace: true });
-    expect(o.priority).toBe(JOB_PRIORITY.event);
+    expect(o.priority).toBeUndefined(); // no priority: the wait list, taken before any prioritized job
     expect(o.delay).toBeUndefined();
-    expect(crJobOptions('k', 'requeue', 1500).delay).toBe(1500);
+    expect(crJobOptions('k', 'resync').priority).toBe(JOB_PRIORITY.resync);
+    // Retention is the workers' (CrWorker), not carried by every job.
+    expect(o.removeOnComplete).toBeUndefined();
+    expect(o.removeOnFail).toBeUndefined();
+  });
+  it('a requeue only stands in when the key has no job: plain deduplication, never replacing or parking', () => {
+    const o = crJobOptions('g/p/ns/n', 'requeue', 1500);
+    expect(o.deduplication).toEqual({ id: 'g/p/ns/n' });
+    expect(o.delay).toBe(1500);
+    expect(o.priority).toBe(JOB_PRIORITY.requeue);
   });
   it('rank events ahead of requeues ahead of resyncs', () => {
     expect(JOB_PRIORITY.event).toBeLessThan(JOB_PRIORITY.requeue);
@@ -22,5 +37,19 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(3, undefined, () => 0)).toBe(1000);
     expect(retryDelayMs(30, undefined, () => 1)).toBe(300_000);
     expect(retryDelayMs(1, 7000, () => 1)).toBe(7000);
+  });
+});
+
+describe('readinessRecheckDelayMs', () => {
+  it('re-checks 10 s after a run of any other trigger, then doubles while each re-check finds the CR still waiting, up to 2 min', () => {
+    expect(readinessRecheckDelayMs('event', undefined)).toBe(READINESS_RECHECK.initialMs);
+    expect(readinessRecheckDelayMs('resync', 60_000)).toBe(10_000);
+    expect(readinessRecheckDelayMs('requeue', 10_000)).toBe(20_000);
+    expect(readinessRecheckDelayMs('requeue', 40_000)).toBe(80_000);
+    expect(readinessRecheckDelayMs('requeue', 80_000)).toBe(120_000);
+    expect(readinessRecheckDelayMs('requeue', 120_000)).toBe(120_000);
+    // A requeue without a recorded delay (added by hand) starts over.
+    expect(readinessRecheckDelayMs('requeue', undefined)).toBe(10_000);
+    expect(readinessRecheckDelayMs('requeue', 1000, { initialMs: 500, maxMs: 4000 })).toBe(2000);
   });
 });

@@ -6,10 +6,12 @@ export type EnqueueReason = 'event' | 'resync' | 'requeue' | 'relist' | 'templat
 
 /**
  * BullMQ priorities (lower runs first): CR changes and deletions (and drift on owned objects) go ahead of
- * requeues, which go ahead of periodic resyncs and mass re-enqueues.
+ * requeues, which go ahead of periodic resyncs and mass re-enqueues. `event` is 0, no priority: such a job
+ * goes to BullMQ's wait list, which a worker always takes from before the prioritized set, so events need no
+ * priority bookkeeping (a counter increment and a sorted-set insert per job) to run first.
  */
 export const JOB_PRIORITY: Readonly<Record<EnqueueReason, number>> = {
-  event: 1,
+  event: 0,
   requeue: 5,
   templates: 8,
   relist: 10,
@@ -21,9 +23,19 @@ export const MAX_ATTEMPTS = 12;
 /** Custom backoff type handled by {@link retryDelayMs}. */
 export const BACKOFF_TYPE = 'lostromos';
 
-/** Finished jobs kept for inspection: bounded by count and age. */
+/**
+ * Finished jobs kept for inspection: bounded by count and age. Set on the workers (CrWorker), which BullMQ
+ * applies to every job that does not name its own: the jobs themselves do not carry them.
+ */
 export const KEEP_COMPLETED = { count: 1000, age: 3600 } as const;
 export const KEEP_FAILED = { count: 5000, age: 7 * 24 * 3600 } as const;
+
+/**
+ * Entries of a queue's BullMQ events stream (`<prefix>:<queue>:events`, trimmed approximately). Nothing in
+ * Lostrómos reads it (no QueueEvents); it is kept short for someone inspecting it with XRANGE, instead of
+ * BullMQ's default 10,000 entries per queue.
+ */
+export const EVENTS_STREAM_MAX_LEN = 1000;
 
 /** The whole job payload: the CR key only (a coalesced job keeps its first payload, so nothing else may ride along). */
 export interface CrJobData {
@@ -31,20 +43,27 @@ export interface CrJobData {
 }
 
 /**
- * Options of every CR job. `deduplication.id = key` with `keepLastIfActive` gives per-CR exclusivity plus the
- * workqueue's "dirty while processing": at most one job per key is waiting/delayed, and an add while the key's
- * job is active is parked (one slot, last wins) and enqueued when that job finishes. `replace` lets a new event
- * supersede a *delayed* job of the key (a backoff retry or a RequeueAfter), so a change is handled at once.
+ * Options of every CR job.
+ *
+ * `deduplication.id = key` with `keepLastIfActive` gives per-CR exclusivity plus the workqueue's "dirty while
+ * processing": at most one job per key is waiting/delayed, and an add while the key's job is active is parked
+ * (one slot, last wins) and enqueued when that job finishes. `replace` lets a new event supersede a *delayed*
+ * job of the key (a backoff retry or a RequeueAfter), so a change is handled at once.
+ *
+ * A `requeue` (RequeueAfter: readiness not reached yet) only stands in for "nothing else will look at this CR
+ * again": it is plain deduplication, dropped whenever the key already has a job — waiting, delayed, active or
+ * parked. That job reconciles the CR and asks for its own requeue if it still needs one, so a requeue never
+ * replaces or parks behind it and never adds a second run (the "completed" handler that adds it may run after
+ * the next job of the key has started).
  */
 export function crJobOptions(key: string, reason: EnqueueReason, delayMs = 0): JobsOptions {
+  const priority = JOB_PRIORITY[reason];
   return {
-    deduplication: { id: key, keepLastIfActive: true, replace: true },
-    priority: JOB_PRIORITY[reason],
+    deduplication: reason === 'requeue' ? { id: key } : { id: key, keepLastIfActive: true, replace: true },
+    ...(priority > 0 ? { priority } : {}),
     ...(delayMs > 0 ? { delay: Math.round(delayMs) } : {}),
     attempts: MAX_ATTEMPTS,
     backoff: { type: BACKOFF_TYPE },
-    removeOnComplete: KEEP_COMPLETED,
-    removeOnFail: KEEP_FAILED,
   };
 }
 
@@ -58,4 +77,25 @@ export function retryDelayMs(
   random: () => number = Math.random,
 ): number {
   return Math.max(backoffDelay(attemptsMade, { initialMs: 500, maxMs: 300_000, random }), retryAfterMs ?? 0);
+}
+
+/** First timed re-check of a CR whose objects are not ready yet, and the longest one. */
+export const READINESS_RECHECK = { initialMs: 10_000, maxMs: 120_000 } as const;
+
+/**
+ * When to look again at a CR whose objects are not ready yet: a fallback only. The trigger is the watch — the
+ * leading watcher enqueues the owner of an owned object that someone else changed (a controller's status
+ * write included), and that event replaces the delayed re-check. So the timer only fires when nothing changed
+ * meanwhile (the objects are still progressing, or a change was missed: a kind not watched yet, a watch that
+ * fails): after an event or any other trigger, the first re-check is `initialMs` away; when the run itself was
+ * such a re-check (`previousMs` = its delay), the next one waits twice as long, up to `maxMs`. A CR that waits
+ * minutes for its Deployment costs a handful of re-checks instead of one every 10 s.
+ */
+export function readinessRecheckDelayMs(
+  trigger: string,
+  previousMs: number | undefined,
+  bounds: { initialMs: number; maxMs: number } = READINESS_RECHECK,
+): number {
+  if (trigger !== 'requeue' || previousMs === undefined || previousMs <= 0) return bounds.initialMs;
+  return Math.min(bounds.maxMs, Math.max(bounds.initialMs, previousMs * 2));
 }

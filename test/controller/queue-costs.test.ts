@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import {
+  createRedisConnection,
+  CrQueueProducer,
+  CrWorker,
+  EVENTS_STREAM_MAX_LEN,
+  JOB_PRIORITY,
+  KEEP_COMPLETED,
+  type CrJobInfo,
+  type CrJobResult,
+} from '@lostromos/queue';
+import { startRedis, waitFor, type TestRedis } from '../support/index.js';
+
+// What a job costs Redis, and that the cheaper ways keep the queue's guarantees: a RequeueAfter never adds a
+// run to the one the key has anyway, events coalescing into a resync still jump the backlog when added in
+// batches, the events stream stays bounded, and completed jobs are still kept (by the workers' setting).
+
+let redis: TestRedis;
+const conns: Redis[] = [];
+const conn = (role: 'producer' | 'worker'): Redis => {
+  const c = createRedisConnection({ url: redis.url }, role);
+  conns.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(conns.map((c) => c.quit().catch(() => c.disconnect())));
+  await redis.stop();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Run {
+  trigger: string;
+  at: number;
+}
+
+/** A worker whose runs are recorded; `result(n)` decides what run n (0-based) returns, `hold(n)` blocks it. */
+function recordingWorker(
+  prefix: string,
+  producer: CrQueueProducer,
+  o: {
+    result?: (n: number) => CrJobResult;
+    hold?: (n: number) => Promise<void> | undefined;
+    onRequeue?: (key: string, delayMs: number) => Promise<void>;
+  } = {},
+): { worker: CrWorker; runs: Run[] } {
+  const runs: Run[] = [];
+  const worker = new CrWorker({
+    queueName: 'things',
+    prefix,
+    connection: conn('worker'),
+    concurrency: 4,
+    lockDurationMs: 5000,
+    process: async (_key: string, job: CrJobInfo) => {
+      const n = runs.length;
+      runs.push({ trigger: job.name, at: Date.now() });
+      await o.hold?.(n);
+      return o.result?.(n) ?? { outcome: 'applied' };
+    },
+    onRequeue: o.onRequeue ?? ((key, delayMs) => producer.enqueue('things', key, 'requeue', { delayMs })),
+  });
+  worker.start();
+  return { worker, runs };
+}
+
+describe('queue costs', () => {
+  it('a RequeueAfter added while the next job of the key runs is dropped: that job decides, no extra run', async () => {
+    const prefix = 'rq-active';
+    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    let releaseFirst: (() => void) | undefined;
+    let secondStarted: (() => void) | undefined;
+    const second = new Promise<void>((r) => (secondStarted = r));
+    const { worker, runs } = recordingWorker(prefix, producer, {
+      // Run 0 waits for an event to arrive; it then asks for a re-check in 300 ms. Run 1 (the event's) is done.
+      hold: (n) => (n === 0 ? new Promise<void>((r) => (releaseFirst = r)) : (secondStarted!(), undefined)),
+      result: (n) => (n === 0 ? { outcome: 'applied', requeueAfterMs: 300 } : { outcome: 'unchanged' }),
+      // The "completed" handler adds the requeue only once the event's job runs (the race it loses in life).
+      onRequeue: async (key, delayMs) => {
+        await second;
+        await producer.enqueue('things', key, 'requeue', { delayMs });
+      },
+    });
+    await producer.enqueue('things', 'g/things/ns/a', 'event');
+    await waitFor(() => releaseFirst !== undefined, { what: 'the first run' });
+    await producer.enqueue('things', 'g/things/ns/a', 'event'); // parked behind the active job
+    releaseFirst!();
+    await waitFor(() => runs.length === 2, { what: 'the event run' });
+    await sleep(1200); // 4× the requeue delay
+    expect(runs.map((r) => r.trigger)).toEqual(['event', 'event']);
+    const q = producer.queue('things');
+    expect(await q.getJobCountByTypes('delayed', 'waiting', 'prioritized', 'active')).toBe(0);
+    await worker.close(5000);
+    await producer.close();
+  });
+
+  it('an event replaces the delayed re-check: the CR runs at once, and not again when the delay ends', async () => {
+    const prefix = 'rq-event';
+    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const { worker, runs } = recordingWorker(prefix, producer, {
+      result: (n) => (n === 0 ? { outcome: 'applied', requeueAfterMs: 1000 } : { outcome: 'unchanged' }),
+    });
+    await producer.enqueue('things', 'g/things/ns/a', 'event');
+    const q = producer.queue('things');
+    await waitFor(async () => (await q.getJobCountByTypes('delayed')) === 1, {
+      what: 'the delayed re-check',
+    });
+    const sent = Date.now();
+    await producer.enqueue('things', 'g/things/ns/a', 'event'); // the watcher saw an owned object change
+    await waitFor(() => runs.length === 2, { what: 'the event run' });
+    expect(runs[1]!.at - sent).toBeLessThan(900);
+    await sleep(1500);
+    expect(runs.map((r) => r.trigger)).toEqual(['event', 'event']);
+    await worker.close(5000);
+    await producer.close();
+  });
+
+  it('a re-check of a key that already waits adds nothing; a due re-check runs once', async () => {
+    const prefix = 'rq-waiting';
+    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const q = producer.queue('things');
+    await producer.enqueue('things', 'g/things/ns/a', 'resync');
+    await producer.enqueue('things', 'g/things/ns/a', 'requeue', { delayMs: 200 });
+    expect(await q.getJobCountByTypes('delayed')).toBe(0);
+    expect(await q.getJobCountByTypes('prioritized')).toBe(1);
+    await producer.enqueue('things', 'g/things/ns/b', 'requeue', { delayMs: 200 });
+    expect(await q.getJobCountByTypes('delayed')).toBe(1);
+    const { worker, runs } = recordingWorker(prefix, producer);
+    await waitFor(() => runs.length === 2, { what: 'both keys to run' });
+    await sleep(500);
+    expect(runs.map((r) => r.trigger).sort()).toEqual(['requeue', 'resync']);
+    await worker.close(5000);
+    await producer.close();
+  });
+
+  it('in batches: keys coalesce per batch, an event raises a waiting resync job ahead of the backlog', async () => {
+    const prefix = 'batch';
+    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const q = producer.queue('things');
+    await producer.enqueueMany(
+      'things',
+      Array.from({ length: 50 }, (_, i) => ({ key: `g/things/ns/r-${i}`, reason: 'resync' as const })),
+    );
+    expect(await q.getJobCountByTypes('prioritized')).toBe(50);
+    await producer.enqueueMany('things', [
+      { key: 'g/things/ns/r-49', reason: 'event' }, // coalesces into the last resync job…
+      { key: 'g/things/ns/new', reason: 'event' },
+    ]);
+    expect(await q.getJobCountByTypes('prioritized')).toBe(49);
+    const waiting = await q.getJobs(['waiting']);
+    expect(waiting.map((j) => j.data.key).sort()).toEqual(['g/things/ns/new', 'g/things/ns/r-49']);
+    for (const j of waiting) expect(j.priority).toBe(JOB_PRIORITY.event);
+    // …and runs before the 49 resyncs, as the new event does.
+    const order: string[] = [];
+    const worker = new CrWorker({
+      queueName: 'things',
+      prefix,
+      connection: conn('worker'),
+      concurrency: 1,
+      lockDurationMs: 5000,
+      process: (key) => (order.push(key), Promise.resolve({ outcome: 'unchanged' })),
+    });
+    worker.start();
+    await waitFor(() => order.length === 51, { timeoutMs: 20_000, what: 'every job' });
+    expect(order.slice(0, 2).sort()).toEqual(['g/things/ns/new', 'g/things/ns/r-49']);
+    // Completed jobs are kept by the worker's retention (the jobs no longer carry it).
+    const done = await q.getJobs(['completed'], 0, 0);
+    expect(done[0]?.opts.removeOnComplete).toBeUndefined();
+    expect(await q.getJobCountByTypes('completed')).toBe(Math.min(51, KEEP_COMPLETED.count));
+    await worker.close(5000);
+    await producer.close();
+  });
+
+  it('the events stream stays bounded near EVENTS_STREAM_MAX_LEN instead of BullMQ’s 10,000', async () => {
+    const prefix = 'stream';
+    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const r = conn('producer');
+    for (let b = 0; b < 6; b++)
+      await producer.enqueueMany(
+        'things',
+        Array.from({ length: 500 }, (_, i) => ({ key: `g/things/ns/k-${b}-${i}`, reason: 'event' as const })),
+      );
+    // Each add writes 2 entries ("added", "waiting"): 6,000 in all.
+    expect(await r.hget(`${prefix}:things:meta`, 'opts.maxLenEvents')).toBe(String(EVENTS_STREAM_MAX_LEN));
+    const len = await r.xlen(`${prefix}:things:events`);
+    // Trimming is approximate (whole stream nodes of 100 entries).
+    expect(len).toBeGreaterThanOrEqual(EVENTS_STREAM_MAX_LEN);
+    expect(len).toBeLessThanOrEqual(EVENTS_STREAM_MAX_LEN + 200);
+    await producer.close();
+  });
+});

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMetricsText, sumSeries } from '../support/metrics-text.js';
+import { waitFor } from '../support/index.js';
+import { condition, startHarness, type Harness, type RoleHandle } from './harness.js';
+
+// A CR whose Deployment is not Available yet is looked at again when the Deployment changes — the watcher sees
+// the controller's status write on its owned-object watch and enqueues the CR — not by a timer: the timed
+// re-check (RequeueAfter, 10 s first) is a fallback that the event replaces, so it never fires as well.
+
+let h: Harness;
+let worker: RoleHandle;
+const templates = fs.mkdtempSync(path.join(os.tmpdir(), 'lostromos-recheck-templates-'));
+// replicas: 0 — kube-controller-manager (or the simulator) makes it Available without Pods, a moment after
+// it is created: the first reconcile always sees it progressing.
+fs.writeFileSync(
+  path.join(templates, 'deployment.yaml'),
+  `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: '{{name}}-web'
+spec:
+  replicas: 0
+  selector:
+    matchLabels: { app: '{{name}}' }
+  template:
+    metadata:
+      labels: { app: '{{name}}' }
+    spec:
+      containers:
+        - name: web
+          image: nginx:alpine
+`,
+);
+const crdYaml = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: sites.web.example.io }
+spec:
+  scope: Namespaced
+  group: web.example.io
+  names: { kind: Site, plural: sites, singular: site }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources: { status: {} }
+      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
+`;
+const siteYaml = (name: string): string =>
+  `apiVersion: web.example.io/v1\nkind: Site\nmetadata: { name: ${name}, namespace: default }\nspec: {}\n`;
+const ready = async (name: string): Promise<boolean> =>
+  condition(await h.get('web.example.io/v1', 'sites', 'default', name), 'Ready')?.status === 'True';
+
+const scrape = async (): Promise<Map<string, number>> =>
+  parseMetricsText(await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text());
+const counts = async () => {
+  const s = await scrape();
+  return {
+    reconciles: sumSeries(s, 'controller_runtime_reconcile_total', { controller: 'sites' }),
+    byEvent: sumSeries(s, 'lostromos_recheck_reconciles_total', { controller: 'sites', trigger: 'event' }),
+    byTimer: sumSeries(s, 'lostromos_recheck_reconciles_total', { controller: 'sites', trigger: 'requeue' }),
+    requests: sumSeries(s, 'lostromos_recheck_requests_total', { controller: 'sites' }),
+  };
+};
+
+beforeAll(async () => {
+  h = await startHarness({
+    prefix: 'recheck',
+    configExtra: `  - { name: sites, group: web.example.io, version: v1, plural: sites, templates: ${templates}, concurrency: 4 }
+`,
+  });
+  await h.apply(crdYaml);
+  await waitFor(() => h.kubectl('get', 'sites').then(() => true), {
+    timeoutMs: 10_000,
+    what: 'the sites CRD',
+  });
+  await h.start('watcher');
+  worker = await h.start('worker');
+  // The watcher starts watching Deployments once a worker has rendered one: a first CR gets that going (its own
+  // readiness may then come from the fallback, if its Deployment became Available before the watch began).
+  await h.apply(siteYaml('warm-up'));
+  await waitFor(() => ready('warm-up'), { timeoutMs: 60_000, what: 'the warm-up Site to be Ready' });
+});
+afterAll(async () => {
+  await h?.close();
+  fs.rmSync(templates, { recursive: true, force: true });
+});
+
+describe('readiness re-checks', () => {
+  it('come from the owned Deployment changing, once per change, and the timed fallback never fires as well', async () => {
+    const before = await counts();
+    const names = Array.from({ length: 6 }, (_, i) => `site-${i}`);
+    const created = Date.now();
+    await h.apply(names.map(siteYaml).join('\n---\n'));
+    for (const n of names)
+      await waitFor(() => ready(n), { timeoutMs: 60_000, what: `Site ${n} to be Ready` });
+    const readyAfter = Date.now() - created;
+    // Past the first fallback (10 s after the last reconcile that found a Deployment progressing), with room.
+    await new Promise((r) => setTimeout(r, 13_000));
+    const after = await counts();
+    const reconciles = after.reconciles - before.reconciles;
+    const byEvent = after.byEvent - before.byEvent;
+    const byTimer = after.byTimer - before.byTimer;
+    // Every Site needed a re-check after its first reconcile found the Deployment progressing: by an event.
+    expect(byEvent).toBeGreaterThanOrEqual(names.length);
+    expect(byTimer, `ready after ${readyAfter} ms`).toBe(0);
+    // One apply and one re-check per Site, plus at most one for a second status write of the Deployment.
+    expect(reconciles).toBeGreaterThanOrEqual(2 * names.length);
+    expect(reconciles).toBeLessThanOrEqual(3 * names.length);
+    // A re-check reads the CR (and what it needs of its object), and writes the status once when Ready changes.
+    const perRecheck = (after.requests - before.requests) / byEvent;
+    expect(perRecheck).toBeGreaterThanOrEqual(1);
+    expect(perRecheck).toBeLessThanOrEqual(3);
+  });
+});
