@@ -88,7 +88,8 @@ export function appliedEntry(
 /**
  * Whether objects labelled as this CR's may exist that its inventory does not name — the orphans of an apply
  * interrupted before its status write. Only then does prune search for them by label (a LIST per kind):
- * - never for a CR that got our finalizer in this reconcile (the finalizer comes before any apply);
+ * - never for a CR seen for the first time: it got our finalizer in this reconcile (the finalizer comes before
+ *   any apply) and its status records nothing applied;
  * - always when no apply ever completed (`lastApplied` absent: a first reconcile may have been interrupted),
  *   when the inventory is empty (it cannot tell who wrote it) or holds a bare ref (an earlier version, or an
  *   apply that did not search either);

@@ -221,6 +221,35 @@ describe('reconcile: a permanent failure after the write-ahead', () => {
   });
 });
 
+describe('reconcile: a finalizer someone removed', () => {
+  it('is added again, and the CR is not taken for a new one: its inventory still rules, an incomplete one is searched', async () => {
+    // An object an interrupted apply left, then the inventory written by an earlier version (bare refs).
+    const crUid = s.cluster.find(crRef)?.metadata.uid ?? '';
+    s.cluster.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'orphan', namespace: 'crew', labels: { [OWNER_UID_LABEL]: crUid } },
+    });
+    s.cluster.mutate(crRef, (cr) => {
+      cr.metadata.finalizers = [];
+      const status = cr.status as { resources: ObjectRef[] };
+      status.resources = status.resources.map(({ apiVersion, kind, namespace, name }) => ({
+        apiVersion,
+        kind,
+        name,
+        ...(namespace ? { namespace } : {}),
+      }));
+    });
+    s.updateSpec({ by: 'b' });
+    const result = await reconcile(key, s.deps);
+    expect(result.finalizer).toBe('added');
+    expect(result.pruned).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'crew', name: 'orphan' },
+    ]);
+    expect(s.cluster.takeRequests().listOwned).toBe(3);
+  });
+});
+
 describe('reconcile: never taking over an object that is not ours', () => {
   function replaceConfigMap(): KubeObject {
     s.cluster.objects.delete(refKey(cmRef));

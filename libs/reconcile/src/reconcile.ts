@@ -59,8 +59,12 @@ export async function reconcile(key: CrKey, deps: ReconcileDeps): Promise<Reconc
     }
     if (paused.paused) return await reportPaused(ctx, cr);
     ctx.current = await ensureFinalizer(ctx, cr);
-    // The finalizer always comes before any apply, so a CR that did not hold it yet never had anything applied.
-    return await reconcileLive(ctx, ctx.current, { firstSeen: ctx.crFacts.finalizer === 'added' });
+    // The finalizer always comes before any apply, so a CR that did not hold it yet never had anything applied —
+    // unless its status says otherwise (someone removed our finalizer after applies): then it is no first sight.
+    const status = statusOf(cr);
+    const firstSeen =
+      ctx.crFacts.finalizer === 'added' && !status.lastApplied && (status.resources ?? []).length === 0;
+    return await reconcileLive(ctx, ctx.current, { firstSeen });
   } catch (err) {
     const permanent = asPermanentError(err);
     if (!permanent) throw err;
