@@ -45,20 +45,27 @@ describe('InventoryKey', () => {
     expect(other).not.toBe(keys[0]);
   });
 
-  it('reads Redis once per process, retries after a failure, and makes a new key once Redis lost it', async () => {
+  it('is read again after refreshMs: a Redis restarted empty gets the key back, a process that never read one retries', async () => {
     const c = await conn();
-    const key = new InventoryKey({ connection: c, prefix: 'lost' });
+    let now = 0;
+    const key = new InventoryKey({ connection: c, prefix: 'lost', refreshMs: 1000, now: () => now });
     const first = await key.get();
     expect(await c.get('lost:_inventory-key')).toBe(first);
     await redis.kill();
-    // Cached: no Redis needed for later reconciles of this process.
+    // Fresh in memory: no Redis needed.
     expect(await key.get()).toBe(first);
-    const fresh = new InventoryKey({ connection: c, prefix: 'lost' });
+    // Stale, Redis down: the known key is still used.
+    now = 5000;
+    expect(await key.get()).toBe(first);
+    // A process that never read the key fails while Redis is down, and retries on the next call.
+    const fresh = new InventoryKey({ connection: c, prefix: 'lost', now: () => now });
     await expect(fresh.get()).rejects.toThrow();
     await redis.start();
     await waitFor(() => c.status === 'ready', { timeoutMs: 30_000, what: 'redis connection back' });
-    const afterRestart = await fresh.get();
-    expect(afterRestart).not.toBe(first);
-    expect(await c.get('lost:_inventory-key')).toBe(afterRestart);
+    expect(await c.get('lost:_inventory-key')).toBeNull();
+    // The first refresh after the restart offers the key it has: Redis holds the workers' key again.
+    expect(await key.get()).toBe(first);
+    expect(await c.get('lost:_inventory-key')).toBe(first);
+    expect(await fresh.get()).toBe(first);
   }, 60_000);
 });
