@@ -12,6 +12,7 @@ import {
   ownerUidsOf,
   readyStateOf,
 } from './cr-events.js';
+import { writersOf } from './kept-objects.js';
 
 const ANN = 'io.nicolerenee.lostromosApplied';
 const cr = (meta: Partial<KubeObject['metadata']> = {}, extra: Record<string, unknown> = {}): KubeObject => ({
@@ -39,7 +40,7 @@ describe('filter annotation transitions', () => {
 
 describe('update predicate', () => {
   const s = { filterAnnotation: '' };
-  it('ignores status-only updates (our own status writes) and reacts to spec, metadata and deletion', () => {
+  it('ignores status-only updates (our own status writes) and reacts to spec (generation), metadata and deletion', () => {
     expect(actionForUpdate(cr({ resourceVersion: '2' }, { status: { x: 1 } }), cr(), s)).toBe('ignore');
     expect(actionForUpdate(cr({ generation: 2, resourceVersion: '2' }), cr(), s)).toBe('enqueue');
     expect(actionForUpdate(cr({ labels: { a: 'b' } }), cr(), s)).toBe('enqueue');
@@ -53,8 +54,8 @@ describe('update predicate', () => {
     expect(
       actionForUpdate(added({ finalizers: ['x.io/keep', fin] }), cr({ finalizers: ['x.io/keep'] }), s),
     ).toBe('ignore');
-    // …with a spec, label or annotation change, another finalizer, or a deletion in the same update: enqueue.
-    expect(actionForUpdate({ ...added(), spec: { size: 2 } }, cr(), s)).toBe('enqueue');
+    // …with a spec change (the generation says so: the cache keeps no spec), a label or annotation change,
+    // another finalizer, or a deletion in the same update: enqueue.
     expect(actionForUpdate(added({ generation: 2 }), cr(), s)).toBe('enqueue');
     expect(actionForUpdate(added({ labels: { a: 'b' } }), cr(), s)).toBe('enqueue');
     expect(actionForUpdate(added({ annotations: { 'lostromos.io/paused': 'true' } }), cr(), s)).toBe(
@@ -90,8 +91,9 @@ describe('owned objects', () => {
     });
     expect(ownerUidsOf(withRef)).toEqual(['u-ref']);
   });
-  it('skip our own apply, react to others and to status changes', () => {
+  it('skip our own apply, react to others and to status writes (which leave our entry as it was)', () => {
     const mf = (manager: string, operation: string, time: string) => ({ manager, operation, time });
+    const T9 = '2026-01-01T00:00:09Z';
     const ours = cr({
       managedFields: [
         mf('kubectl', 'Update', '2026-01-01T00:00:00Z'),
@@ -110,10 +112,21 @@ describe('owned objects', () => {
         mf('lostromos', 'Apply', '2026-01-01T00:00:01Z'),
       ],
     });
-    expect(changedBySomeoneElse(ours, before)).toBe(false);
-    expect(changedBySomeoneElse(theirs, before)).toBe(true);
-    expect(changedBySomeoneElse({ ...ours, status: { ready: 1 } }, ours)).toBe(true);
-    expect(changedBySomeoneElse(cr(), cr())).toBe(true);
+    const changed = (now: KubeObject, old: KubeObject): boolean =>
+      changedBySomeoneElse(writersOf(now), writersOf(old));
+    expect(changed(ours, before)).toBe(false);
+    expect(changed(theirs, before)).toBe(true);
+    // A status write in the same second as the writer's previous one: no entry moved, so it cannot be ours.
+    expect(changed({ ...ours, metadata: { ...ours.metadata, resourceVersion: '2' } }, ours)).toBe(true);
+    // A controller's status write in a new second re-stamps its own entry.
+    const status = cr({
+      managedFields: [
+        ...(ours.metadata.managedFields as unknown[]),
+        { ...mf('kcm', 'Update', T9), subresource: 'status' },
+      ],
+    });
+    expect(changed(status, ours)).toBe(true);
+    expect(changed(cr(), cr())).toBe(true);
   });
   it('tells edits apart within one second, as a real API server stamps managedFields (whole seconds)', () => {
     const T = '2026-01-01T00:00:05Z';
@@ -123,6 +136,8 @@ describe('owned objects', () => {
       time,
       fieldsV1: fields,
     });
+    const changed = (now: KubeObject, old: KubeObject): boolean =>
+      changedBySomeoneElse(writersOf(now), writersOf(old));
     const applied = { 'f:data': { 'f:from': {}, 'f:name': {} } };
     // The server lists Apply entries first: an edit in the same second as our apply is not "older".
     const ourApply = cr({ resourceVersion: '2', managedFields: [e('lostromos', 'Apply', T, applied)] });
@@ -133,27 +148,25 @@ describe('owned objects', () => {
         e('tamper', 'Update', T, { 'f:data': { 'f:from': {} } }),
       ],
     });
-    expect(changedBySomeoneElse(edited, ourApply)).toBe(true);
+    expect(changed(edited, ourApply)).toBe(true);
     // A second edit by the same manager in the same second changes only the object, not the entries…
-    expect(
-      changedBySomeoneElse({ ...edited, metadata: { ...edited.metadata, resourceVersion: '4' } }, edited),
-    ).toBe(true);
+    expect(changed({ ...edited, metadata: { ...edited.metadata, resourceVersion: '4' } }, edited)).toBe(true);
     // …our re-apply takes the field back: our entry grows, theirs goes.
     const repaired = cr({ resourceVersion: '5', managedFields: [e('lostromos', 'Apply', T, applied)] });
-    expect(changedBySomeoneElse(repaired, edited)).toBe(true); // conservative: their entry vanished
-    expect(changedBySomeoneElse(repaired, ourApply)).toBe(true); // nothing in managedFields moved: unknown
+    expect(changed(repaired, edited)).toBe(true); // conservative: their entry vanished
+    expect(changed(repaired, ourApply)).toBe(true); // nothing in managedFields moved: unknown
     // A removal of one of our fields (no entry of their own) shrinks our entry without re-stamping it.
     const removed = cr({
       resourceVersion: '6',
       managedFields: [e('lostromos', 'Apply', T, { 'f:data': { 'f:name': {} } })],
     });
-    expect(changedBySomeoneElse(removed, ourApply)).toBe(true);
+    expect(changed(removed, ourApply)).toBe(true);
     // Our apply a second later re-stamps our entry: ours.
     const later = cr({
       resourceVersion: '7',
       managedFields: [e('lostromos', 'Apply', '2026-01-01T00:00:06Z', applied)],
     });
-    expect(changedBySomeoneElse(later, ourApply)).toBe(false);
+    expect(changed(later, ourApply)).toBe(false);
   });
   it('lists the inventory kinds once each', () => {
     const withInv = cr(

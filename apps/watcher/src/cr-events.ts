@@ -1,11 +1,6 @@
 import type { KubeObject } from '@lostromos/kube';
-import {
-  CLEANUP_FINALIZER,
-  crMembership,
-  FIELD_MANAGER,
-  formatCrKey,
-  OWNER_UID_LABEL,
-} from '@lostromos/reconcile';
+import { CLEANUP_FINALIZER, crMembership, formatCrKey, OWNER_UID_LABEL } from '@lostromos/reconcile';
+import type { Writers } from './kept-objects.js';
 
 /** What an informer notification means for the queue. */
 export type CrAction = 'enqueue' | 'ignore';
@@ -28,7 +23,11 @@ export function actionForPresent(obj: KubeObject, s: FilterSettings): CrAction {
   return crMembership(obj, s.filterAnnotation) === 'ignored' ? 'ignore' : 'enqueue';
 }
 
-/** metadata without the fields every write changes, and without the finalizer `without` when given. */
+/**
+ * metadata without the fields every write changes, and without the finalizer `without` when given. The spec is
+ * not compared: every change of a CR's spec bumps metadata.generation (the watcher does not even keep it,
+ * keptCr).
+ */
 function essentialMeta(obj: KubeObject, without?: string): string {
   const m = { ...obj.metadata };
   delete m.resourceVersion;
@@ -38,7 +37,7 @@ function essentialMeta(obj: KubeObject, without?: string): string {
     if (rest.length > 0) m.finalizers = rest;
     else delete m.finalizers;
   }
-  return JSON.stringify([m, obj.spec ?? null]);
+  return JSON.stringify(m);
 }
 
 /** Whether `finalizer` is on `obj` and was not on `old`. */
@@ -110,21 +109,10 @@ export function ownerUidsOf(obj: KubeObject, old?: KubeObject): string[] {
   return [...new Set(uids.filter((u): u is string => typeof u === 'string' && u !== ''))];
 }
 
-interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: string;
-  time?: string;
-  subresource?: string;
-  fieldsV1?: unknown;
-}
-
-function isOurApply(e: ManagedFieldsEntry): boolean {
-  return e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource;
-}
-
 /**
- * False only when the change from `old` to `obj` was our own apply; true for anyone else's change (drift), a
- * status update by a controller (readiness), or when it cannot be told.
+ * False only when the change from `before` to `now` (the writers of two versions of an owned object,
+ * writersOf) was our own apply; true for anyone else's change (drift), a status update by a controller
+ * (readiness), or when it cannot be told.
  *
  * A real API server stamps managedFields with whole seconds, so "the newest entry" is ambiguous when our
  * apply and someone's edit land in the same second. Instead, compare the entries of both versions: anyone
@@ -132,29 +120,22 @@ function isOurApply(e: ManagedFieldsEntry): boolean {
  * removes fields we own adds no entry but shrinks ours without re-stamping it, so that counts as someone
  * else's. Erring towards "someone else" costs one no-op reconcile; erring the other way leaves drift until
  * the next resync.
+ *
+ * The status is not compared (owned objects are watched as metadata only): a controller's status write either
+ * changes its own entry (new fields, or a new second) or leaves every entry as it was, and both count as
+ * someone else's. Only a relist after 410 Gone that folds our apply and such a status write into one update
+ * reads as ours; the next one (or the periodic resync) catches up.
  */
-export function changedBySomeoneElse(obj: KubeObject, old: KubeObject): boolean {
-  if (JSON.stringify(obj.status ?? null) !== JSON.stringify(old.status ?? null)) return true;
-  const now = (obj.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [];
-  const before = (old.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [];
-  if (now.length === 0) return true;
-  const others = (entries: ManagedFieldsEntry[]): string =>
-    JSON.stringify(
-      entries
-        .filter((e) => !isOurApply(e))
-        .map((e) => JSON.stringify([e.manager, e.operation, e.subresource, e.time, e.fieldsV1]))
-        .sort(),
-    );
-  if (others(now) !== others(before)) return true;
-  const ours = now.find(isOurApply);
-  const oursBefore = before.find(isOurApply);
-  if (!ours) return true;
-  if (!oursBefore) return false; // our first apply to an object someone else created
-  if (ours.time !== oursBefore.time) return false; // we wrote it (re-stamped)
+export function changedBySomeoneElse(now: Writers, before: Writers): boolean {
+  if (now.entries === 0) return true;
+  if (now.others !== before.others) return true;
+  if (!now.ours) return true;
+  if (!before.ours) return false; // our first apply to an object someone else created
+  if (now.ours.time !== before.ours.time) return false; // we wrote it (re-stamped)
   // Same second: our fields changed (our apply within the second) or shrank (someone removed ours).
   return (
-    JSON.stringify(ours.fieldsV1 ?? null) === JSON.stringify(oursBefore.fieldsV1 ?? null) ||
-    isSubset(ours.fieldsV1, oursBefore.fieldsV1)
+    now.ours.fields === before.ours.fields ||
+    isSubset(JSON.parse(now.ours.fields) as unknown, JSON.parse(before.ours.fields) as unknown)
   );
 }
 

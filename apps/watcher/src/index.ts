@@ -6,6 +6,7 @@ export {
   type WatcherStatus,
 } from './watcher-app.js';
 export * from './cr-events.js';
+export { keptCr, keptOwned, writersOf, type KeptOwned, type Writers } from './kept-objects.js';
 export { ResourceWatch, describeWatchError } from './resource-watch.js';
 export { OwnedWatch } from './owned-watch.js';
 export { ResourceController } from './resource-controller.js';

@@ -1,5 +1,6 @@
-import { Informer, type KubeClient, type KubeObject } from '@lostromos/kube';
+import { Informer, type KubeClient } from '@lostromos/kube';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '@lostromos/reconcile';
+import { keptOwned, type KeptOwned } from './kept-objects.js';
 
 export interface OwnedWatchOptions {
   kube: KubeClient;
@@ -8,17 +9,19 @@ export interface OwnedWatchOptions {
   /** Default: every object Lostrómos manages; a resource controller narrows it to its own resource. */
   labelSelector?: string;
   /** A managed object was changed or deleted (not by our own apply): reconcile its owner. */
-  onChange(obj: KubeObject, old: KubeObject | undefined, type: 'update' | 'delete'): void;
+  onChange(obj: KeptOwned, old: KeptOwned | undefined, type: 'update' | 'delete'): void;
   onError(kind: string, err: Error): void;
 }
 
 /**
  * Informers on the kinds our templates render (learnt from the CRs' status inventories), label-selected to
  * objects Lostrómos manages, so a change or deletion by someone else re-enqueues the owning CR (drift repair
- * and readiness updates, like controller-runtime's Owns()).
+ * and readiness updates, like controller-runtime's Owns()). They list and watch metadata only
+ * (PartialObjectMetadata) and keep a few fields of it (keptOwned): an owned object's spec, data and status are
+ * never read here, and a Deployment's are most of its size.
  */
 export class OwnedWatch {
-  private readonly informers = new Map<string, Informer>();
+  private readonly informers = new Map<string, Informer<KeptOwned>>();
   private signal: AbortSignal | undefined;
 
   constructor(private readonly opts: OwnedWatchOptions) {}
@@ -35,7 +38,12 @@ export class OwnedWatch {
   ensure(apiVersion: string, kind: string): void {
     const id = `${apiVersion}/${kind}`;
     if (!this.signal || this.signal.aborted || this.informers.has(id)) return;
-    const placeholder = new Informer({ client: this.opts.kube.rest, apiVersion, plural: '' });
+    const placeholder = new Informer({
+      client: this.opts.kube.rest,
+      apiVersion,
+      plural: '',
+      transform: keptOwned,
+    });
     this.informers.set(id, placeholder);
     void this.startInformer(id, apiVersion, kind);
   }
@@ -57,6 +65,8 @@ export class OwnedWatch {
       plural,
       ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
       labelSelector: this.opts.labelSelector ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+      metadataOnly: { kind },
+      transform: keptOwned,
     });
     this.informers.set(id, informer);
     informer.on('update', (obj, old) => this.opts.onChange(obj, old, 'update'));

@@ -56,7 +56,7 @@ interface ControllerRun {
 
 /**
  * Everything the leader of one configured resource does, like a controller-runtime controller: an informer on
- * its CRs with the filter predicates, an index from CR uid to key, informers on the kinds its objects are of
+ * its CRs with the filter predicates, an index from CR uid to the cached CR, informers on the kinds its objects are of
  * (scoped by the `lostromos.io/resource` label, so another resource's objects never wake it), and a follower
  * of the template revisions its workers run. It turns each into a CR key on the resource's queue.
  *
@@ -67,7 +67,11 @@ interface ControllerRun {
 export class ResourceController {
   private readonly resource: ResourceConfig;
   private readonly log: Logger;
-  private readonly uidToKey = new Map<string, string>();
+  /**
+   * CR uid → the cached CR (an index, like client-go's indexers): the CR key is built only when an owned object
+   * changes, so the index holds no string of its own per CR.
+   */
+  private readonly uidToCr = new Map<string, KubeObject>();
   private run: ControllerRun | undefined;
   /** Runs whose stop has not finished yet. */
   private readonly stopping = new Set<Promise<void>>();
@@ -96,12 +100,12 @@ export class ResourceController {
       namespace: this.o.ownedNamespace,
       labelSelector: `${RESOURCE_LABEL}=${resource.name}`,
       onChange: (obj, old, type) => {
-        if (type === 'update' && old && !changedBySomeoneElse(obj, old)) return;
+        if (type === 'update' && old && !changedBySomeoneElse(obj.writers, old.writers)) return;
         // The owner as the object says now and as it said before: someone may have removed or overwritten
         // the owner-uid label, and that very change is drift the owner must repair.
         for (const uid of ownerUidsOf(obj, old)) {
-          const key = this.uidToKey.get(uid);
-          if (key) enqueue(key, 'event');
+          const cr = this.uidToCr.get(uid);
+          if (cr) enqueue(crKeyOf(resource, cr), 'event');
         }
       },
       onError: (kind, err) => this.log.warn({ kind, err }, 'watching a managed kind failed; retrying'),
@@ -110,7 +114,7 @@ export class ResourceController {
       if (isReleaseEvent(cr, old, resource)) this.o.metrics.releasesEvents.inc();
     };
     const remember = (cr: KubeObject): void => {
-      if (cr.metadata.uid) this.uidToKey.set(cr.metadata.uid, crKeyOf(resource, cr));
+      if (cr.metadata.uid) this.uidToCr.set(cr.metadata.uid, cr);
     };
     const watch = new ResourceWatch(resource, this.o.kube, {
       add: (cr) => {
@@ -128,7 +132,7 @@ export class ResourceController {
         enqueue(crKeyOf(resource, cr), 'event');
         // Keep the uid mapping briefly: owned objects' deletions arrive after the CR's.
         const uid = cr.metadata.uid;
-        if (uid) setTimeout(() => this.uidToKey.delete(uid), 60_000).unref();
+        if (uid) setTimeout(() => this.uidToCr.delete(uid), 60_000).unref();
       },
       resync: (cr) => {
         countEvent(cr);

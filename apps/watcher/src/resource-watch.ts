@@ -8,6 +8,7 @@ import {
   type KubeClient,
   type KubeObject,
 } from '@lostromos/kube';
+import { keptCr } from './kept-objects.js';
 
 export interface ResourceWatchEvents {
   add(obj: KubeObject): void;
@@ -37,7 +38,8 @@ export function describeWatchError(resource: ResourceConfig, err: unknown): stri
 
 /**
  * One configured resource: resolves it through discovery (retrying with backoff while its CRD is missing), then
- * runs an informer (namespace, label selector, resync) and forwards its notifications.
+ * runs an informer (namespace, label selector, resync) and forwards its notifications. The informer keeps each
+ * CR as keptCr trims it.
  */
 export class ResourceWatch {
   readonly informer: { current: Informer | undefined } = { current: undefined };
@@ -101,6 +103,9 @@ export class ResourceWatch {
       ...(r.namespace ? { namespace: r.namespace } : {}),
       ...(r.labelSelector ? { labelSelector: r.labelSelector } : {}),
       resyncMs: r.resyncSeconds * 1000,
+      // The CRs' Ready condition and template revision are read (gauges, staged rollouts): whole objects are
+      // listed and watched, and only what the watcher reads is kept.
+      transform: keptCr,
     });
     this.informer.current = informer;
     const healthy = (): void => {

@@ -19,7 +19,15 @@ export interface InformerEvents<T> {
   relist: [reason: string];
 }
 
-export interface InformerOptions {
+/**
+ * Accept headers of a metadata-only list and watch: the API server answers with PartialObjectMetadataList /
+ * PartialObjectMetadata (apiVersion meta.k8s.io/v1), each object its metadata alone — no spec, data or status.
+ * What client-go's metadata informers (controller-runtime's `OnlyMetadata`, kro) ask for.
+ */
+export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   client: RestClient;
   apiVersion: string;
   plural: string;
@@ -32,7 +40,18 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   /** Reconnect backoff (default 500 ms doubling to 30 s, jittered). */
   backoff?: { initialMs: number; maxMs: number };
+  /** Objects per list page (`limit`, default 500). */
   pageSize?: number;
+  /**
+   * List and watch metadata only (PartialObjectMetadata): the objects arrive without spec/data/status and are
+   * handed on with this informer's apiVersion and `kind` (the server sends meta.k8s.io/v1 PartialObjectMetadata).
+   */
+  metadataOnly?: { kind: string };
+  /**
+   * What the cache keeps of each object (client-go's SetTransform), applied once as the object arrives, before
+   * it is stored or emitted: keep only what the consumers read. Default: the object as sent.
+   */
+  transform?: (obj: KubeObject) => T;
   random?: () => number;
 }
 
@@ -56,16 +75,44 @@ interface WatchEvent {
  */
 export class Informer<T extends KubeObject = KubeObject> extends EventEmitter<InformerEvents<T>> {
   private readonly store = new Map<string, T>();
-  private readonly opts: InformerOptions;
+  private readonly opts: InformerOptions<T>;
   private controller: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private synced = false;
   private resourceVersion = '';
+  private readonly strings = new Map<string, string>();
 
-  constructor(opts: InformerOptions) {
+  constructor(opts: InformerOptions<T>) {
     super();
     this.opts = opts;
+  }
+
+  /**
+   * The object as the cache keeps it: the resource's apiVersion/kind restored, then the transform; the strings
+   * every object repeats (apiVersion, kind, namespace) are shared, one copy each instead of one per object (a
+   * parsed response has its own copy of each).
+   */
+  private keep(obj: KubeObject, listKind: string): T {
+    const meta = this.opts.metadataOnly;
+    const typed: KubeObject = meta
+      ? { ...obj, apiVersion: this.opts.apiVersion, kind: meta.kind }
+      : obj.apiVersion && obj.kind
+        ? obj
+        : { ...obj, apiVersion: obj.apiVersion || this.opts.apiVersion, kind: obj.kind || listKind };
+    const kept = this.opts.transform ? this.opts.transform(typed) : (typed as T);
+    kept.apiVersion = this.shared(kept.apiVersion);
+    kept.kind = this.shared(kept.kind);
+    if (kept.metadata.namespace) kept.metadata.namespace = this.shared(kept.metadata.namespace);
+    return kept;
+  }
+
+  /** Interns `s` (apiVersion, kind and namespace values: a handful per informer). */
+  private shared(s: string): string {
+    const have = this.strings.get(s);
+    if (have !== undefined) return have;
+    this.strings.set(s, s);
+    return s;
   }
 
   /** Starts listing/watching; idempotent. `signal` stops it like `stop()`. */
@@ -183,7 +230,7 @@ export class Informer<T extends KubeObject = KubeObject> extends EventEmitter<In
       const res = await this.opts.client.request<{
         kind?: string;
         metadata?: { resourceVersion?: string; continue?: string };
-        items?: T[];
+        items?: KubeObject[];
       }>({
         method: 'GET',
         path: this.path(),
@@ -192,13 +239,14 @@ export class Informer<T extends KubeObject = KubeObject> extends EventEmitter<In
           limit: this.opts.pageSize ?? 500,
           continue: cont,
         },
+        ...(this.opts.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
         verb: 'list',
         signal,
       });
       // List items carry no apiVersion/kind; restore them so consumers see whole objects.
       const kind = (res.body.kind ?? '').replace(/List$/, '');
       for (const item of res.body.items ?? []) {
-        const obj = { ...item, apiVersion: item.apiVersion ?? this.opts.apiVersion, kind: item.kind ?? kind };
+        const obj = this.keep(item, kind);
         into.set(objectKey(obj), obj);
       }
       cont = res.body.metadata?.continue || undefined;
@@ -231,6 +279,7 @@ export class Informer<T extends KubeObject = KubeObject> extends EventEmitter<In
             timeoutSeconds,
             labelSelector: this.opts.labelSelector,
           },
+          ...(this.opts.metadataOnly ? { accept: METADATA_WATCH_ACCEPT } : {}),
           verb: 'watch',
           signal: local.signal,
         });
@@ -273,7 +322,7 @@ export class Informer<T extends KubeObject = KubeObject> extends EventEmitter<In
     const rv = ev.object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (ev.type === 'BOOKMARK') return;
-    const obj = ev.object as unknown as T;
+    const obj = this.keep(ev.object, '');
     const key = objectKey(obj);
     const prev = this.store.get(key);
     if (ev.type === 'DELETED') {

@@ -15,6 +15,11 @@ export interface RestRequest {
   body?: unknown;
   /** Default application/json for bodies. */
   contentType?: string;
+  /**
+   * The Accept header (default application/json): e.g. a metadata-only list or watch
+   * (`application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`, see informer.ts).
+   */
+  accept?: string;
   signal?: AbortSignal;
   /** Whole-request timeout (default 30 s; watches pass their own). */
   timeoutMs?: number;
@@ -178,7 +183,10 @@ export class RestClient {
     const wait = this.limiter?.reserve() ?? 0;
     if (wait > 0) await sleep(wait, req.signal);
     const url = this.url(req);
-    const options: https.RequestOptions = { method: req.method, headers: { accept: 'application/json' } };
+    const options: https.RequestOptions = {
+      method: req.method,
+      headers: { accept: req.accept ?? 'application/json' },
+    };
     await this.opts.applyAuth?.(options);
     // One keep-alive pool per TLS material instead of a TLS handshake per request (docs/performance.md).
     options.agent ??= this.agents.agentFor(use, tlsMaterialOf(options));
