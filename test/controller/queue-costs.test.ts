@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import {
+  BULK_MIN,
   createRedisConnection,
   CrQueueProducer,
   CrWorker,
@@ -137,7 +138,7 @@ describe('queue costs', () => {
     await producer.close();
   });
 
-  it('in batches: keys coalesce per batch, an event raises a waiting resync job ahead of the backlog', async () => {
+  it('in batches: an event raises a waiting resync job ahead of the backlog, in a pipeline or alone', async () => {
     const prefix = 'batch';
     const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
     const q = producer.queue('things');
@@ -146,15 +147,23 @@ describe('queue costs', () => {
       Array.from({ length: 50 }, (_, i) => ({ key: `g/things/ns/r-${i}`, reason: 'resync' as const })),
     );
     expect(await q.getJobCountByTypes('prioritized')).toBe(50);
+    // A batch big enough for a pipeline: r-49 coalesces into its resync job, 29 keys are new.
+    const fresh = Array.from({ length: BULK_MIN + 5 }, (_, i) => `g/things/ns/new-${i}`);
     await producer.enqueueMany('things', [
-      { key: 'g/things/ns/r-49', reason: 'event' }, // coalesces into the last resync job…
-      { key: 'g/things/ns/new', reason: 'event' },
+      { key: 'g/things/ns/r-49', reason: 'event' },
+      ...fresh.map((key) => ({ key, reason: 'event' as const })),
     ]);
-    expect(await q.getJobCountByTypes('prioritized')).toBe(49);
-    const waiting = await q.getJobs(['waiting']);
-    expect(waiting.map((j) => j.data.key).sort()).toEqual(['g/things/ns/new', 'g/things/ns/r-49']);
+    // A small one takes the single adds: r-48 the same way.
+    await producer.enqueueMany('things', [
+      { key: 'g/things/ns/r-48', reason: 'event' },
+      { key: 'g/things/ns/r-47', reason: 'resync' },
+    ]);
+    expect(await q.getJobCountByTypes('prioritized')).toBe(48);
+    const waiting = await q.getJobs(['waiting'], 0, -1);
+    const raised = ['g/things/ns/r-48', 'g/things/ns/r-49'];
+    expect(waiting.map((j) => j.data.key).sort()).toEqual([...fresh, ...raised].sort());
     for (const j of waiting) expect(j.priority).toBe(JOB_PRIORITY.event);
-    // …and runs before the 49 resyncs, as the new event does.
+    // The raised jobs run before the 48 resyncs, as the new events do.
     const order: string[] = [];
     const worker = new CrWorker({
       queueName: 'things',
@@ -165,12 +174,13 @@ describe('queue costs', () => {
       process: (key) => (order.push(key), Promise.resolve({ outcome: 'unchanged' })),
     });
     worker.start();
-    await waitFor(() => order.length === 51, { timeoutMs: 20_000, what: 'every job' });
-    expect(order.slice(0, 2).sort()).toEqual(['g/things/ns/new', 'g/things/ns/r-49']);
+    const total = 50 + fresh.length;
+    await waitFor(() => order.length === total, { timeoutMs: 20_000, what: 'every job' });
+    expect(order.slice(0, waiting.length).sort()).toEqual([...fresh, ...raised].sort());
     // Completed jobs are kept by the worker's retention (the jobs no longer carry it).
     const done = await q.getJobs(['completed'], 0, 0);
     expect(done[0]?.opts.removeOnComplete).toBeUndefined();
-    expect(await q.getJobCountByTypes('completed')).toBe(Math.min(51, KEEP_COMPLETED.count));
+    expect(await q.getJobCountByTypes('completed')).toBe(Math.min(total, KEEP_COMPLETED.count));
     await worker.close(5000);
     await producer.close();
   });
