@@ -166,7 +166,7 @@ ${opts.configExtra ?? ''}`,
         const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
         return res?.ok;
       },
-      { timeoutMs: 20_000, what: `${role} /healthz` },
+      { timeoutMs: 60_000, what: `${role} /healthz` },
     );
     return handle;
   };

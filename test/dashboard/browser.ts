@@ -53,7 +53,18 @@ export function recordRequests(context: BrowserContext): {
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
   context.on('request', (r) => urls.push(r.url()));
-  context.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText ?? '?'}`));
+  context.on('requestfailed', (r) => {
+    const error = r.failure()?.errorText ?? '?';
+    // The browser cancels its own favicon fetch when the page navigates first (a busy machine): not a failure.
+    if (
+      error === 'net::ERR_ABORTED' &&
+      new URL(r.url()).pathname.endsWith('.png') &&
+      r.url().includes('favicon')
+    ) {
+      return;
+    }
+    failed.push(`${r.url()}: ${error}`);
+  });
   context.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });

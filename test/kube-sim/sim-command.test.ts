@@ -26,7 +26,7 @@ describe('lostromos sim', () => {
       '--kubeconfig-out',
       kubeconfig,
     ]);
-    await waitFor(() => p.output().includes('listening on'), { timeoutMs: 20_000, what: 'sim to listen' });
+    await waitFor(() => p.output().includes('listening on'), { timeoutMs: 60_000, what: 'sim to listen' });
     expect(p.output()).toMatch(new RegExp(`^listening on http://127\\.0\\.0\\.1:${port}$`, 'm'));
     expect(await readFile(kubeconfig, 'utf8')).toContain(`server: http://127.0.0.1:${port}`);
     const out = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'name'], {

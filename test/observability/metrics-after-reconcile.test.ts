@@ -34,7 +34,7 @@ const eventsMatch = () =>
       const s = await scrape();
       return shipNotifications > 0 && sumSeries(s, 'releases_events_total') === shipNotifications;
     },
-    { timeoutMs: 15_000, what: 'releases_events_total = ships informer notifications' },
+    { timeoutMs: 30_000, what: 'releases_events_total = ships informer notifications' },
   );
 
 beforeAll(async () => {
@@ -271,7 +271,7 @@ describe('metrics, status and Events of a running operator', () => {
           relists(m, 'ships') > relists(before, 'ships') && relists(m, 'gadgets') > relists(before, 'gadgets')
         );
       },
-      { timeoutMs: 15_000, what: 'relists of ships and gadgets' },
+      { timeoutMs: 30_000, what: 'relists of ships and gadgets' },
     );
     const after = await scrape();
     expect(relists(after, 'ships')).toBe(relists(before, 'ships') + 1);
