@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { apfDelta, type BenchCluster } from './cluster.ts';
-import { LostromosTool, type Role } from './lostromos.ts';
+import YAML from 'yaml';
+import { LostromosTool, ROOT, type Role } from './lostromos.ts';
 import { rssBytes } from './proc.ts';
 import { commandDelta } from './redis.ts';
 import {
@@ -269,7 +270,20 @@ export interface MemoryPoint {
   rssBytesPerCr: number;
 }
 
-/** One watcher (no workers) over 0, then each of `sizes` CRs: heap and RSS per CR, list+watch start-up. */
+/** The watcher's Node.js flags as the Helm chart runs it (`watcher.nodeOptions`): the bench measures what ships. */
+export function chartWatcherNodeOptions(): string {
+  const values = YAML.parse(
+    fs.readFileSync(path.join(ROOT, 'deploy/helm/lostromos/values.yaml'), 'utf8'),
+  ) as {
+    watcher?: { nodeOptions?: string };
+  };
+  return values.watcher?.nodeOptions ?? '';
+}
+
+/**
+ * One watcher (no workers) over 0, then each of `sizes` CRs: heap and RSS per CR, list+watch start-up. The
+ * watcher runs with the chart's NODE_OPTIONS (chartWatcherNodeOptions).
+ */
 export async function watcherMemory(
   cluster: BenchCluster,
   dir: string,
@@ -288,8 +302,9 @@ export async function watcherMemory(
     name: 'lostromos-memory',
     workers: 0,
     watcherOnly: true,
-    watcherNodeOptions: `--require ${preload}`,
+    watcherNodeOptions: `--require ${preload} ${chartWatcherNodeOptions()}`.trim(),
   });
+  log(`memory: the watcher runs with the chart's NODE_OPTIONS: ${chartWatcherNodeOptions() || '(none)'}`);
   await createNamespace(cluster, ns);
   await tool.install(cluster);
   const points: MemoryPoint[] = [];

@@ -461,7 +461,7 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
   if (memory)
     tables.push(
       table(
-        'Watcher memory (1 watcher, no workers)',
+        "Watcher memory (1 watcher, no workers, the chart's NODE_OPTIONS)",
         ['CRs', 'start-up s', 'heap MB', 'heap B/CR', 'RSS MB', 'RSS B/CR'],
         memory.map((m) => [
           m.crs,

@@ -119,6 +119,19 @@ describe.each(Object.entries(VARIANTS))('helm template with %s', (_name, flags) 
     }
   });
 
+  it("runs the watcher with a small V8 young generation, unless extraEnv sets NODE_OPTIONS (each container's one wins)", () => {
+    const nodeOptions = (owner: string): string[] =>
+      (find(objs, 'Deployment', owner).spec.template.spec.containers[0].env as any[])
+        .filter((e) => e.name === 'NODE_OPTIONS')
+        .map((e) => e.value as string);
+    const user = (YAML.parse(fs.readFileSync(ALL_FEATURES, 'utf8')) as { extraEnv: any[] }).extraEnv.find(
+      (e) => e.name === 'NODE_OPTIONS',
+    ).value as string;
+    const fromExtraEnv = flags.includes(ALL_FEATURES);
+    expect(nodeOptions('-watcher')).toEqual([fromExtraEnv ? user : '--max-semi-space-size=4']);
+    expect(nodeOptions('-worker')).toEqual(fromExtraEnv ? [user] : []);
+  });
+
   it('grants RBAC without a single wildcard', () => {
     const rules = rbacRules(objs);
     expect(rules.length).toBeGreaterThan(5);

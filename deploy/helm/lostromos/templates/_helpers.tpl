@@ -334,6 +334,13 @@ containers:
         value: /tmp/helm/config
       - name: HELM_DATA_HOME
         value: /tmp/helm/data
+      {{- $userNodeOptions := false }}
+      {{- range $ctx.Values.extraEnv }}{{ if eq .name "NODE_OPTIONS" }}{{ $userNodeOptions = true }}{{ end }}{{ end }}
+      {{- if and $v.nodeOptions (not $userNodeOptions) }}
+      # Node.js/V8 flags of this role (watcher.nodeOptions; docs/performance.md, "Watcher memory").
+      - name: NODE_OPTIONS
+        value: {{ $v.nodeOptions | quote }}
+      {{- end }}
       {{- if and (not $ctx.Values.redis.enabled) (not $ctx.Values.redis.external.url) $ctx.Values.redis.external.existingSecret (not (include "lostromos.redisSentinelMode" $ctx)) }}
       - name: LOSTROMOS_REDIS_URL
         valueFrom:
