@@ -366,6 +366,9 @@ export async function watcherMemory(
     return points;
   } finally {
     await tool.stop();
-    await deleteNamespace(cluster, ns, [crPath(tool.crType, ns)], log);
+    // Deleting 100k CRs can outlast the wait on a loaded machine: that must not throw the figures away.
+    await deleteNamespace(cluster, ns, [crPath(tool.crType, ns)], log).catch((err: unknown) =>
+      log(`memory: cleanup: ${err instanceof Error ? err.message : String(err)} (the figures above stand)`),
+    );
   }
 }
