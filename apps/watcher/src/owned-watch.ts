@@ -10,6 +10,11 @@ export interface OwnedWatchOptions {
   labelSelector?: string;
   /** A managed object was changed or deleted (not by our own apply): reconcile its owner. */
   onChange(obj: KeptOwned, old: KeptOwned | undefined, type: 'update' | 'delete'): void;
+  /**
+   * An object of a kind's first list: whatever happened to it before its kind was watched (a Deployment that
+   * became Available meanwhile) was seen by no one, so its owner may be waiting for a change already made.
+   */
+  onListed?(obj: KeptOwned): void;
   onError(kind: string, err: Error): void;
 }
 
@@ -69,6 +74,10 @@ export class OwnedWatch {
       transform: keptOwned,
     });
     this.informers.set(id, informer);
+    informer.on('add', (obj) => {
+      // Adds after the first list are objects our applies create: nothing to look at.
+      if (!informer.hasSynced) this.opts.onListed?.(obj);
+    });
     informer.on('update', (obj, old) => this.opts.onChange(obj, old, 'update'));
     informer.on('delete', (obj) => this.opts.onChange(obj, undefined, 'delete'));
     informer.on('error', (err) => this.opts.onError(id, err));

@@ -4,6 +4,7 @@ import { createLogger, createOperatorMetrics, HealthRegistry } from '@lostromos/
 import type { TemplateRevisions } from '@lostromos/queue';
 import { Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { OWNER_UID_LABEL } from '@lostromos/reconcile';
 import type { Enqueuer } from './enqueuer.js';
 import { ResourceController } from './resource-controller.js';
 
@@ -155,5 +156,69 @@ describe('ResourceController start/stop', () => {
     r.release();
     await Promise.all([first, second]);
     expect(secondDone).toBe(true);
+  });
+});
+
+/** Ships with the given Ready states, each owning a ConfigMap (metadata only, as the owned informer lists it). */
+function fleet(states: Record<string, 'True' | 'False' | undefined>): {
+  crs: KubeObject[];
+  kube: KubeClient;
+} {
+  const crs = Object.entries(states).map(([name, ready]) => ({
+    ...ship(name),
+    ...(ready ? { status: { conditions: [{ type: 'Ready', status: ready }] } } : {}),
+  }));
+  const configMaps = crs.map((cr) => ({
+    metadata: {
+      name: `${cr.metadata.name}-cm`,
+      namespace: 'default',
+      uid: `cm-${cr.metadata.name}`,
+      resourceVersion: '5',
+      labels: { [OWNER_UID_LABEL]: cr.metadata.uid },
+    },
+  }));
+  const kube = fakeKube(crs);
+  const list = (req: RestRequest) =>
+    Promise.resolve({
+      status: 200,
+      headers: {},
+      body: req.path.endsWith('/configmaps')
+        ? { kind: 'PartialObjectMetadataList', metadata: { resourceVersion: '10' }, items: configMaps }
+        : { kind: 'ShipList', metadata: { resourceVersion: '10' }, items: crs },
+    });
+  return { crs, kube: { ...kube, rest: { ...kube.rest, request: list } } as unknown as KubeClient };
+}
+
+describe('ResourceController owned kinds', () => {
+  it('the first list of an owned kind looks again at the owners that are not Ready, and only at those', async () => {
+    const r = heldRevisions();
+    const { kube } = fleet({ ready: 'True', waiting: 'False', fresh: undefined });
+    const enqueued: string[] = [];
+    const c = new ResourceController({
+      resource,
+      kube,
+      enqueuer: { enqueue: (_r: string, key: string) => enqueued.push(key) } as unknown as Enqueuer,
+      revisions: r.revisions,
+      metrics: createOperatorMetrics({ info: { role: 'watcher', version: 'test' } }),
+      watchUp: new Gauge({ name: 'watch_up_test2', help: 'test', labelNames: ['controller'], registers: [] }),
+      health: new HealthRegistry(),
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      ownedNamespace: '',
+      revisionPollMs: 60_000,
+    });
+    r.hold(); // no kinds yet: the CRs are listed (and enqueued) first
+    c.start();
+    await until('the CRs', () => c.list().length === 3);
+    await until('the CRs enqueued', () => enqueued.length === 3);
+    enqueued.length = 0;
+    r.release(); // the workers report rendering ConfigMaps: the kind is listed
+    await until('the owned kind', () => c.ownedKinds().length === 1);
+    await until('the owners looked at again', () => enqueued.length >= 2);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(enqueued.sort()).toEqual([
+      'fleet.example.io/ships/default/fresh',
+      'fleet.example.io/ships/default/waiting',
+    ]);
+    await c.stop();
   });
 });

@@ -12,6 +12,7 @@ import {
   crKeyOf,
   isReleaseEvent,
   ownerUidsOf,
+  readyStateOf,
   type ReadyState,
 } from './cr-events.js';
 import type { Enqueuer } from './enqueuer.js';
@@ -106,6 +107,16 @@ export class ResourceController {
         for (const uid of ownerUidsOf(obj, old)) {
           const cr = this.uidToCr.get(uid);
           if (cr) enqueue(crKeyOf(resource, cr), 'event');
+        }
+      },
+      // A kind watched for the first time (a new resource's first renders, a new leader): an owner that is not
+      // Ready may be waiting for a status change made before the watch began, which no event will report; it
+      // is looked at again now instead of when its timed re-check comes (a Ready owner is left alone).
+      onListed: (obj) => {
+        for (const uid of ownerUidsOf(obj)) {
+          const cr = this.uidToCr.get(uid);
+          if (cr && readyStateOf(cr) !== 'true' && actionForPresent(cr, resource) === 'enqueue')
+            enqueue(crKeyOf(resource, cr), 'event');
         }
       },
       onError: (kind, err) => this.log.warn({ kind, err }, 'watching a managed kind failed; retrying'),

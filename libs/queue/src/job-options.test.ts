@@ -41,15 +41,16 @@ describe('retryDelayMs', () => {
 });
 
 describe('readinessRecheckDelayMs', () => {
-  it('re-checks 10 s after a run of any other trigger, then doubles while each re-check finds the CR still waiting, up to 2 min', () => {
+  it('re-checks 30 s after a run of any other trigger, then doubles while each re-check finds the CR still waiting, up to 2 min', () => {
     expect(readinessRecheckDelayMs('event', undefined)).toBe(READINESS_RECHECK.initialMs);
-    expect(readinessRecheckDelayMs('resync', 60_000)).toBe(10_000);
-    expect(readinessRecheckDelayMs('requeue', 10_000)).toBe(20_000);
-    expect(readinessRecheckDelayMs('requeue', 40_000)).toBe(80_000);
-    expect(readinessRecheckDelayMs('requeue', 80_000)).toBe(120_000);
+    expect(readinessRecheckDelayMs('resync', 60_000)).toBe(30_000);
+    expect(readinessRecheckDelayMs('requeue', 30_000)).toBe(60_000);
+    expect(readinessRecheckDelayMs('requeue', 10_000)).toBe(30_000); // never below the first
+    expect(readinessRecheckDelayMs('requeue', 50_000)).toBe(100_000);
+    expect(readinessRecheckDelayMs('requeue', 60_000)).toBe(120_000);
     expect(readinessRecheckDelayMs('requeue', 120_000)).toBe(120_000);
     // A requeue without a recorded delay (added by hand) starts over.
-    expect(readinessRecheckDelayMs('requeue', undefined)).toBe(10_000);
+    expect(readinessRecheckDelayMs('requeue', undefined)).toBe(30_000);
     expect(readinessRecheckDelayMs('requeue', 1000, { initialMs: 500, maxMs: 4000 })).toBe(2000);
   });
 });

@@ -80,7 +80,7 @@ export function retryDelayMs(
 }
 
 /** First timed re-check of a CR whose objects are not ready yet, and the longest one. */
-export const READINESS_RECHECK = { initialMs: 10_000, maxMs: 120_000 } as const;
+export const READINESS_RECHECK = { initialMs: 30_000, maxMs: 120_000 } as const;
 
 /**
  * When to look again at a CR whose objects are not ready yet: a fallback only. The trigger is the watch — the
@@ -89,7 +89,9 @@ export const READINESS_RECHECK = { initialMs: 10_000, maxMs: 120_000 } as const;
  * meanwhile (the objects are still progressing, or a change was missed: a kind not watched yet, a watch that
  * fails): after an event or any other trigger, the first re-check is `initialMs` away; when the run itself was
  * such a re-check (`previousMs` = its delay), the next one waits twice as long, up to `maxMs`. A CR that waits
- * minutes for its Deployment costs a handful of re-checks instead of one every 10 s.
+ * minutes for its Deployment costs a handful of re-checks instead of one every 10 s (the poll this replaced). The watch
+ * misses nothing on its own: every input of the readiness rules is the object's status, which only a write changes,
+ * and a kind's first list re-checks the owners that are not Ready yet (resource-controller.ts).
  */
 export function readinessRecheckDelayMs(
   trigger: string,
