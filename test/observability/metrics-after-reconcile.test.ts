@@ -259,6 +259,20 @@ describe('metrics, status and Events of a running operator', () => {
     const before = await scrape();
     const relists = (m: Map<string, number>, controller: string) =>
       m.get(`lostromos_watch_relists_total{controller="${controller}"}`) ?? 0;
+    // Quiet first: a CR written while the two informers relist at different moments is seen as one update by
+    // the one that relists over it and as two by the one still watching, so the counts below would differ for
+    // a reason that is not the operator's. Both must agree, and stay agreed for a moment, before the cut.
+    await eventsMatch();
+    let settled = -1;
+    await waitFor(
+      async () => {
+        const now = sumSeries(await scrape(), 'releases_events_total');
+        const quiet = now === settled && now === shipNotifications;
+        settled = now;
+        return quiet;
+      },
+      { timeoutMs: 60_000, intervalMs: 2000, what: 'no ship written for 2 s' },
+    );
     // A write the informers do not see moves the store past their resourceVersions; then forget the watch
     // history and cut every watch: the resumed watches get 410 Gone and relist.
     await h.kubectl('create', 'configmap', 'unrelated-write');
