@@ -159,11 +159,22 @@ describe('ResourceController start/stop', () => {
   });
 });
 
-/** Ships with the given Ready states, each owning a ConfigMap (metadata only, as the owned informer lists it). */
-function fleet(states: Record<string, 'True' | 'False' | undefined>): {
-  crs: KubeObject[];
-  kube: KubeClient;
-} {
+const written = (manager: string, operation: string, subresource?: string) => ({
+  manager,
+  operation,
+  ...(subresource ? { subresource } : {}),
+  time: '2026-01-01T00:00:00Z',
+  fieldsV1: { 'f:metadata': {} },
+});
+
+/**
+ * Ships with the given Ready states, each owning a ConfigMap (metadata only, as the owned informer lists it),
+ * written by our apply and a controller's status write — or by our apply alone for the names in `untouched`.
+ */
+function fleet(
+  states: Record<string, 'True' | 'False' | undefined>,
+  untouched: string[] = [],
+): { crs: KubeObject[]; kube: KubeClient } {
   const crs = Object.entries(states).map(([name, ready]) => ({
     ...ship(name),
     ...(ready ? { status: { conditions: [{ type: 'Ready', status: ready }] } } : {}),
@@ -175,6 +186,10 @@ function fleet(states: Record<string, 'True' | 'False' | undefined>): {
       uid: `cm-${cr.metadata.name}`,
       resourceVersion: '5',
       labels: { [OWNER_UID_LABEL]: cr.metadata.uid },
+      managedFields: [
+        written('lostromos', 'Apply'),
+        ...(untouched.includes(cr.metadata.name!) ? [] : [written('some-controller', 'Update', 'status')]),
+      ],
     },
   }));
   const kube = fakeKube(crs);
@@ -192,7 +207,10 @@ function fleet(states: Record<string, 'True' | 'False' | undefined>): {
 describe('ResourceController owned kinds', () => {
   it('the first list of an owned kind looks again at the owners that are not Ready, and only at those', async () => {
     const r = heldRevisions();
-    const { kube } = fleet({ ready: 'True', waiting: 'False', fresh: undefined });
+    // `untouched`: not Ready, but its object was written by our apply only — nothing to catch up on.
+    const { kube } = fleet({ ready: 'True', waiting: 'False', fresh: undefined, untouched: 'False' }, [
+      'untouched',
+    ]);
     const enqueued: string[] = [];
     const c = new ResourceController({
       resource,
@@ -208,8 +226,8 @@ describe('ResourceController owned kinds', () => {
     });
     r.hold(); // no kinds yet: the CRs are listed (and enqueued) first
     c.start();
-    await until('the CRs', () => c.list().length === 3);
-    await until('the CRs enqueued', () => enqueued.length === 3);
+    await until('the CRs', () => c.list().length === 4);
+    await until('the CRs enqueued', () => enqueued.length === 4);
     enqueued.length = 0;
     r.release(); // the workers report rendering ConfigMaps: the kind is listed
     await until('the owned kind', () => c.ownedKinds().length === 1);

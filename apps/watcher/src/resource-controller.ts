@@ -111,8 +111,11 @@ export class ResourceController {
       },
       // A kind watched for the first time (a new resource's first renders, a new leader): an owner that is not
       // Ready may be waiting for a status change made before the watch began, which no event will report; it
-      // is looked at again now instead of when its timed re-check comes (a Ready owner is left alone).
+      // is looked at again now instead of when its timed re-check comes. Left alone: a Ready owner, and an
+      // object only our apply wrote (no controller changed it since our reconcile saw it; the watch reports
+      // the first one that does).
       onListed: (obj) => {
+        if (obj.writers.entries > 0 && obj.writers.others === '') return;
         for (const uid of ownerUidsOf(obj)) {
           const cr = this.uidToCr.get(uid);
           if (cr && readyStateOf(cr) !== 'true' && actionForPresent(cr, resource) === 'enqueue')
