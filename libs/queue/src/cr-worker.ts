@@ -2,6 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { clearCrFailure, recordCrFailure } from './cr-failures.js';
 import { BACKOFF_TYPE, KEEP_COMPLETED, KEEP_FAILED, retryDelayMs, type CrJobData } from './job-options.js';
+import { retryAfterMsOf } from '@lostromos/model';
 
 /** What a processed job returns (stored as the job's return value, visible in Bull Board). */
 export interface CrJobResult {
@@ -50,12 +51,6 @@ function stringField(err: unknown, name: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function retryAfterOf(err: unknown): number | undefined {
-  const v =
-    typeof err === 'object' && err !== null ? (err as { retryAfterMs?: unknown }).retryAfterMs : undefined;
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
 /**
  * Consumes one resource queue with BullMQ: `concurrency` keys at a time in this process, job locks of
  * `lockDurationMs` renewed while a reconcile runs (so no other replica takes the key), stalled jobs of dead
@@ -100,7 +95,7 @@ export class CrWorker {
         settings: {
           backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
             type === BACKOFF_TYPE || type === undefined
-              ? retryDelayMs(attemptsMade, retryAfterOf(err), opts.random)
+              ? retryDelayMs(attemptsMade, retryAfterMsOf(err), opts.random)
               : 1000,
         },
       },
