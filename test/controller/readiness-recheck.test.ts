@@ -116,4 +116,21 @@ describe('readiness re-checks', () => {
     expect(perRecheck).toBeGreaterThanOrEqual(1);
     expect(perRecheck).toBeLessThanOrEqual(3);
   });
+
+  it('cost one re-check per readiness change, however many status writes the controller makes on the way', async () => {
+    // Deployments are watched by now (the first case). A new Deployment gets kube-controller-manager's revision
+    // annotation and two status writes (the simulator's controller: one); only the write that makes it
+    // Available changes its readiness verdict, so each Site is looked at again exactly once.
+    const before = await counts();
+    const names = Array.from({ length: 6 }, (_, i) => `again-${i}`);
+    await h.apply(names.map(siteYaml).join('\n---\n'));
+    for (const n of names)
+      await waitFor(() => ready(n), { timeoutMs: 60_000, what: `Site ${n} to be Ready` });
+    // The controller's last status writes arrive after Ready; give their (skipped) events time to land.
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await counts();
+    expect(after.byTimer - before.byTimer).toBe(0);
+    expect(after.byEvent - before.byEvent).toBe(names.length);
+    expect(after.reconciles - before.reconciles).toBe(2 * names.length);
+  });
 });

@@ -8,11 +8,12 @@ import {
   crKeyOf,
   inventoryKinds,
   isReleaseEvent,
+  ownedChangeMatters,
   ownerUidOf,
   ownerUidsOf,
   readyStateOf,
 } from './cr-events.js';
-import { writersOf } from './kept-objects.js';
+import { keptOwned, writersOf } from './kept-objects.js';
 
 const ANN = 'io.nicolerenee.lostromosApplied';
 const cr = (meta: Partial<KubeObject['metadata']> = {}, extra: Record<string, unknown> = {}): KubeObject => ({
@@ -167,6 +168,85 @@ describe('owned objects', () => {
       managedFields: [e('lostromos', 'Apply', '2026-01-01T00:00:06Z', applied)],
     });
     expect(changed(later, ourApply)).toBe(false);
+  });
+  it('a kind with readiness: a status write matters only when it changes the verdict; drift only when our fields move', () => {
+    const T1 = '2026-01-01T00:00:01Z';
+    const T2 = '2026-01-01T00:00:02Z';
+    const applied = { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:replicas': {} } };
+    const deploy = (managedFields: unknown[], status?: Record<string, unknown>, rv = '1') =>
+      keptOwned({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name: 'd',
+          namespace: 'default',
+          uid: 'd1',
+          resourceVersion: rv,
+          generation: 1,
+          managedFields,
+        },
+        spec: { replicas: 0 },
+        ...(status ? { status } : {}),
+      });
+    const ours = { manager: 'lostromos', operation: 'Apply', time: T1, fieldsV1: applied };
+    const kcm = (time: string, fieldsV1: unknown = { 'f:status': {} }) => ({
+      manager: 'kube-controller-manager',
+      operation: 'Update',
+      subresource: 'status',
+      time,
+      fieldsV1,
+    });
+    const available = {
+      observedGeneration: 1,
+      conditions: [{ type: 'Available', status: 'True' }],
+    };
+    const created = deploy([ours]);
+    expect(created.readiness).toMatch(/^in-progress: Deployment.* has not observed generation 1/);
+    // kube-controller-manager's revision annotation on the main resource: fields beside ours, same verdict.
+    const annotated = deploy(
+      [
+        ours,
+        { manager: 'kube-controller-manager', operation: 'Update', time: T1, fieldsV1: { 'f:metadata': {} } },
+      ],
+      undefined,
+      '2',
+    );
+    expect(ownedChangeMatters(annotated, created)).toBe(false);
+    expect(changedBySomeoneElse(annotated.writers, created.writers)).toBe(true); // what it used to cost
+    // Its first status write makes the Deployment Available: the one re-check worth running.
+    const first = deploy([ours, kcm(T1)], available, '3');
+    expect(first.readiness).toBe('ready');
+    expect(ownedChangeMatters(first, annotated)).toBe(true);
+    // Its next status write (another second, other fields) leaves the verdict as it was: nothing to do.
+    const second = deploy([ours, kcm(T2, { 'f:status': { 'f:conditions': {} } })], available, '4');
+    expect(ownedChangeMatters(second, first)).toBe(false);
+    // Someone scales it (takes spec.replicas from us): drift, whatever the status says.
+    const scaled = deploy(
+      [
+        { ...ours, fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } } } },
+        kcm(T2),
+        { manager: 'kubectl', operation: 'Update', time: T2, fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+      ],
+      available,
+      '5',
+    );
+    expect(ownedChangeMatters(scaled, second)).toBe(true);
+    // Our entry gone (every field of ours taken or removed), or no managedFields at all: cannot be told, so yes.
+    expect(ownedChangeMatters(deploy([kcm(T2)], available, '6'), second)).toBe(true);
+    expect(ownedChangeMatters(deploy([], available, '7'), second)).toBe(true);
+    // Our own apply re-stamping our entry: ours.
+    expect(ownedChangeMatters(deploy([{ ...ours, time: T2 }, kcm(T2)], available, '8'), second)).toBe(false);
+    // A status-less kind keeps the conservative rule: any other writer's entry moving counts.
+    const cm = (managedFields: unknown[]) =>
+      keptOwned({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'c', namespace: 'default', uid: 'c1', managedFields },
+      });
+    const cmOurs = cm([ours]);
+    expect(cmOurs.readiness).toBeUndefined();
+    const cmAnnotated = cm([ours, { manager: 'kubectl', operation: 'Update', time: T2, fieldsV1: {} }]);
+    expect(ownedChangeMatters(cmAnnotated, cmOurs)).toBe(true);
   });
   it('lists the inventory kinds once each', () => {
     const withInv = cr(

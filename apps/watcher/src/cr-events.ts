@@ -1,6 +1,6 @@
 import type { KubeObject } from '@lostromos/kube';
 import { CLEANUP_FINALIZER, crMembership, formatCrKey, OWNER_UID_LABEL } from '@lostromos/reconcile';
-import type { Writers } from './kept-objects.js';
+import type { KeptOwned, Writers } from './kept-objects.js';
 
 /** What an informer notification means for the queue. */
 export type CrAction = 'enqueue' | 'ignore';
@@ -121,22 +121,52 @@ export function ownerUidsOf(obj: KubeObject, old?: KubeObject): string[] {
  * else's. Erring towards "someone else" costs one no-op reconcile; erring the other way leaves drift until
  * the next resync.
  *
- * The status is not compared (owned objects are watched as metadata only): a controller's status write either
- * changes its own entry (new fields, or a new second) or leaves every entry as it was, and both count as
- * someone else's. Only a relist after 410 Gone that folds our apply and such a status write into one update
- * reads as ours; the next one (or the periodic resync) catches up.
+ * The status is not compared (status-less kinds are watched as metadata only; for the others,
+ * ownedChangeMatters compares the readiness verdict instead): a status write either changes its writer's
+ * entry (new fields, or a new second) or leaves every entry as it was, and both count as someone else's. Only
+ * a relist after 410 Gone that folds our apply and such a write into one update reads as ours; the next one
+ * (or the periodic resync) catches up.
  */
 export function changedBySomeoneElse(now: Writers, before: Writers): boolean {
   if (now.entries === 0) return true;
   if (now.others !== before.others) return true;
+  return ourFieldsLost(now, before, true);
+}
+
+/**
+ * Whether the fields our apply owns changed hands or went away between two versions of an owned object —
+ * the only drift a reconcile would repair: server-side apply moves a field to whoever changes its value (an
+ * Update, a forced apply) and drops a removed field from every owner, so either shrinks our managedFields
+ * entry without re-stamping it, or removes it. Fields others add beside ours are not drift (applying again
+ * changes nothing), so their entries are not looked at. `ambiguous` is the answer when our entry is exactly
+ * as before (same second, same fields): nothing of ours moved.
+ */
+function ourFieldsLost(now: Writers, before: Writers, ambiguous: boolean): boolean {
+  if (now.entries === 0) return true;
   if (!now.ours) return true;
   if (!before.ours) return false; // our first apply to an object someone else created
   if (now.ours.time !== before.ours.time) return false; // we wrote it (re-stamped)
-  // Same second: our fields changed (our apply within the second) or shrank (someone removed ours).
-  return (
-    now.ours.fields === before.ours.fields ||
-    isSubset(JSON.parse(now.ours.fields) as unknown, JSON.parse(before.ours.fields) as unknown)
-  );
+  // Same second: our fields grew (our apply within the second), shrank (someone took or removed some) or not.
+  if (now.ours.fields === before.ours.fields) return ambiguous;
+  return isSubset(JSON.parse(now.ours.fields) as unknown, JSON.parse(before.ours.fields) as unknown);
+}
+
+/**
+ * Whether a change to an owned object (two versions as the watcher keeps them) may change what a reconcile of
+ * its owner does, so the owner is enqueued:
+ * - a kind whose readiness can change (watched whole, `readiness` kept): its readiness verdict changed (a
+ *   controller's status write that moves it: a Deployment becoming Available), or fields our apply owns
+ *   changed hands or went away (drift). Everything else — a controller's status writes that leave the verdict
+ *   as it was, kube-controller-manager's revision annotation, anyone's fields beside ours — cannot change the
+ *   reconcile's outcome and enqueues nothing: each readiness change costs one re-check, however many status
+ *   writes lead to it.
+ * - a status-less kind (metadata only): changedBySomeoneElse, which counts any other writer's entry moving.
+ */
+export function ownedChangeMatters(now: KeptOwned, before: KeptOwned): boolean {
+  if (now.readiness === undefined || before.readiness === undefined)
+    return changedBySomeoneElse(now.writers, before.writers);
+  if (now.readiness !== before.readiness) return true;
+  return ourFieldsLost(now.writers, before.writers, false);
 }
 
 /** Whether fieldsV1 set `a` is a strict subset of `b` (fields removed, none added). */

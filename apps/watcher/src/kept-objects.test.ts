@@ -171,7 +171,7 @@ describe('keptOwned: what the watcher keeps of an object it applied', () => {
     status: { readyReplicas: 1 },
   });
 
-  it('keeps identity, the owner (label and controller reference) and the writers, nothing else', () => {
+  it('keeps identity, the owner (label and controller reference), the writers and the readiness verdict, nothing else', () => {
     const kept = keptOwned(deployment());
     expect(kept).toEqual({
       apiVersion: 'apps/v1',
@@ -187,8 +187,12 @@ describe('keptOwned: what the watcher keeps of an object it applied', () => {
         ],
       },
       writers: writersOf(deployment()),
+      // Its status has not caught up with generation 2: the verdict a reconcile would report for it.
+      readiness: 'in-progress: Deployment default/d: controller has not observed generation 2 yet',
     });
     expect(ownerUidsOf(kept)).toEqual(ownerUidsOf(deployment()));
+    // A status-less kind (watched as metadata only) has no verdict to keep.
+    expect(keptOwned({ ...deployment(), apiVersion: 'v1', kind: 'ConfigMap' }).readiness).toBeUndefined();
     const unlabelled = deployment({ labels: {}, ownerReferences: [] });
     expect(keptOwned(unlabelled).metadata).toEqual({
       name: 'd',

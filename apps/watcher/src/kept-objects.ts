@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '@lostromos/kube';
-import { FIELD_MANAGER, OWNER_UID_LABEL } from '@lostromos/reconcile';
+import { FIELD_MANAGER, OWNER_UID_LABEL, readinessCanChange, readinessVerdict } from '@lostromos/reconcile';
 
 /**
  * What the watcher keeps of the objects it watches (its informers' transforms, like client-go's SetTransform):
@@ -91,6 +91,11 @@ export interface Writers {
 /** An owned object as the watcher keeps it. */
 export interface KeptOwned extends KubeObject {
   writers: Writers;
+  /**
+   * The object's readiness verdict (readinessVerdict) when its kind has a status the readiness rules read
+   * (it is then watched whole); absent for the status-less kinds watched as metadata only.
+   */
+  readiness?: string;
 }
 
 interface ManagedFieldsEntry {
@@ -124,8 +129,10 @@ export function writersOf(obj: KubeObject): Writers {
 
 /**
  * An owned object as the watcher keeps it: name, namespace, uid, resourceVersion, the owner-uid label and the
- * controller owner reference (ownerUidsOf), and its writers (changedBySomeoneElse). Owned objects are listed
- * and watched as metadata only (PartialObjectMetadata): the watcher reads none of their spec, data or status.
+ * controller owner reference (ownerUidsOf), its writers (ownedChangeMatters) and, for a kind whose readiness
+ * can change, its readiness verdict — computed here from the whole object as it arrives, the only thing the
+ * watcher takes from its spec and status. Status-less kinds (ConfigMaps, Secrets, …) are listed and watched as
+ * metadata only (PartialObjectMetadata).
  */
 export function keptOwned(obj: KubeObject): KeptOwned {
   const m = obj.metadata;
@@ -138,5 +145,13 @@ export function keptOwned(obj: KubeObject): KeptOwned {
   if (ownerUid !== undefined) metadata.labels = { [OWNER_UID_LABEL]: ownerUid };
   const controller = m.ownerReferences?.find((r) => r.controller);
   if (controller) metadata.ownerReferences = [controller];
-  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, writers: writersOf(obj) };
+  const kept: KeptOwned = { apiVersion: obj.apiVersion, kind: obj.kind, metadata, writers: writersOf(obj) };
+  if (readinessCanChange(obj.apiVersion, obj.kind)) kept.readiness = sharedVerdict(readinessVerdict(obj));
+  return kept;
+}
+
+/** `ready` is the verdict of nearly every kept object: one string for all of them, not one per object. */
+const READY_VERDICT = 'ready';
+function sharedVerdict(v: string): string {
+  return v === READY_VERDICT ? READY_VERDICT : v;
 }

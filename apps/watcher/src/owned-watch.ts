@@ -1,5 +1,5 @@
 import { Informer, type KubeClient } from '@lostromos/kube';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '@lostromos/reconcile';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, readinessCanChange } from '@lostromos/reconcile';
 import { keptOwned, type KeptOwned } from './kept-objects.js';
 
 export interface OwnedWatchOptions {
@@ -21,9 +21,11 @@ export interface OwnedWatchOptions {
 /**
  * Informers on the kinds our templates render (learnt from the CRs' status inventories), label-selected to
  * objects Lostrómos manages, so a change or deletion by someone else re-enqueues the owning CR (drift repair
- * and readiness updates, like controller-runtime's Owns()). They list and watch metadata only
- * (PartialObjectMetadata) and keep a few fields of it (keptOwned): an owned object's spec, data and status are
- * never read here, and a Deployment's are most of its size.
+ * and readiness updates, like controller-runtime's Owns()). Status-less kinds (ConfigMaps, Secrets, RBAC) are
+ * listed and watched as metadata only (PartialObjectMetadata); the others whole, because their readiness is in
+ * their status — a controller writes a Deployment's status several times on the way to Available, and only
+ * the write that changes the verdict is worth a reconcile (ownedChangeMatters). Either way the cache keeps a
+ * few fields and the verdict (keptOwned), never the spec, data or status.
  */
 export class OwnedWatch {
   private readonly informers = new Map<string, Informer<KeptOwned>>();
@@ -70,7 +72,7 @@ export class OwnedWatch {
       plural,
       ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
       labelSelector: this.opts.labelSelector ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-      metadataOnly: { kind },
+      ...(readinessCanChange(apiVersion, kind) ? {} : { metadataOnly: { kind } }),
       transform: keptOwned,
     });
     this.informers.set(id, informer);

@@ -7,10 +7,10 @@ import type { Gauge } from 'prom-client';
 import {
   actionForPresent,
   actionForUpdate,
-  changedBySomeoneElse,
   countByReady,
   crKeyOf,
   isReleaseEvent,
+  ownedChangeMatters,
   ownerUidsOf,
   readyStateOf,
   type ReadyState,
@@ -101,7 +101,7 @@ export class ResourceController {
       namespace: this.o.ownedNamespace,
       labelSelector: `${RESOURCE_LABEL}=${resource.name}`,
       onChange: (obj, old, type) => {
-        if (type === 'update' && old && !changedBySomeoneElse(obj.writers, old.writers)) return;
+        if (type === 'update' && old && !ownedChangeMatters(obj, old)) return;
         // The owner as the object says now and as it said before: someone may have removed or overwritten
         // the owner-uid label, and that very change is drift the owner must repair.
         for (const uid of ownerUidsOf(obj, old)) {

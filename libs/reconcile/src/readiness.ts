@@ -159,6 +159,36 @@ const RULES: Readonly<Record<string, Rule>> = {
 };
 
 /**
+ * Kinds that have no status, so their readiness is "ready once it exists" whatever else happens to them: the
+ * watcher watches these as metadata only. Every other kind may carry what a rule reads (a status, or a custom
+ * resource's Stalled/Reconciling conditions), so the watcher watches it whole and keeps only its verdict.
+ */
+const STATUSLESS_KINDS: ReadonlySet<string> = new Set([
+  '/ConfigMap',
+  '/Secret',
+  '/ServiceAccount',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/RoleBinding',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+]);
+
+/** Whether an object of `apiVersion`/`kind` can ever be anything but ready (see STATUSLESS_KINDS). */
+export function readinessCanChange(apiVersion: string, kind: string): boolean {
+  return !STATUSLESS_KINDS.has(`${groupOf(apiVersion)}/${kind}`);
+}
+
+/**
+ * One object's verdict as one short string — `ready`, or the state and the message the CR's Ready condition
+ * would show — so that two observations of the object compare equal exactly when a reconcile would report the
+ * same readiness for it.
+ */
+export function readinessVerdict(obj: KubeObject): string {
+  const r = assessReadiness(obj);
+  return r.state === 'ready' ? 'ready' : `${r.state}: ${r.message}`;
+}
+
+/**
  * Readiness of one live object by kstatus rules: Deployment updated and available, StatefulSet ready and on
  * its update revision, DaemonSet ready, ReplicaSet ready, Job complete (Failed → failed), Pod ready, PVC bound,
  * LoadBalancer Service with an ingress; every other kind is ready once it exists.
