@@ -125,10 +125,18 @@ export async function deleteNamespace(
   log(`  (namespace ${ns} deleted in ${Math.round((Date.now() - t0) / 1000)} s)`);
 }
 
+export interface LatencyLoad {
+  perSecond: number;
+  seconds: number;
+  subset: number;
+}
+
 export interface SessionOptions {
   crs: number;
   timeoutMs: number;
-  latency?: { perSecond: number; seconds: number; subset: number };
+  latency?: LatencyLoad;
+  /** A second, lighter steady load, measured before `latency`: the latency of a tool that keeps up. */
+  lightLatency?: LatencyLoad;
   /** Runs after convergence (and latency) while the tool still runs. */
   after?: (ctx: { ns: string; observer: Observer }) => Promise<void>;
   /** Extra measurements around convergence (Lostrómos: Redis, reconciles). */
@@ -140,7 +148,11 @@ export async function runSession(
   tool: Tool,
   opts: SessionOptions,
   log: (l: string) => void,
-): Promise<{ convergence: ConvergenceFigures; latency: LatencyFigures | undefined }> {
+): Promise<{
+  convergence: ConvergenceFigures;
+  latency: LatencyFigures | undefined;
+  lightLatency: LatencyFigures | undefined;
+}> {
   const ns = `bench-${tool.name}`.slice(0, 63);
   await createNamespace(cluster, ns);
   await tool.install(cluster, ns);
@@ -206,10 +218,13 @@ export async function runSession(
       `${tool.name}: converged: children ${figures.childrenSeconds} s, ready ${figures.readySeconds ?? '-'} s → ${figures.crsPerSecond} CRs/s`,
     );
     let latency: LatencyFigures | undefined;
+    let lightLatency: LatencyFigures | undefined;
+    if (opts.lightLatency)
+      lightLatency = await measureLatency(cluster, tool, ns, observer, opts.lightLatency, log, 'l');
     if (opts.latency) latency = await measureLatency(cluster, tool, ns, observer, opts.latency, log);
     await opts.after?.({ ns, observer });
     figures.peakRssMb = round(sampler.peakSum() / 1048576, 1);
-    return { convergence: figures, latency };
+    return { convergence: figures, latency, lightLatency };
   } finally {
     sampler.stop();
     observer.stop();
@@ -218,14 +233,18 @@ export async function runSession(
   }
 }
 
-/** `perSecond` CR patches for `seconds`, round-robin over the first `subset` CRs: patch sent → ConfigMap seen. */
+/**
+ * `perSecond` CR patches for `seconds`, round-robin over the first `subset` CRs: patch sent → ConfigMap seen.
+ * The values sent are `<tag><k>` (k = 0, 1, …): each load of one session uses its own tag.
+ */
 export async function measureLatency(
   cluster: BenchCluster,
   tool: Tool,
   ns: string,
   observer: Observer,
-  o: { perSecond: number; seconds: number; subset: number },
+  o: LatencyLoad,
   log: (l: string) => void,
+  tag = 'u',
 ): Promise<LatencyFigures> {
   const sent = new Map<string, number>(); // `${name}=${value}` → send time
   const latencies: number[] = [];
@@ -248,7 +267,7 @@ export async function measureLatency(
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     const name = `app-${k % o.subset}`;
-    const value = `u${k}`;
+    const value = `${tag}${k}`;
     sent.set(`${name}=${value}`, performance.now());
     inflight.push(
       api.request('PATCH', `${p}/${name}`, tool.valuePatch(value), 'application/merge-patch+json'),
@@ -259,7 +278,9 @@ export async function measureLatency(
   // superseded, as the issue's "values ever applied" counts); wait for the last value of each CR, up to 30 s.
   const end = performance.now() + 30_000;
   while (performance.now() < end && sent.size > 0) {
-    const lastOnes = [...sent.keys()].filter((k) => Number(k.slice(k.indexOf('=u') + 2)) >= total - o.subset);
+    const lastOnes = [...sent.keys()].filter(
+      (k) => Number(k.slice(k.indexOf(`=${tag}`) + 1 + tag.length)) >= total - o.subset,
+    );
     if (lastOnes.length === 0) break;
     await sleep(100);
   }

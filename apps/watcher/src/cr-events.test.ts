@@ -234,8 +234,21 @@ describe('owned objects', () => {
     // Our entry gone (every field of ours taken or removed), or no managedFields at all: cannot be told, so yes.
     expect(ownedChangeMatters(deploy([kcm(T2)], available, '6'), second)).toBe(true);
     expect(ownedChangeMatters(deploy([], available, '7'), second)).toBe(true);
-    // Our own apply re-stamping our entry: ours.
+    // Our own apply re-stamping our entry: ours — even when it moves the verdict (a Deployment's annotation
+    // change bumps its generation, not observed yet): the reconcile that applied it read that verdict already.
     expect(ownedChangeMatters(deploy([{ ...ours, time: T2 }, kcm(T2)], available, '8'), second)).toBe(false);
+    const T3 = '2026-01-01T00:00:03Z';
+    const reapplied = deploy(
+      [{ ...ours, time: T3 }, kcm(T2, { 'f:status': { 'f:conditions': {} } })],
+      undefined,
+      '9',
+    );
+    expect(reapplied.readiness).not.toBe(second.readiness);
+    expect(ownedChangeMatters(reapplied, second)).toBe(false);
+    // …and the controller's write that catches up moves it back: that one is news.
+    expect(ownedChangeMatters(deploy([{ ...ours, time: T3 }, kcm(T3)], available, '10'), reapplied)).toBe(
+      true,
+    );
     // A status-less kind keeps the conservative rule: any other writer's entry moving counts.
     const cm = (managedFields: unknown[]) =>
       keptOwned({

@@ -154,9 +154,9 @@ function ourFieldsLost(now: Writers, before: Writers, ambiguous: boolean): boole
 /**
  * Whether a change to an owned object (two versions as the watcher keeps them) may change what a reconcile of
  * its owner does, so the owner is enqueued:
- * - a kind whose readiness can change (watched whole, `readiness` kept): its readiness verdict changed (a
- *   controller's status write that moves it: a Deployment becoming Available), or fields our apply owns
- *   changed hands or went away (drift). Everything else — a controller's status writes that leave the verdict
+ * - a kind whose readiness can change (watched whole, `readiness` kept): someone else's write changed its
+ *   readiness verdict (a controller's status write that moves it: a Deployment becoming Available), or fields
+ *   our apply owns changed hands or went away (drift). Everything else — a controller's status writes that leave the verdict
  *   as it was, kube-controller-manager's revision annotation, anyone's fields beside ours — cannot change the
  *   reconcile's outcome and enqueues nothing: each readiness change costs one re-check, however many status
  *   writes lead to it.
@@ -165,8 +165,17 @@ function ourFieldsLost(now: Writers, before: Writers, ambiguous: boolean): boole
 export function ownedChangeMatters(now: KeptOwned, before: KeptOwned): boolean {
   if (now.readiness === undefined || before.readiness === undefined)
     return changedBySomeoneElse(now.writers, before.writers);
-  if (now.readiness !== before.readiness) return true;
-  return ourFieldsLost(now.writers, before.writers, false);
+  if (ourFieldsLost(now.writers, before.writers, false)) return true;
+  // A verdict our own apply moved (a Deployment's new generation not observed yet) is the one the reconcile
+  // that applied it read in the apply's response: only someone else's write moving it is news.
+  return now.readiness !== before.readiness && !byOurApply(now.writers, before.writers);
+}
+
+/** Whether the write between two versions was our apply: our entry re-stamped or grown, no one else's moved. */
+function byOurApply(now: Writers, before: Writers): boolean {
+  if (now.entries === 0 || now.others !== before.others || !now.ours) return false;
+  if (!before.ours || now.ours.time !== before.ours.time) return true;
+  return now.ours.fields !== before.ours.fields && !ourFieldsLost(now, before, false);
 }
 
 /** Whether fieldsV1 set `a` is a strict subset of `b` (fields removed, none added). */
