@@ -1,7 +1,12 @@
+import perfHooks from 'node:perf_hooks';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseMetricsText as parseExposition } from '../../../test/support/metrics-text.js';
-import { addCollectHook, createOperatorMetrics } from './operator-metrics.js';
+import {
+  addCollectHook,
+  createOperatorMetrics,
+  EVENT_LOOP_MONITORING_PRECISION_MS,
+} from './operator-metrics.js';
 
 const EXPECTED = {
   controller_runtime_reconcile_total: 'counter',
@@ -184,5 +189,21 @@ describe('createOperatorMetrics', () => {
     crs = 9;
     s = parseExposition(await m.registry.metrics());
     expect(s.get('releases_total')).toBe(1);
+  });
+
+  it('samples the event-loop delay every 500 ms, not every 10 ms (an idle process is not woken 100 times a second)', async () => {
+    const monitor = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
+    try {
+      const m = createOperatorMetrics();
+      expect(EVENT_LOOP_MONITORING_PRECISION_MS).toBe(500);
+      expect(monitor).toHaveBeenCalledTimes(1);
+      expect(monitor).toHaveBeenCalledWith({ resolution: EVENT_LOOP_MONITORING_PRECISION_MS });
+      // The lag series are still there, fed by that histogram.
+      const series = parseExposition(await m.registry.metrics());
+      expect(series.has('nodejs_eventloop_lag_p99_seconds')).toBe(true);
+      expect(series.has('nodejs_eventloop_lag_seconds')).toBe(true);
+    } finally {
+      monitor.mockRestore();
+    }
   });
 });

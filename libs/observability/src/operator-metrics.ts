@@ -83,6 +83,21 @@ export interface OperatorMetrics {
   beginWork(controller: string): () => void;
 }
 
+/**
+ * Sampling interval (ms) of the event-loop delay histogram behind the default `nodejs_eventloop_lag_{min,max,
+ * mean,stddev,p50,p90,p99}_seconds` series. prom-client's own default is 10 ms: Node's monitorEventLoopDelay
+ * runs a libuv timer at that interval for the life of the process, so every Lostrómos process woke 100 times a
+ * second while it had nothing to do. Each wake-up of a process that slept costs far more than its work (its
+ * memory is no longer in the CPU caches): on the bench machine that timer alone was 4.6-5.7 ms of CPU per second
+ * in an otherwise idle Node process (0.1-0.2 ms without it, 0.3-0.4 ms at 500 ms), and an idle worker went from
+ * 4.6-6.6 to 1.0-1.6 ms/s (bench/idle-wakeup.bench.ts; docs/performance.md, Bottlenecks 5). What the series
+ * mean is unchanged (the delay of each sample, reset at every scrape); a stall shorter than the interval is
+ * caught when a sample falls due during it. `nodejs_eventloop_lag_seconds` (the alert's series, one
+ * setImmediate at scrape time) and the liveness check's own sampling (HealthRegistry.watchEventLoop, every
+ * 500 ms) do not depend on it.
+ */
+export const EVENT_LOOP_MONITORING_PRECISION_MS = 500;
+
 export interface CreateOperatorMetricsOptions {
   /** One registry per process; a fresh one by default (never the prom-client global). */
   registry?: Registry;
@@ -164,7 +179,11 @@ function hookedGaugeCollect(this: object): Promise<void> | undefined {
 export function createOperatorMetrics(opts: CreateOperatorMetricsOptions = {}): OperatorMetrics {
   const registry = opts.registry ?? new Registry();
   const registers = [registry];
-  if (opts.collectDefault ?? true) collectDefaultMetrics({ register: registry });
+  if (opts.collectDefault ?? true)
+    collectDefaultMetrics({
+      register: registry,
+      eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS,
+    });
 
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
     new Counter<L>({ name, help, labelNames, registers });
