@@ -36,6 +36,18 @@ spec:
           image: nginx:alpine
 `,
 );
+// A status-less object beside it: a re-check takes it as the last reconcile left it (no read) unless the
+// watcher saw someone else write it.
+fs.writeFileSync(
+  path.join(templates, 'configmap.yaml'),
+  `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: '{{name}}-cfg'
+data:
+  site: '{{name}}'
+`,
+);
 const crdYaml = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: { name: sites.web.example.io }
@@ -111,7 +123,8 @@ describe('readiness re-checks', () => {
     expect(byEvent).toBeGreaterThanOrEqual(names.length);
     expect(after.byTimer - before.byTimer).toBe(0);
     expect(after.reconciles - before.reconciles).toBeGreaterThanOrEqual(2 * names.length);
-    // A re-check reads the CR (and what it needs of its object), and writes the status once when Ready changes.
+    // A re-check reads the CR and the Deployment — not the ConfigMap, which nothing touched since the first
+    // reconcile applied it — and writes the status once when Ready changes.
     const perRecheck = (after.requests - before.requests) / byEvent;
     expect(perRecheck).toBeGreaterThanOrEqual(1);
     expect(perRecheck).toBeLessThanOrEqual(3);
@@ -132,5 +145,28 @@ describe('readiness re-checks', () => {
     expect(after.byTimer - before.byTimer).toBe(0);
     expect(after.byEvent - before.byEvent).toBe(names.length);
     expect(after.reconciles - before.reconciles).toBe(2 * names.length);
+    // GET CR + GET Deployment + the status write (Ready): the ConfigMap is not read.
+    expect(after.requests - before.requests).toBe(3 * names.length);
+  });
+
+  it('still repair drift of the object they do not read: the watcher marks its owner for a full check', async () => {
+    const site = async (): Promise<string | undefined> =>
+      (
+        (await h.get('v1', 'configmaps', 'default', 'again-0-cfg'))?.data as
+          Record<string, string> | undefined
+      )?.site;
+    await h.kubectl(
+      'patch',
+      'configmap',
+      'again-0-cfg',
+      '--type=merge',
+      '-p',
+      '{"data":{"site":"tampered"}}',
+    );
+    await waitFor(async () => (await site()) === 'again-0', {
+      timeoutMs: 30_000,
+      what: 'the tampered ConfigMap to be repaired',
+    });
+    expect(await ready('again-0')).toBe(true);
   });
 });

@@ -114,6 +114,40 @@ describe.each(SUBSTRATES)('object lifecycle (%s)', (kind) => {
     expect((await call(api, 'GET', `${CMS}/x/status`)).status).toBe(404);
   });
 
+  it("bumps a Deployment's generation on an annotation change too (its strategy does), not on a label change", async () => {
+    const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
+    const d = (
+      await call(api, 'POST', DEPLOYS, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'gen-annotated', annotations: { v: '1' } },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'gen' } },
+          template: {
+            metadata: { labels: { app: 'gen' } },
+            spec: { containers: [{ name: 'a', image: 'nginx' }] },
+          },
+        },
+      })
+    ).body;
+    expect(d.metadata.generation).toBe(1);
+    const patch = async (metadata: object): Promise<number> =>
+      (
+        await call(
+          api,
+          'PATCH',
+          `${DEPLOYS}/gen-annotated`,
+          { metadata },
+          {
+            contentType: 'application/merge-patch+json',
+          },
+        )
+      ).body.metadata.generation;
+    expect(await patch({ annotations: { v: '2' } })).toBe(2);
+    expect(await patch({ labels: { team: 'a' } })).toBe(2);
+  });
+
   it('holds an object with finalizers (deletionTimestamp set) until they are removed, and forbids new finalizers', async () => {
     await call(api, 'POST', CMS, cm('held', {}, { finalizers: ['example.org/hold'] }));
     const del = await call(api, 'DELETE', `${CMS}/held`);

@@ -8,7 +8,7 @@ import {
   crKeyOf,
   inventoryKinds,
   isReleaseEvent,
-  ownedChangeMatters,
+  ownedChangeOf,
   ownerUidOf,
   ownerUidsOf,
   readyStateOf,
@@ -211,15 +211,15 @@ describe('owned objects', () => {
       undefined,
       '2',
     );
-    expect(ownedChangeMatters(annotated, created)).toBe(false);
+    expect(ownedChangeOf(annotated, created)).toBeUndefined();
     expect(changedBySomeoneElse(annotated.writers, created.writers)).toBe(true); // what it used to cost
     // Its first status write makes the Deployment Available: the one re-check worth running.
     const first = deploy([ours, kcm(T1)], available, '3');
     expect(first.readiness).toBe('ready');
-    expect(ownedChangeMatters(first, annotated)).toBe(true);
+    expect(ownedChangeOf(first, annotated)).toBe('readiness');
     // Its next status write (another second, other fields) leaves the verdict as it was: nothing to do.
     const second = deploy([ours, kcm(T2, { 'f:status': { 'f:conditions': {} } })], available, '4');
-    expect(ownedChangeMatters(second, first)).toBe(false);
+    expect(ownedChangeOf(second, first)).toBeUndefined();
     // Someone scales it (takes spec.replicas from us): drift, whatever the status says.
     const scaled = deploy(
       [
@@ -230,13 +230,13 @@ describe('owned objects', () => {
       available,
       '5',
     );
-    expect(ownedChangeMatters(scaled, second)).toBe(true);
+    expect(ownedChangeOf(scaled, second)).toBe('drift');
     // Our entry gone (every field of ours taken or removed), or no managedFields at all: cannot be told, so yes.
-    expect(ownedChangeMatters(deploy([kcm(T2)], available, '6'), second)).toBe(true);
-    expect(ownedChangeMatters(deploy([], available, '7'), second)).toBe(true);
+    expect(ownedChangeOf(deploy([kcm(T2)], available, '6'), second)).toBe('drift');
+    expect(ownedChangeOf(deploy([], available, '7'), second)).toBe('drift');
     // Our own apply re-stamping our entry: ours — even when it moves the verdict (a Deployment's annotation
     // change bumps its generation, not observed yet): the reconcile that applied it read that verdict already.
-    expect(ownedChangeMatters(deploy([{ ...ours, time: T2 }, kcm(T2)], available, '8'), second)).toBe(false);
+    expect(ownedChangeOf(deploy([{ ...ours, time: T2 }, kcm(T2)], available, '8'), second)).toBeUndefined();
     const T3 = '2026-01-01T00:00:03Z';
     const reapplied = deploy(
       [{ ...ours, time: T3 }, kcm(T2, { 'f:status': { 'f:conditions': {} } })],
@@ -244,10 +244,10 @@ describe('owned objects', () => {
       '9',
     );
     expect(reapplied.readiness).not.toBe(second.readiness);
-    expect(ownedChangeMatters(reapplied, second)).toBe(false);
+    expect(ownedChangeOf(reapplied, second)).toBeUndefined();
     // …and the controller's write that catches up moves it back: that one is news.
-    expect(ownedChangeMatters(deploy([{ ...ours, time: T3 }, kcm(T3)], available, '10'), reapplied)).toBe(
-      true,
+    expect(ownedChangeOf(deploy([{ ...ours, time: T3 }, kcm(T3)], available, '10'), reapplied)).toBe(
+      'readiness',
     );
     // A status-less kind keeps the conservative rule: any other writer's entry moving counts.
     const cm = (managedFields: unknown[]) =>
@@ -259,7 +259,7 @@ describe('owned objects', () => {
     const cmOurs = cm([ours]);
     expect(cmOurs.readiness).toBeUndefined();
     const cmAnnotated = cm([ours, { manager: 'kubectl', operation: 'Update', time: T2, fieldsV1: {} }]);
-    expect(ownedChangeMatters(cmAnnotated, cmOurs)).toBe(true);
+    expect(ownedChangeOf(cmAnnotated, cmOurs)).toBe('drift');
   });
   it('lists the inventory kinds once each', () => {
     const withInv = cr(

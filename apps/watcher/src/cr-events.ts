@@ -152,23 +152,29 @@ function ourFieldsLost(now: Writers, before: Writers, ambiguous: boolean): boole
 }
 
 /**
- * Whether a change to an owned object (two versions as the watcher keeps them) may change what a reconcile of
- * its owner does, so the owner is enqueued:
- * - a kind whose readiness can change (watched whole, `readiness` kept): someone else's write changed its
- *   readiness verdict (a controller's status write that moves it: a Deployment becoming Available), or fields
- *   our apply owns changed hands or went away (drift). Everything else — a controller's status writes that leave the verdict
- *   as it was, kube-controller-manager's revision annotation, anyone's fields beside ours — cannot change the
- *   reconcile's outcome and enqueues nothing: each readiness change costs one re-check, however many status
- *   writes lead to it.
- * - a status-less kind (metadata only): changedBySomeoneElse, which counts any other writer's entry moving.
+ * What a change to an owned object (two versions as the watcher keeps them) means for its owner's reconcile:
+ * - `drift`: it may have changed what our apply wrote, so the owner is enqueued and its next reconcile reads
+ *   every object (a verify mark, @lostromos/queue verify-marks);
+ * - `readiness`: only its readiness verdict moved, so the owner is enqueued to report it; the reconcile may
+ *   trust the status-less objects it applied before;
+ * - undefined: nothing a reconcile would do differently.
+ *
+ * A kind whose readiness can change (watched whole, `readiness` kept): fields our apply owns changed hands or
+ * went away → drift; else someone else's write moved the verdict (a controller's status write: a Deployment
+ * becoming Available) → readiness. Everything else — a controller's status writes that leave the verdict as
+ * it was, kube-controller-manager's revision annotation, anyone's fields beside ours — cannot change the
+ * reconcile's outcome: each readiness change costs one re-check, however many status writes lead to it.
+ * A status-less kind (metadata only): changedBySomeoneElse → drift.
  */
-export function ownedChangeMatters(now: KeptOwned, before: KeptOwned): boolean {
+export function ownedChangeOf(now: KeptOwned, before: KeptOwned): 'drift' | 'readiness' | undefined {
   if (now.readiness === undefined || before.readiness === undefined)
-    return changedBySomeoneElse(now.writers, before.writers);
-  if (ourFieldsLost(now.writers, before.writers, false)) return true;
+    return changedBySomeoneElse(now.writers, before.writers) ? 'drift' : undefined;
+  if (ourFieldsLost(now.writers, before.writers, false)) return 'drift';
   // A verdict our own apply moved (a Deployment's new generation not observed yet) is the one the reconcile
   // that applied it read in the apply's response: only someone else's write moving it is news.
-  return now.readiness !== before.readiness && !byOurApply(now.writers, before.writers);
+  return now.readiness !== before.readiness && !byOurApply(now.writers, before.writers)
+    ? 'readiness'
+    : undefined;
 }
 
 /** Whether the write between two versions was our apply: our entry re-stamped or grown, no one else's moved. */

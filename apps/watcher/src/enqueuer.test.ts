@@ -43,6 +43,28 @@ function enqueuer(
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('Enqueuer', () => {
+  it('a key marked for verification stays marked when it coalesces with unmarked enqueues', async () => {
+    const p = fakeProducer();
+    const { e } = enqueuer(p);
+    e.enqueue('ships', 'g/ships/ns/a', 'event');
+    e.enqueue('ships', 'g/ships/ns/a', 'event', true); // a drift event of one of a's objects
+    e.enqueue('ships', 'g/ships/ns/a', 'resync');
+    e.enqueue('ships', 'g/ships/ns/b', 'resync', true);
+    e.enqueue('ships', 'g/ships/ns/b', 'event'); // the more urgent reason, the mark kept
+    e.enqueue('ships', 'g/ships/ns/c', 'event');
+    await tick();
+    expect(p.calls).toEqual([
+      {
+        resource: 'ships',
+        items: [
+          { key: 'g/ships/ns/a', reason: 'event', verify: true },
+          { key: 'g/ships/ns/b', reason: 'event', verify: true },
+          { key: 'g/ships/ns/c', reason: 'event' },
+        ],
+      },
+    ]);
+  });
+
   it('sends the enqueues of one tick together, each key once, with the most urgent reason', async () => {
     const p = fakeProducer();
     const { e } = enqueuer(p);

@@ -1,6 +1,12 @@
 import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
 import { JOB_PRIORITY, type CrQueueProducer, type EnqueueItem, type EnqueueReason } from '@lostromos/queue';
 
+/** A key waiting to be sent: the most urgent reason it was enqueued for, and whether any asked to verify. */
+interface Pending {
+  reason: EnqueueReason;
+  verify: boolean;
+}
+
 export interface EnqueuerOptions {
   producer: Pick<CrQueueProducer, 'enqueueMany'>;
   metrics: OperatorMetrics;
@@ -27,8 +33,8 @@ export interface EnqueuerOptions {
  */
 export class Enqueuer {
   private inflight = 0;
-  /** resource → key → reason, in the order the keys were first enqueued. */
-  private readonly pending = new Map<string, Map<string, EnqueueReason>>();
+  /** resource → key → reason (and whether to verify), in the order the keys were first enqueued. */
+  private readonly pending = new Map<string, Map<string, Pending>>();
   private scheduled = false;
   private down = false;
   private readonly maxInflight: number;
@@ -50,13 +56,22 @@ export class Enqueuer {
     return n;
   }
 
-  enqueue(resource: string, key: string, reason: EnqueueReason): void {
+  /**
+   * `verify`: one of the CR's objects may have drifted, so its next reconcile must read every object (a verify
+   * mark goes to Redis before the add; see @lostromos/queue verify-marks).
+   */
+  enqueue(resource: string, key: string, reason: EnqueueReason, verify = false): void {
     if (!this.o.mayEnqueue(resource)) return;
     this.o.metrics.workqueueAdds.inc({ name: resource, controller: resource });
     let keys = this.pending.get(resource);
-    if (!keys) this.pending.set(resource, (keys = new Map<string, EnqueueReason>()));
+    if (!keys) this.pending.set(resource, (keys = new Map<string, Pending>()));
     const before = keys.get(key);
-    if (before === undefined || JOB_PRIORITY[reason] < JOB_PRIORITY[before]) keys.set(key, reason);
+    if (before === undefined) keys.set(key, { reason, verify });
+    else
+      keys.set(key, {
+        reason: JOB_PRIORITY[reason] < JOB_PRIORITY[before.reason] ? reason : before.reason,
+        verify: before.verify || verify,
+      });
     // Once per tick: the enqueues of one informer notification burst leave together.
     if (!this.scheduled) {
       this.scheduled = true;
@@ -102,9 +117,9 @@ export class Enqueuer {
       this.pending.delete(resource);
       if (keys.size === 0) continue;
       const items: EnqueueItem[] = [];
-      for (const [key, reason] of keys) {
+      for (const [key, { reason, verify }] of keys) {
         if (items.length >= this.maxBatch) break;
-        items.push({ key, reason });
+        items.push(verify ? { key, reason, verify } : { key, reason });
         keys.delete(key);
       }
       if (keys.size > 0) this.pending.set(resource, keys);

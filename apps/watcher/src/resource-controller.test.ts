@@ -38,7 +38,8 @@ function fakeKube(crs: KubeObject[]): KubeClient {
     close: () => undefined,
     discovery: {
       resolvePlural: () => Promise.resolve({ plural: 'ships', namespaced: true }),
-      resolveKind: () => Promise.resolve({ plural: 'configmaps', namespaced: true }),
+      resolveKind: (_apiVersion: string, kind: string) =>
+        Promise.resolve({ plural: `${kind.toLowerCase()}s`, namespaced: true }),
       invalidate: () => undefined,
     },
     rest: {
@@ -54,7 +55,7 @@ function fakeKube(crs: KubeObject[]): KubeClient {
 }
 
 /** Template revisions whose reads wait for `release()` while `held` (a paused Redis). */
-function heldRevisions(): {
+function heldRevisions(kind = 'v1/ConfigMap'): {
   revisions: TemplateRevisions;
   hold(): void;
   release(): void;
@@ -71,7 +72,7 @@ function heldRevisions(): {
   return {
     revisions: {
       live: () => read(['rev-1']),
-      kinds: () => read(['v1/ConfigMap']),
+      kinds: () => read([kind]),
     } as unknown as TemplateRevisions,
     hold: () => {
       gate = new Promise((r) => (open = r));
@@ -168,10 +169,13 @@ const written = (manager: string, operation: string, subresource?: string) => ({
 });
 
 /**
- * Ships with the given Ready states, each owning a ConfigMap (metadata only, as the owned informer lists it),
- * written by our apply and a controller's status write — or by our apply alone for the names in `untouched`.
+ * Ships with the given Ready states, each owning one object of `kind` — a ConfigMap (status-less: listed as
+ * metadata only) or a Deployment (listed whole) — written by our apply and by someone else (another manager's
+ * edit of the ConfigMap; kube-controller-manager's status write on the Deployment), or by our apply alone for
+ * the names in `untouched`.
  */
 function fleet(
+  kind: 'ConfigMap' | 'Deployment',
   states: Record<string, 'True' | 'False' | undefined>,
   untouched: string[] = [],
 ): { crs: KubeObject[]; kube: KubeClient } {
@@ -179,64 +183,108 @@ function fleet(
     ...ship(name),
     ...(ready ? { status: { conditions: [{ type: 'Ready', status: ready }] } } : {}),
   }));
-  const configMaps = crs.map((cr) => ({
+  const other =
+    kind === 'ConfigMap'
+      ? written('kubectl-edit', 'Update')
+      : written('kube-controller-manager', 'Update', 'status');
+  const objects = crs.map((cr) => ({
     metadata: {
-      name: `${cr.metadata.name}-cm`,
+      name: `${cr.metadata.name}-obj`,
       namespace: 'default',
-      uid: `cm-${cr.metadata.name}`,
+      uid: `obj-${cr.metadata.name}`,
       resourceVersion: '5',
+      generation: 1,
       labels: { [OWNER_UID_LABEL]: cr.metadata.uid },
       managedFields: [
         written('lostromos', 'Apply'),
-        ...(untouched.includes(cr.metadata.name!) ? [] : [written('some-controller', 'Update', 'status')]),
+        ...(untouched.includes(cr.metadata.name!) ? [] : [other]),
       ],
     },
+    ...(kind === 'Deployment'
+      ? {
+          spec: { replicas: 0 },
+          status: { observedGeneration: 1, conditions: [{ type: 'Available', status: 'True' }] },
+        }
+      : {}),
   }));
   const kube = fakeKube(crs);
   const list = (req: RestRequest) =>
     Promise.resolve({
       status: 200,
       headers: {},
-      body: req.path.endsWith('/configmaps')
-        ? { kind: 'PartialObjectMetadataList', metadata: { resourceVersion: '10' }, items: configMaps }
+      body: req.path.endsWith(`/${kind.toLowerCase()}s`)
+        ? {
+            kind: kind === 'ConfigMap' ? 'PartialObjectMetadataList' : 'DeploymentList',
+            metadata: { resourceVersion: '10' },
+            items: objects,
+          }
         : { kind: 'ShipList', metadata: { resourceVersion: '10' }, items: crs },
     });
   return { crs, kube: { ...kube, rest: { ...kube.rest, request: list } } as unknown as KubeClient };
 }
 
 describe('ResourceController owned kinds', () => {
-  it('the first list of an owned kind looks again at the owners that are not Ready, and only at those', async () => {
-    const r = heldRevisions();
-    // `untouched`: not Ready, but its object was written by our apply only — nothing to catch up on.
-    const { kube } = fleet({ ready: 'True', waiting: 'False', fresh: undefined, untouched: 'False' }, [
-      'untouched',
-    ]);
-    const enqueued: string[] = [];
-    const c = new ResourceController({
-      resource,
-      kube,
-      enqueuer: { enqueue: (_r: string, key: string) => enqueued.push(key) } as unknown as Enqueuer,
-      revisions: r.revisions,
-      metrics: createOperatorMetrics({ info: { role: 'watcher', version: 'test' } }),
-      watchUp: new Gauge({ name: 'watch_up_test2', help: 'test', labelNames: ['controller'], registers: [] }),
-      health: new HealthRegistry(),
-      logger: createLogger({ level: 'silent', format: 'json' }),
-      ownedNamespace: '',
-      revisionPollMs: 60_000,
-    });
-    r.hold(); // no kinds yet: the CRs are listed (and enqueued) first
-    c.start();
-    await until('the CRs', () => c.list().length === 4);
-    await until('the CRs enqueued', () => enqueued.length === 4);
-    enqueued.length = 0;
-    r.release(); // the workers report rendering ConfigMaps: the kind is listed
-    await until('the owned kind', () => c.ownedKinds().length === 1);
-    await until('the owners looked at again', () => enqueued.length >= 2);
-    await new Promise((res) => setTimeout(res, 20));
-    expect(enqueued.sort()).toEqual([
-      'fleet.example.io/ships/default/fresh',
-      'fleet.example.io/ships/default/waiting',
-    ]);
-    await c.stop();
-  });
+  it.each([
+    [
+      // A kind with a status: the owners that are not Ready may wait for a status write made before the watch.
+      'Deployment' as const,
+      'apps/v1/Deployment',
+      ['fleet.example.io/ships/default/fresh', 'fleet.example.io/ships/default/waiting'],
+      false,
+    ],
+    [
+      // A status-less kind: someone else's write before the watch may be drift: every such owner, marked.
+      'ConfigMap' as const,
+      'v1/ConfigMap',
+      [
+        'fleet.example.io/ships/default/fresh',
+        'fleet.example.io/ships/default/ready',
+        'fleet.example.io/ships/default/waiting',
+      ],
+      true,
+    ],
+  ])(
+    'the first list of an owned kind (%s) looks again at the owners it may concern, and only at those',
+    async (kind, kindId, expected, verify) => {
+      const r = heldRevisions(kindId);
+      // `untouched`: not Ready, but its object was written by our apply only — nothing to catch up on.
+      const { kube } = fleet(
+        kind,
+        { ready: 'True', waiting: 'False', fresh: undefined, untouched: 'False' },
+        ['untouched'],
+      );
+      const enqueued: Array<{ key: string; verify: boolean }> = [];
+      const c = new ResourceController({
+        resource,
+        kube,
+        enqueuer: {
+          enqueue: (_r: string, key: string, _reason: string, v = false) => enqueued.push({ key, verify: v }),
+        } as unknown as Enqueuer,
+        revisions: r.revisions,
+        metrics: createOperatorMetrics({ info: { role: 'watcher', version: 'test' } }),
+        watchUp: new Gauge({
+          name: 'watch_up_test2',
+          help: 'test',
+          labelNames: ['controller'],
+          registers: [],
+        }),
+        health: new HealthRegistry(),
+        logger: createLogger({ level: 'silent', format: 'json' }),
+        ownedNamespace: '',
+        revisionPollMs: 60_000,
+      });
+      r.hold(); // no kinds yet: the CRs are listed (and enqueued) first
+      c.start();
+      await until('the CRs', () => c.list().length === 4);
+      await until('the CRs enqueued', () => enqueued.length === 4);
+      enqueued.length = 0;
+      r.release(); // the workers report rendering the kind: it is listed
+      await until('the owned kind', () => c.ownedKinds().length === 1);
+      await until('the owners looked at again', () => enqueued.length >= expected.length);
+      await new Promise((res) => setTimeout(res, 20));
+      expect(enqueued.map((e) => e.key).sort()).toEqual(expected);
+      expect(enqueued.every((e) => e.verify === verify)).toBe(true);
+      await c.stop();
+    },
+  );
 });

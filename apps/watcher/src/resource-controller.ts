@@ -10,7 +10,7 @@ import {
   countByReady,
   crKeyOf,
   isReleaseEvent,
-  ownedChangeMatters,
+  ownedChangeOf,
   ownerUidsOf,
   readyStateOf,
   type ReadyState,
@@ -94,32 +94,37 @@ export class ResourceController {
     // A stop still finishing may leave its last state here: the new run reports its own.
     this.o.health.remove(`resource:${resource.name}`);
     this.o.watchUp.remove({ controller: resource.name });
-    const enqueue = (key: string, reason: EnqueueReason): void =>
-      this.o.enqueuer.enqueue(resource.name, key, reason);
+    const enqueue = (key: string, reason: EnqueueReason, verify = false): void =>
+      this.o.enqueuer.enqueue(resource.name, key, reason, verify);
     const owned = new OwnedWatch({
       kube: this.o.kube,
       namespace: this.o.ownedNamespace,
       labelSelector: `${RESOURCE_LABEL}=${resource.name}`,
       onChange: (obj, old, type) => {
-        if (type === 'update' && old && !ownedChangeMatters(obj, old)) return;
+        // A delete, or an update that may be drift, makes the owner's next reconcile read every object.
+        const change = type === 'update' && old ? ownedChangeOf(obj, old) : 'drift';
+        if (!change) return;
         // The owner as the object says now and as it said before: someone may have removed or overwritten
         // the owner-uid label, and that very change is drift the owner must repair.
         for (const uid of ownerUidsOf(obj, old)) {
           const cr = this.uidToCr.get(uid);
-          if (cr) enqueue(crKeyOf(resource, cr), 'event');
+          if (cr) enqueue(crKeyOf(resource, cr), 'event', change === 'drift');
         }
       },
-      // A kind watched for the first time (a new resource's first renders, a new leader): an owner that is not
-      // Ready may be waiting for a status change made before the watch began, which no event will report; it
-      // is looked at again now instead of when its timed re-check comes. Left alone: a Ready owner, and an
-      // object only our apply wrote (no controller changed it since our reconcile saw it; the watch reports
-      // the first one that does).
+      // A kind watched for the first time (a new resource's first renders, a new leader). Left alone: an object
+      // only our apply wrote (nothing changed since our reconcile saw it; the watch reports the first change).
+      // Anything else happened before anyone watched: a status-less object someone else wrote may have drifted
+      // (its owner reads every object next time), and an owner of a kind with a status that is not Ready may be
+      // waiting for a status change no event will report — it is looked at again now instead of when its timed
+      // re-check comes.
       onListed: (obj) => {
         if (obj.writers.entries > 0 && obj.writers.others === '') return;
+        const statusLess = obj.readiness === undefined;
         for (const uid of ownerUidsOf(obj)) {
           const cr = this.uidToCr.get(uid);
-          if (cr && readyStateOf(cr) !== 'true' && actionForPresent(cr, resource) === 'enqueue')
-            enqueue(crKeyOf(resource, cr), 'event');
+          if (!cr || actionForPresent(cr, resource) !== 'enqueue') continue;
+          if (statusLess) enqueue(crKeyOf(resource, cr), 'event', true);
+          else if (readyStateOf(cr) !== 'true') enqueue(crKeyOf(resource, cr), 'event');
         }
       },
       onError: (kind, err) => this.log.warn({ kind, err }, 'watching a managed kind failed; retrying'),
@@ -134,7 +139,10 @@ export class ResourceController {
       add: (cr) => {
         countEvent(cr);
         remember(cr);
-        if (actionForPresent(cr, resource) === 'enqueue') enqueue(crKeyOf(resource, cr), 'event');
+        // The first list (this watcher just began leading, or the CRD appeared): whatever happened to the CR's
+        // objects while no one watched them is unknown, so its first reconcile reads every object (a mark).
+        if (actionForPresent(cr, resource) === 'enqueue')
+          enqueue(crKeyOf(resource, cr), 'event', !watch.synced);
       },
       update: (cr, old) => {
         countEvent(cr, old);

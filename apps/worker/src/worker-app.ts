@@ -2,12 +2,14 @@ import type { LostromosConfig, ResourceConfig } from '@lostromos/config';
 import { KubeClusterPorts, KubeEventRecorder, type KubeClient } from '@lostromos/kube';
 import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
 import {
+  clearVerifyMark,
   CrWorker,
   InventoryKey,
   TemplateRevisions,
   type CrJobInfo,
   describeRedis,
   readinessRecheckDelayMs,
+  readVerifyMark,
   RedisProblemLog,
   usesSentinel,
   type CrJobResult,
@@ -125,6 +127,32 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
     health.setReady('worker-redis', ok, ok ? 'connected' : `redis connection ${deps.redis.status}`);
   };
 
+  /**
+   * The CR's verify mark (@lostromos/queue verify-marks), read when the reconcile asks whether the objects it
+   * applied before are as it left them: yes for an `event` or `requeue` job of an unmarked CR; a `resync`,
+   * `relist` or `templates` job, or a mark, reads every object. After a successful reconcile the mark it read
+   * is removed (not a newer one); a failed reconcile leaves it for the retry.
+   */
+  const verifyMarksOf = (queue: string, keyText: string, trigger: string) => {
+    let token: string | undefined;
+    return {
+      unchanged: async (): Promise<boolean> => {
+        if (trigger !== 'event' && trigger !== 'requeue') return false;
+        token = await readVerifyMark(deps.redis, config.redis.prefix, queue, keyText);
+        return token === undefined;
+      },
+      done: (): void => {
+        if (token === undefined) return;
+        clearVerifyMark(deps.redis, config.redis.prefix, queue, keyText, token).catch((err: unknown) =>
+          log.debug(
+            { err, key: keyText },
+            'could not clear the verify mark; the next reconcile reads every object',
+          ),
+        );
+      },
+    };
+  };
+
   const processFor =
     (resource: ResourceConfig, rendererFor: () => CrRenderer) =>
     async (keyText: string, job: CrJobInfo): Promise<CrJobResult> => {
@@ -157,6 +185,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
       await tracer?.start(keyText);
       const jobRenderer = rendererFor();
       const counted = countedPorts(ports, recorder);
+      const marks = verifyMarksOf(controller, keyText, job.name);
       try {
         const result = await reconcile(key, {
           reader: counted.reader,
@@ -168,6 +197,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           resource,
           logger: jlog,
           inventoryKey: await inventoryKey.get(),
+          appliedObjectsUnchanged: marks.unchanged,
           hooks: {
             onApply: (ref) => metrics.objectsApplied.inc({ controller, kind: ref.kind }),
             onPrune: (ref) => metrics.objectsPruned.inc({ controller, kind: ref.kind }),
@@ -175,6 +205,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
           },
         });
         await routing.recordOutcome(resource, keyText, result, jobRenderer.revision);
+        if (result.outcome !== 'failed-permanent') marks.done();
         const seconds = (performance.now() - started) / 1000;
         metrics.observeReconcile(controller, resultLabel(result), seconds);
         if (result.outcome === 'unchanged') {

@@ -509,7 +509,7 @@ export class ObjectApi {
           },
         ]);
     }
-    if (info.generation && specChanged(old, next, info.statusSubresource))
+    if (info.generation && generationBumps(info, old, next))
       next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (deepEqual(old, next)) return this.present(old, scope);
@@ -675,4 +675,22 @@ export class ObjectApi {
         ],
       );
   }
+}
+
+/**
+ * Whether an update bumps metadata.generation: a change to anything but metadata (and status, with a status
+ * subresource) — and for an apps Deployment also an annotation change, as kube-apiserver's deployment strategy
+ * does (annotations are copied to its ReplicaSets, so the controller must observe them).
+ */
+function generationBumps(
+  info: { group: string; kind: string; statusSubresource: boolean },
+  old: KubeObject,
+  next: KubeObject,
+): boolean {
+  if (specChanged(old, next, info.statusSubresource)) return true;
+  return (
+    info.group === 'apps' &&
+    info.kind === 'Deployment' &&
+    !deepEqual(old.metadata.annotations ?? {}, next.metadata.annotations ?? {})
+  );
 }

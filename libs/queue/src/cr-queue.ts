@@ -7,6 +7,7 @@ import {
   type CrJobData,
   type EnqueueReason,
 } from './job-options.js';
+import { markForVerify } from './verify-marks.js';
 
 /**
  * Batches smaller than this are sent as single adds: below it, building the pipeline (ioredis copies every
@@ -34,6 +35,11 @@ export interface EnqueueOptions {
 export interface EnqueueItem {
   key: string;
   reason: EnqueueReason;
+  /**
+   * One of the CR's objects may have drifted: its next reconcile must read every object (a verify mark,
+   * verify-marks.ts, written before the add).
+   */
+  verify?: boolean;
 }
 
 /**
@@ -86,6 +92,13 @@ export class CrQueueProducer {
    * by side: an ioredis pipeline costs more to build than it saves for a few commands.
    */
   async enqueueMany(queueName: string, items: readonly EnqueueItem[]): Promise<void> {
+    // The marks first (rare: drift), so each is in Redis before its job; a failed mark fails the batch like a
+    // failed add (the watcher re-enqueues everything as a relist, which reads every object, on reconnect).
+    const marks = items.filter((i) => i.verify);
+    if (marks.length > 0)
+      await Promise.all(
+        marks.map((i) => markForVerify(this.opts.connection, this.opts.prefix, queueName, i.key)),
+      );
     if (items.length < BULK_MIN) {
       await Promise.all(items.map((i) => this.enqueue(queueName, i.key, i.reason)));
       return;

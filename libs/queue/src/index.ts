@@ -10,3 +10,4 @@ export * from './revision-choice.js';
 export * from './rollout-plan.js';
 export * from './rollout-store.js';
 export * from './inventory-key.js';
+export * from './verify-marks.js';

@@ -25,6 +25,7 @@ import {
   type KubeObject,
   type ObjectRef,
 } from './model.js';
+import { readinessCanChange } from './readiness.js';
 import { statusOf } from './status.js';
 
 /** Objects read in this reconcile before any write, by refKey (undefined: read, and absent). */
@@ -62,7 +63,13 @@ export async function findUpToDateLive(
 ): Promise<KubeObject[] | undefined> {
   const uid = cr.metadata.uid ?? '';
   const live: KubeObject[] = [];
+  const inventory = new Map((statusOf(cr).resources ?? []).map((entry) => [refKey(entry), entry]));
   for (const obj of desired.objects) {
+    const trusted = await trustedAsApplied(ctx, obj, inventory.get(refKey(refOf(obj))), uid);
+    if (trusted) {
+      live.push(trusted);
+      continue;
+    }
     const current = await ctx.deps.reader.getObject(refOf(obj));
     // The apply that follows a failed check reuses what was read (no second GET of the same object).
     reads.set(refKey(refOf(obj)), current);
@@ -76,6 +83,25 @@ export async function findUpToDateLive(
     live.push(current);
   }
   return live;
+}
+
+/**
+ * A status-less object (always ready once it exists) that a previous reconcile applied or verified with this
+ * very content, as that reconcile left it — when the inventory's seal vouches for its uid and the worker says
+ * nothing reported a possible drift of it since (deps.appliedObjectsUnchanged): then it need not be read, and
+ * the desired object with its recorded uid stands for it. Undefined: read it.
+ */
+async function trustedAsApplied(
+  ctx: ReconcileContext,
+  obj: KubeObject,
+  entry: InventoryEntry | undefined,
+  crUid: string,
+): Promise<KubeObject | undefined> {
+  if (!entry || entry.pending || entry.hash !== objectHash(obj)) return undefined;
+  if (readinessCanChange(obj.apiVersion, obj.kind)) return undefined;
+  const uid = trustedUid(entry, ctx.deps.inventoryKey, crUid);
+  if (uid === undefined || !(await ctx.appliedObjectsUnchanged())) return undefined;
+  return { ...obj, metadata: { ...obj.metadata, uid } };
 }
 
 /**
@@ -166,8 +192,10 @@ export async function applyObjects(
     let applied: Applied;
     if (route === 'create') applied = await applyNew(target);
     else if (route === 'apply-to-uid') applied = await applyToUid(target, recordedUid ?? '');
-    else if (route === 'verify') applied = await verifyOrApply(target, reads);
-    else applied = await applyChecked(target, reads);
+    else if (route === 'verify') {
+      const trusted = await trustedAsApplied(ctx, obj, entry, crUid);
+      applied = trusted ? { live: trusted, change: 'verified' } : await verifyOrApply(target, reads);
+    } else applied = await applyChecked(target, reads);
     ctx.facts.set(key, { hash, ...(applied.live.metadata.uid ? { uid: applied.live.metadata.uid } : {}) });
     live.push(applied.live);
     if (applied.change === 'verified') continue;

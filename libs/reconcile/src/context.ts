@@ -32,6 +32,20 @@ export class ReconcileContext {
   /** Facts about the CR as this reconcile read it and what it did to it (see ReconcileResult). */
   crFacts: Pick<ReconcileResult, 'appliedBefore' | 'cleanup' | 'finalizer'> = {};
 
+  private unchangedAnswer: Promise<boolean> | undefined;
+
+  /** deps.appliedObjectsUnchanged, asked once per reconcile (false without it, or when it fails). */
+  appliedObjectsUnchanged(): Promise<boolean> {
+    const ask = this.deps.appliedObjectsUnchanged;
+    this.unchangedAnswer ??= ask
+      ? ask().catch((err: unknown) => {
+          this.log.debug({ cr: this.keyText, message: errorMessageOf(err) }, 'reading every object');
+          return false;
+        })
+      : Promise.resolve(false);
+    return this.unchangedAnswer;
+  }
+
   constructor(key: CrKey, deps: ReconcileDeps) {
     this.deps = deps;
     this.key = key;

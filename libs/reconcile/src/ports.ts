@@ -140,6 +140,15 @@ export interface ReconcileDeps {
    * first; without it (or when a seal does not verify) the object is read before it is applied.
    */
   inventoryKey?: string;
+  /**
+   * Whether the status-less objects (ConfigMaps, Secrets, …: readinessCanChange false) a previous reconcile
+   * applied or verified may be taken as they were instead of read again — when their rendered content did not
+   * change, the inventory's seal vouches for their uid, and nothing reported a possible drift of them since
+   * (the worker answers from the watcher's verify marks and the job's trigger: @lostromos/queue verify-marks).
+   * Asked at most once per reconcile, and only when such an object would otherwise be read. Default: never
+   * (every object is read).
+   */
+  appliedObjectsUnchanged?: () => Promise<boolean>;
 }
 
 export type ReconcileOutcome = 'applied' | 'unchanged' | 'deleted' | 'gone' | 'paused' | 'failed-permanent';

@@ -123,6 +123,69 @@ describe('reconcile: requests per reconcile', () => {
     expect(s.cluster.takeRequests()).toEqual({ getCr: 1, getObject: 3, apply: 1, event: 1 });
   });
 
+  describe('when the worker says the objects applied before are unchanged (no verify mark)', () => {
+    const trusting = (answer: boolean) => {
+      let asked = 0;
+      s.deps.appliedObjectsUnchanged = () => {
+        asked += 1;
+        return Promise.resolve(answer);
+      };
+      return { asked: () => asked };
+    };
+
+    it('a re-check reads the CR and the objects whose readiness can change, not the ConfigMap or the Service', async () => {
+      const q = trusting(true);
+      const result = await reconcile(key, s.deps);
+      expect(result.outcome).toBe('unchanged');
+      // The Service is no LoadBalancer, but a Service's readiness reads its status: it is read like the Deployment.
+      expect(s.cluster.takeRequests()).toEqual({ getCr: 1, getObject: 2 });
+      expect(q.asked()).toBe(1);
+    });
+
+    it('an update changing one object applies it and reads only what has a status', async () => {
+      trusting(true);
+      s.renderer.render = (cr) => {
+        const objects = threeObjects({ ...cr, spec: { by: 'a' } });
+        objects[2] = threeObjects(cr)[2]!; // only the Deployment follows spec.by
+        return Promise.resolve(objects);
+      };
+      s.updateSpec({ by: 'b' });
+      const result = await reconcile(key, s.deps);
+      expect(result.applied).toEqual([webRef]);
+      expect(s.cluster.takeRequests()).toEqual({
+        getCr: 1,
+        applyIfUid: 1,
+        getObject: 1, // the Service
+        event: 1,
+        writeStatus: 1,
+      });
+    });
+
+    it('with a mark (answer false) every object is read, and drift of a trusted kind is still repaired', async () => {
+      trusting(false);
+      s.cluster.mutate(cmRef, (cm) => {
+        cm.data = { by: 'someone' };
+      });
+      const result = await reconcile(key, s.deps);
+      expect(result.updated).toEqual([cmRef]);
+      expect(s.cluster.find(cmRef)?.data).toEqual({ by: 'a' });
+    });
+
+    it('an unsealed entry (no inventory key) is never taken on trust, and the answer is not even asked for', async () => {
+      const q = trusting(true);
+      delete s.deps.inventoryKey;
+      await reconcile(key, s.deps);
+      expect(s.cluster.takeRequests()).toEqual({ getCr: 1, getObject: 3 });
+      expect(q.asked()).toBe(0);
+    });
+
+    it('a failing answer reads every object', async () => {
+      s.deps.appliedObjectsUnchanged = () => Promise.reject(new Error('redis down'));
+      await reconcile(key, s.deps);
+      expect(s.cluster.takeRequests()).toEqual({ getCr: 1, getObject: 3 });
+    });
+  });
+
   it('an object the desired set adds is recorded (pending) before its create-only apply', async () => {
     s.updateSpec({ by: 'a', extraSecret: true } as ThreeSpec);
     const statusAtApply: unknown[] = [];
