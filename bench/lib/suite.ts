@@ -297,7 +297,14 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
         resync = await resyncAndFailover(
           cluster,
           dir,
-          { crs: sz.resyncCrs, resyncSeconds: sz.resyncSeconds, timeoutMs: sz.timeoutMs, lease: sz.lease },
+          {
+            crs: sz.resyncCrs,
+            resyncSeconds: sz.resyncSeconds,
+            // Its CRs converge first (every CR's children, then every readiness re-check: the re-checks queue
+            // behind the first reconciles), ~30 CRs/s on the 2-core bench machine: 20,000 take ~20 min.
+            timeoutMs: Math.max(sz.timeoutMs, sz.resyncCrs * 150),
+            lease: sz.lease,
+          },
           log,
         );
       } catch (err) {
