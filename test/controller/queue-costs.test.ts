@@ -76,14 +76,18 @@ describe('queue costs', () => {
     let releaseFirst: (() => void) | undefined;
     let secondStarted: (() => void) | undefined;
     const second = new Promise<void>((r) => (secondStarted = r));
+    let requeueAdded: (() => void) | undefined;
+    const requeued = new Promise<void>((r) => (requeueAdded = r));
     const { worker, runs } = recordingWorker(prefix, producer, {
-      // Run 0 waits for an event to arrive; it then asks for a re-check in 300 ms. Run 1 (the event's) is done.
-      hold: (n) => (n === 0 ? new Promise<void>((r) => (releaseFirst = r)) : (secondStarted!(), undefined)),
+      // Run 0 waits for an event to arrive; it then asks for a re-check in 300 ms. Run 1 (the event's) stays
+      // active until that re-check has been added — while it runs, as the race goes in life — then is done.
+      hold: (n) => (n === 0 ? new Promise<void>((r) => (releaseFirst = r)) : (secondStarted!(), requeued)),
       result: (n) => (n === 0 ? { outcome: 'applied', requeueAfterMs: 300 } : { outcome: 'unchanged' }),
       // The "completed" handler adds the requeue only once the event's job runs (the race it loses in life).
       onRequeue: async (key, delayMs) => {
         await second;
         await producer.enqueue('things', key, 'requeue', { delayMs });
+        requeueAdded!();
       },
     });
     await producer.enqueue('things', 'g/things/ns/a', 'event');
