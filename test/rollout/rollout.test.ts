@@ -176,7 +176,11 @@ describe('staged rollout of a template change: waves, automatic pause, undo', ()
     await waitFor(async () => (await state())?.stable, { timeoutMs: 60_000, what: 'the rollout state' });
     revisionOne = (await state())!.stable as string;
     await allOn(revisionOne.slice(0, 12), 'every ship Ready on the first revision');
-    await waitFor(() => h.get('v1', 'configmaps', 'default', 'gadget-gear'), { what: 'gadget objects' });
+    // Every gadget's object (the other resource), not only the last applied: they reconcile in any order.
+    for (const g of ['spring', 'lever', 'gear'])
+      await waitFor(() => h.get('v1', 'configmaps', 'default', `gadget-${g}`), {
+        what: `gadget ${g}'s object`,
+      });
     for (const [k, v] of await snapshotObjects()) before.set(k, v);
     expect([...before.keys()].filter((k) => k.startsWith('deploy/'))).toHaveLength(12);
   });
