@@ -122,7 +122,7 @@ export function ownerUidsOf(obj: KubeObject, old?: KubeObject): string[] {
  * the next resync.
  *
  * The status is not compared (status-less kinds are watched as metadata only; for the others,
- * ownedChangeMatters compares the readiness verdict instead): a status write either changes its writer's
+ * ownedChangeOf compares the readiness verdict instead): a status write either changes its writer's
  * entry (new fields, or a new second) or leaves every entry as it was, and both count as someone else's. Only
  * a relist after 410 Gone that folds our apply and such a write into one update reads as ours; the next one
  * (or the periodic resync) catches up.

@@ -129,7 +129,7 @@ export function writersOf(obj: KubeObject): Writers {
 
 /**
  * An owned object as the watcher keeps it: name, namespace, uid, resourceVersion, the owner-uid label and the
- * controller owner reference (ownerUidsOf), its writers (ownedChangeMatters) and, for a kind whose readiness
+ * controller owner reference (ownerUidsOf), its writers (ownedChangeOf) and, for a kind whose readiness
  * can change, its readiness verdict — computed here from the whole object as it arrives, the only thing the
  * watcher takes from its spec and status. Status-less kinds (ConfigMaps, Secrets, …) are listed and watched as
  * metadata only (PartialObjectMetadata).

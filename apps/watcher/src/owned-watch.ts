@@ -24,7 +24,7 @@ export interface OwnedWatchOptions {
  * and readiness updates, like controller-runtime's Owns()). Status-less kinds (ConfigMaps, Secrets, RBAC) are
  * listed and watched as metadata only (PartialObjectMetadata); the others whole, because their readiness is in
  * their status — a controller writes a Deployment's status several times on the way to Available, and only
- * the write that changes the verdict is worth a reconcile (ownedChangeMatters). Either way the cache keeps a
+ * the write that changes the verdict is worth a reconcile (ownedChangeOf). Either way the cache keeps a
  * few fields and the verdict (keptOwned), never the spec, data or status.
  */
 export class OwnedWatch {
