@@ -180,14 +180,22 @@ describe('lostromos dev', () => {
   it('applies template edits live', async () => {
     const file = path.join(examples, 'characters', 'configmap.yaml');
     fs.writeFileSync(file, `${fs.readFileSync(file, 'utf8').trimEnd()}\n  edited: "yes"\n`);
-    await waitFor(
-      async () => {
-        const cms = await managedConfigMaps();
-        const ours = cms.filter((c) => c.metadata.name.endsWith('-configmap'));
-        return ours.length >= 3 && ours.every((c) => c.data?.edited === 'yes');
-      },
-      { timeoutMs: 30_000, what: 'every character ConfigMap to gain the edited key' },
-    );
+    try {
+      await waitFor(
+        async () => {
+          const cms = await managedConfigMaps();
+          const ours = cms.filter((c) => c.metadata.name.endsWith('-configmap'));
+          return ours.length >= 3 && ours.every((c) => c.data?.edited === 'yes');
+        },
+        { timeoutMs: 30_000, what: 'every character ConfigMap to gain the edited key' },
+      );
+    } catch (err) {
+      // What `lostromos dev` said last (a fresh-clone CI once saw it gone at this step, exit code 1).
+      throw new Error(
+        `${(err as Error).message}\n--- lostromos dev output (last 40 lines) ---\n${out.split('\n').slice(-40).join('\n')}`,
+        { cause: err },
+      );
+    }
   });
 
   it('protects the dashboard with the printed password and serves metrics', async () => {
