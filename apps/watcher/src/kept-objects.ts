@@ -146,12 +146,7 @@ export function keptOwned(obj: KubeObject): KeptOwned {
   const controller = m.ownerReferences?.find((r) => r.controller);
   if (controller) metadata.ownerReferences = [controller];
   const kept: KeptOwned = { apiVersion: obj.apiVersion, kind: obj.kind, metadata, writers: writersOf(obj) };
-  if (readinessCanChange(obj.apiVersion, obj.kind)) kept.readiness = sharedVerdict(readinessVerdict(obj));
+  // `ready`, nearly every object's verdict, is one string literal: shared by every kept object already.
+  if (readinessCanChange(obj.apiVersion, obj.kind)) kept.readiness = readinessVerdict(obj);
   return kept;
-}
-
-/** `ready` is the verdict of nearly every kept object: one string for all of them, not one per object. */
-const READY_VERDICT = 'ready';
-function sharedVerdict(v: string): string {
-  return v === READY_VERDICT ? READY_VERDICT : v;
 }
