@@ -33,7 +33,7 @@ export async function measureClientOverhead(
     metadata: { name: 'probe' },
     data: { value: 'x' },
   });
-  const apiserverPid = cluster.cp.pids()[1]!; // etcd, kube-apiserver, kube-controller-manager
+  const apiserverPid = cluster.cp.componentPids()['kube-apiserver']!;
   const asLostromos = createKubeClient({ kubeconfig: id.kubeconfig });
   const kc = loadKubeConfig({ kubeconfig: id.kubeconfig });
   // applyAuth leaves client-node's agent on the options, and the RestClient sends through it.

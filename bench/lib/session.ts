@@ -1,9 +1,10 @@
 // One tool's session on the shared control plane: a fresh namespace, the tool started, N CRs created at once
 // and watched until converged (throughput, API requests and writes per CR counted by the API server, CPU and
 // peak RSS of the tool's processes), then optionally steady-load latency, then the namespace removed.
+import os from 'node:os';
 import { apfDelta, apiClient, type ApfCounts, type BenchCluster } from './cluster.ts';
 import { Observer, percentile, pool } from './observe.ts';
-import { ProcSampler } from './proc.ts';
+import { cpuSeconds, machineBusySeconds, ProcSampler } from './proc.ts';
 import { crPath, sleep, until, type Tool } from './tool.ts';
 
 export interface ConvergenceFigures {
@@ -24,6 +25,75 @@ export interface ConvergenceFigures {
   peakRssMb: number;
   /** Completed requests per CR by `verb resource[/subresource]` (audit log; watches end later, not here). */
   byVerbResource: Record<string, number>;
+  /** Where the whole machine's CPU went over the same window. */
+  machine: MachineCpu;
+}
+
+/**
+ * The machine's CPU over a convergence (CRs created → converged + settle), per CR, by process: the tool (all
+ * its processes, Redis included), each control-plane component, the bench process (its CR creates, watches and
+ * checks), and `other` (the rest of the machine: the OS, anything else running). `busyShare`: the part of all
+ * cores' time that was busy — near 1, the machine was the limit, and CRs/s ≤ cores × 1000 / total.
+ */
+export interface MachineCpu {
+  msPerCr: {
+    tool: number;
+    kubeApiserver: number;
+    etcd: number;
+    kubeControllerManager: number;
+    bench: number;
+    other: number;
+    total: number;
+  };
+  busyShare: number;
+}
+
+interface CpuMark {
+  at: number;
+  machine: number;
+  tool: number;
+  bench: number;
+  components: Record<string, number>;
+}
+
+function cpuMark(cluster: BenchCluster, sampler: ProcSampler): CpuMark {
+  const usage = process.cpuUsage();
+  return {
+    at: performance.now(),
+    machine: machineBusySeconds(),
+    tool: sampler.cpu(),
+    bench: (usage.user + usage.system) / 1e6,
+    components: Object.fromEntries(
+      Object.entries(cluster.cp.componentPids()).map(([name, pid]) => [name, cpuSeconds(pid) ?? 0]),
+    ),
+  };
+}
+
+export function machineCpu(a: CpuMark, b: CpuMark, crs: number, cores: number): MachineCpu {
+  const ms = (seconds: number): number => round((seconds * 1000) / crs, 1);
+  const component = (name: string): number => (b.components[name] ?? 0) - (a.components[name] ?? 0);
+  const parts = {
+    tool: b.tool - a.tool,
+    kubeApiserver: component('kube-apiserver'),
+    etcd: component('etcd'),
+    kubeControllerManager: component('kube-controller-manager'),
+    bench: b.bench - a.bench,
+  };
+  const total = b.machine - a.machine;
+  const known = Object.values(parts).reduce((x, y) => x + y, 0);
+  const wall = (b.at - a.at) / 1000;
+  return {
+    msPerCr: {
+      tool: ms(parts.tool),
+      kubeApiserver: ms(parts.kubeApiserver),
+      etcd: ms(parts.etcd),
+      kubeControllerManager: ms(parts.kubeControllerManager),
+      bench: ms(parts.bench),
+      other: ms(Math.max(0, total - known)),
+      total: ms(Math.max(total, known)),
+    },
+    busyShare: wall > 0 ? round(Math.min(1, total / (wall * cores)), 2) : 0,
+  };
 }
 
 export interface LatencyFigures {
@@ -171,6 +241,7 @@ export async function runSession(
     observer.expect(new Map(names.map((n, i) => [n, `v1-${i}`])));
     await opts.hooks?.before?.();
     const cpu0 = sampler.cpu();
+    const mark0 = cpuMark(cluster, sampler);
     const apf0 = await cluster.apf();
     const audit0 = cluster.auditMark();
     const t0 = performance.now();
@@ -190,6 +261,7 @@ export async function runSession(
     }
     // Settle: the last status writes and owned-object echoes of the final reconciles land in the count.
     await sleep(2000);
+    const mark1 = cpuMark(cluster, sampler);
     const apf1 = await cluster.apf();
     const cpu1 = sampler.cpu();
     await opts.hooks?.after?.();
@@ -213,6 +285,7 @@ export async function runSession(
       byVerbResource: Object.fromEntries(
         [...tally].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / opts.crs, 2)]),
       ),
+      machine: machineCpu(mark0, mark1, opts.crs, os.availableParallelism()),
     };
     log(
       `${tool.name}: converged: children ${figures.childrenSeconds} s, ready ${figures.readySeconds ?? '-'} s → ${figures.crsPerSecond} CRs/s`,

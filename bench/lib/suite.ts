@@ -399,6 +399,34 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
       ),
     );
   const measured = [...conv.values()].filter((c): c is ConvergenceFigures => !!c);
+  if (measured.length)
+    tables.push(
+      table(
+        "Where the machine's CPU went during each convergence, ms per CR (the tool's processes, each control-plane component, the bench's creates and watches, the rest)",
+        [
+          'tool',
+          'tool ms',
+          'kube-apiserver ms',
+          'etcd ms',
+          'kube-controller-manager ms',
+          'bench ms',
+          'other ms',
+          'total ms',
+          'cores busy',
+        ],
+        measured.map((c) => [
+          c.tool,
+          c.machine.msPerCr.tool,
+          c.machine.msPerCr.kubeApiserver,
+          c.machine.msPerCr.etcd,
+          c.machine.msPerCr.kubeControllerManager,
+          c.machine.msPerCr.bench,
+          c.machine.msPerCr.other,
+          c.machine.msPerCr.total,
+          `${Math.round(c.machine.busyShare * 100)} %`,
+        ]),
+      ),
+    );
   const kinds = [...new Set(measured.flatMap((c) => Object.keys(c.byVerbResource)))];
   if (kinds.length)
     tables.push(
@@ -605,6 +633,8 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
     renderPerSecond: figure('renderPerSecond', render?.handlebarsPerSecond, 'not measured'),
     cpuSecondsPerCr: cpu,
     peakRssMb: rss,
+    // The whole machine's CPU per CR during each convergence, by process, and the share of the cores busy.
+    machineCpu: Object.fromEntries(measured.map((c) => [c.tool, c.machine])),
     // Beyond the issue's keys: context and the ratios the goals speak of.
     helmRenderPerSecond: render ? render.helmPerSecond : null,
     ...(render?.helmReason ? { helmRenderReason: render.helmReason } : {}),

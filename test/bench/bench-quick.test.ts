@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SUMMARY_KEYS, THROUGHPUT_KEYS } from '../../bench/lib/report.ts';
+import { machineCpu, type MachineCpu } from '../../bench/lib/session.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -67,7 +68,58 @@ describe('npm run bench -- --tiny', () => {
       for (const [tool, v] of Object.entries(s[k] as Record<string, unknown>))
         if (v === null) expect(s.reasons[`throughput.${tool}`], `${k}.${tool}`).toEqual(expect.any(String));
         else expect(v).toEqual(expect.any(Number));
+    // The machine's CPU split of the Lostrómos convergence: every control-plane component worked, and the parts
+    // never add up to more than the machine spent (up to rounding).
+    const machine = (s.machineCpu as Record<string, MachineCpu>)['lostromos-2']!;
+    for (const part of ['tool', 'kubeApiserver', 'etcd', 'bench'] as const)
+      expect(machine.msPerCr[part], part).toBeGreaterThan(0);
+    const parts = Object.entries(machine.msPerCr).filter(([k]) => k !== 'total');
+    expect(parts.reduce((sum, [, v]) => sum + v, 0)).toBeCloseTo(machine.msPerCr.total, 0);
+    expect(machine.busyShare).toBeGreaterThan(0);
+    expect(machine.busyShare).toBeLessThanOrEqual(1);
     // Correctness, not speed: a no-op resync of unchanged CRs writes nothing.
     if (s.resyncWrites !== null) expect(s.resyncWrites).toBe(0);
   }, 240_000);
+});
+
+describe('machineCpu', () => {
+  const mark = (
+    at: number,
+    machine: number,
+    tool: number,
+    bench: number,
+    components: Record<string, number>,
+  ) => ({
+    at,
+    machine,
+    tool,
+    bench,
+    components,
+  });
+
+  it('splits the machine CPU of a window per CR by process; the rest of the machine is "other"', () => {
+    const a = mark(0, 100, 1, 2, { 'kube-apiserver': 10, etcd: 5, 'kube-controller-manager': 3 });
+    // 10 s on 2 cores, 16 s busy: tool 4, apiserver 6, etcd 2, KCM 1, bench 1 → other 2.
+    const b = mark(10_000, 116, 5, 3, { 'kube-apiserver': 16, etcd: 7, 'kube-controller-manager': 4 });
+    expect(machineCpu(a, b, 1000, 2)).toEqual({
+      msPerCr: {
+        tool: 4,
+        kubeApiserver: 6,
+        etcd: 2,
+        kubeControllerManager: 1,
+        bench: 1,
+        other: 2,
+        total: 16,
+      },
+      busyShare: 0.8,
+    });
+  });
+
+  it('never reports a negative rest: process counters a tick ahead of /proc/stat make the total their sum', () => {
+    const a = mark(0, 0, 0, 0, {});
+    const b = mark(1000, 0.9, 1, 0, {});
+    const m = machineCpu(a, b, 1, 2);
+    expect(m.msPerCr.other).toBe(0);
+    expect(m.msPerCr.total).toBe(1000);
+  });
 });

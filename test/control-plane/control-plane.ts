@@ -61,6 +61,8 @@ export interface ControlPlane {
   ): Promise<{ status: number; body: T }>;
   nodeAgent: NodeAgent | undefined;
   pids(): number[];
+  /** The pid of each running component by name: etcd, kube-apiserver, kube-controller-manager. */
+  componentPids(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -488,6 +490,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       request: (method, apiPath, body, contentType) => api.request(method, apiPath, body, contentType),
       nodeAgent: agent,
       pids: () => components.map((c) => c.proc.pid ?? 0).filter(Boolean),
+      componentPids: () =>
+        Object.fromEntries(components.filter((c) => c.proc.pid).map((c) => [c.name, c.proc.pid ?? 0])),
       stop: () =>
         (stopped ??= (async () => {
           await cleanup();
