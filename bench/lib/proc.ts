@@ -24,16 +24,13 @@ export function cpuSeconds(pid: number): number | undefined {
 
 /**
  * CPU seconds every core of the machine spent busy since boot (/proc/stat: user, nice, system, irq, softirq,
- * steal; not idle or iowait), and how many cores there are to spend.
+ * steal; not idle or iowait).
  */
 export function machineBusySeconds(): number {
   const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-  const [user, nice, system, , , irq, softirq, steal] = line
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number) as number[];
-  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / TICKS;
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return [0, 1, 2, 5, 6, 7].reduce((sum, i) => sum + (ticks[i] ?? 0), 0) / TICKS;
 }
 
 function statusKb(pid: number, field: string): number | undefined {
