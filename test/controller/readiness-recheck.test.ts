@@ -48,6 +48,20 @@ data:
   site: '{{name}}'
 `,
 );
+// A headless Service: its readiness follows from what is rendered (no LoadBalancer), so a re-check trusts it too.
+fs.writeFileSync(
+  path.join(templates, 'service.yaml'),
+  `apiVersion: v1
+kind: Service
+metadata:
+  name: '{{name}}-svc'
+spec:
+  clusterIP: None
+  selector: { app: '{{name}}' }
+  ports:
+    - port: 80
+`,
+);
 const crdYaml = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: { name: sites.web.example.io }
@@ -123,8 +137,8 @@ describe('readiness re-checks', () => {
     expect(byEvent).toBeGreaterThanOrEqual(names.length);
     expect(after.byTimer - before.byTimer).toBe(0);
     expect(after.reconciles - before.reconciles).toBeGreaterThanOrEqual(2 * names.length);
-    // A re-check reads the CR and the Deployment — not the ConfigMap, which nothing touched since the first
-    // reconcile applied it — and writes the status once when Ready changes.
+    // A re-check reads the CR and the Deployment — not the ConfigMap or the headless Service, which nothing
+    // touched since the first reconcile applied them — and writes the status once when Ready changes.
     const perRecheck = (after.requests - before.requests) / byEvent;
     expect(perRecheck).toBeGreaterThanOrEqual(1);
     expect(perRecheck).toBeLessThanOrEqual(3);
@@ -145,7 +159,7 @@ describe('readiness re-checks', () => {
     expect(after.byTimer - before.byTimer).toBe(0);
     expect(after.byEvent - before.byEvent).toBe(names.length);
     expect(after.reconciles - before.reconciles).toBe(2 * names.length);
-    // GET CR + GET Deployment + the status write (Ready): the ConfigMap is not read.
+    // GET CR + GET Deployment + the status write (Ready): the ConfigMap and the headless Service are not read.
     expect(after.requests - before.requests).toBe(3 * names.length);
   });
 
@@ -168,5 +182,24 @@ describe('readiness re-checks', () => {
       what: 'the tampered ConfigMap to be repaired',
     });
     expect(await ready('again-0')).toBe(true);
+  });
+
+  it('repair the trusted Service when someone takes a field our apply set', async () => {
+    const selector = async (): Promise<unknown> =>
+      ((await h.get('v1', 'services', 'default', 'again-1-svc'))?.spec as { selector?: unknown } | undefined)
+        ?.selector;
+    await h.kubectl(
+      'patch',
+      'service',
+      'again-1-svc',
+      '--type=merge',
+      '-p',
+      '{"spec":{"selector":{"app":"x"}}}',
+    );
+    await waitFor(async () => JSON.stringify(await selector()) === JSON.stringify({ app: 'again-1' }), {
+      timeoutMs: 30_000,
+      what: 'the tampered Service selector to be repaired',
+    });
+    expect(await ready('again-1')).toBe(true);
   });
 });

@@ -175,7 +175,7 @@ const written = (manager: string, operation: string, subresource?: string) => ({
  * the names in `untouched`.
  */
 function fleet(
-  kind: 'ConfigMap' | 'Deployment',
+  kind: 'ConfigMap' | 'Deployment' | 'Service',
   states: Record<string, 'True' | 'False' | undefined>,
   untouched: string[] = [],
 ): { crs: KubeObject[]; kube: KubeClient } {
@@ -184,9 +184,9 @@ function fleet(
     ...(ready ? { status: { conditions: [{ type: 'Ready', status: ready }] } } : {}),
   }));
   const other =
-    kind === 'ConfigMap'
-      ? written('kubectl-edit', 'Update')
-      : written('kube-controller-manager', 'Update', 'status');
+    kind === 'Deployment'
+      ? written('kube-controller-manager', 'Update', 'status')
+      : written('kubectl-edit', 'Update');
   const objects = crs.map((cr) => ({
     metadata: {
       name: `${cr.metadata.name}-obj`,
@@ -205,7 +205,9 @@ function fleet(
           spec: { replicas: 0 },
           status: { observedGeneration: 1, conditions: [{ type: 'Available', status: 'True' }] },
         }
-      : {}),
+      : kind === 'Service'
+        ? { spec: { clusterIP: 'None' } }
+        : {}),
   }));
   const kube = fakeKube(crs);
   const list = (req: RestRequest) =>
@@ -214,7 +216,7 @@ function fleet(
       headers: {},
       body: req.path.endsWith(`/${kind.toLowerCase()}s`)
         ? {
-            kind: kind === 'ConfigMap' ? 'PartialObjectMetadataList' : 'DeploymentList',
+            kind: kind === 'ConfigMap' ? 'PartialObjectMetadataList' : `${kind}List`,
             metadata: { resourceVersion: '10' },
             items: objects,
           }
@@ -231,6 +233,17 @@ describe('ResourceController owned kinds', () => {
       'apps/v1/Deployment',
       ['fleet.example.io/ships/default/fresh', 'fleet.example.io/ships/default/waiting'],
       false,
+    ],
+    [
+      // A Service (listed whole) a worker may trust without a read: like a status-less kind.
+      'Service' as const,
+      'v1/Service',
+      [
+        'fleet.example.io/ships/default/fresh',
+        'fleet.example.io/ships/default/ready',
+        'fleet.example.io/ships/default/waiting',
+      ],
+      true,
     ],
     [
       // A status-less kind: someone else's write before the watch may be drift: every such owner, marked.

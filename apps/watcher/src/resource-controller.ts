@@ -2,7 +2,7 @@ import type { ResourceConfig } from '@lostromos/config';
 import type { KubeClient, KubeObject } from '@lostromos/kube';
 import type { HealthRegistry, Logger, OperatorMetrics } from '@lostromos/observability';
 import { revisionsChanged, type EnqueueReason, type TemplateRevisions } from '@lostromos/queue';
-import { RESOURCE_LABEL } from '@lostromos/reconcile';
+import { mayTrustWithoutRead, RESOURCE_LABEL } from '@lostromos/reconcile';
 import type { Gauge } from 'prom-client';
 import {
   actionForPresent,
@@ -113,17 +113,17 @@ export class ResourceController {
       },
       // A kind watched for the first time (a new resource's first renders, a new leader). Left alone: an object
       // only our apply wrote (nothing changed since our reconcile saw it; the watch reports the first change).
-      // Anything else happened before anyone watched: a status-less object someone else wrote may have drifted
-      // (its owner reads every object next time), and an owner of a kind with a status that is not Ready may be
-      // waiting for a status change no event will report — it is looked at again now instead of when its timed
-      // re-check comes.
+      // Anything else happened before anyone watched: an object a worker may trust without a read (status-less,
+      // a Service: mayTrustWithoutRead) that someone else wrote may have drifted (its owner reads every object
+      // next time), and an owner of another kind with a status that is not Ready may be waiting for a status
+      // change no event will report — it is looked at again now instead of when its timed re-check comes.
       onListed: (obj) => {
         if (obj.writers.entries > 0 && obj.writers.others === '') return;
-        const statusLess = obj.readiness === undefined;
+        const trustable = mayTrustWithoutRead(obj.apiVersion, obj.kind);
         for (const uid of ownerUidsOf(obj)) {
           const cr = this.uidToCr.get(uid);
           if (!cr || actionForPresent(cr, resource) !== 'enqueue') continue;
-          if (statusLess) enqueue(crKeyOf(resource, cr), 'event', true);
+          if (trustable) enqueue(crKeyOf(resource, cr), 'event', true);
           else if (readyStateOf(cr) !== 'true') enqueue(crKeyOf(resource, cr), 'event');
         }
       },

@@ -25,7 +25,7 @@ import {
   type KubeObject,
   type ObjectRef,
 } from './model.js';
-import { readinessCanChange } from './readiness.js';
+import { readinessFixedByContent } from './readiness.js';
 import { statusOf } from './status.js';
 
 /** Objects read in this reconcile before any write, by refKey (undefined: read, and absent). */
@@ -86,8 +86,9 @@ export async function findUpToDateLive(
 }
 
 /**
- * A status-less object (always ready once it exists) that a previous reconcile applied or verified with this
- * very content, as that reconcile left it — when the inventory's seal vouches for its uid and the worker says
+ * An object whose readiness follows from its rendered content (status-less kinds, a Service that is no
+ * LoadBalancer: readinessFixedByContent) that a previous reconcile applied or verified with this very content,
+ * as that reconcile left it — when the inventory's seal vouches for its uid and the worker says
  * nothing reported a possible drift of it since (deps.appliedObjectsUnchanged): then it need not be read, and
  * the desired object with its recorded uid stands for it. Undefined: read it.
  */
@@ -98,7 +99,7 @@ async function trustedAsApplied(
   crUid: string,
 ): Promise<KubeObject | undefined> {
   if (!entry || entry.pending || entry.hash !== objectHash(obj)) return undefined;
-  if (readinessCanChange(obj.apiVersion, obj.kind)) return undefined;
+  if (!readinessFixedByContent(obj)) return undefined;
   const uid = trustedUid(entry, ctx.deps.inventoryKey, crUid);
   if (uid === undefined || !(await ctx.appliedObjectsUnchanged())) return undefined;
   return { ...obj, metadata: { ...obj.metadata, uid } };

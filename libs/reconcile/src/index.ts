@@ -45,7 +45,12 @@ export {
 export { buildDesiredObjects, findPolicyViolations, renderHash, sortForApply } from './desired.js';
 export { liveMatchesDesired } from './apply.js';
 export { findCondition, statusOf } from './status.js';
-export { readinessCanChange, readinessVerdict, summarizeReadiness } from './readiness.js';
+export {
+  mayTrustWithoutRead,
+  readinessCanChange,
+  readinessVerdict,
+  summarizeReadiness,
+} from './readiness.js';
 
 /** From @lostromos/render, for the adapters that write messages (Events) without depending on the renderer. */
 export { escapeInvisible } from '@lostromos/render';

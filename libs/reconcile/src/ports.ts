@@ -141,7 +141,8 @@ export interface ReconcileDeps {
    */
   inventoryKey?: string;
   /**
-   * Whether the status-less objects (ConfigMaps, Secrets, …: readinessCanChange false) a previous reconcile
+   * Whether the objects whose readiness follows from their rendered content (ConfigMaps, Secrets, …, a Service
+   * that is no LoadBalancer: readinessFixedByContent) a previous reconcile
    * applied or verified may be taken as they were instead of read again — when their rendered content did not
    * change, the inventory's seal vouches for their uid, and nothing reported a possible drift of them since
    * (the worker answers from the watcher's verify marks and the job's trigger: @lostromos/queue verify-marks).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from './model.js';
-import { assessReadiness, summarizeReadiness } from './readiness.js';
+import { assessReadiness, readinessFixedByContent, summarizeReadiness } from './readiness.js';
 
 const make = (
   apiVersion: string,
@@ -191,5 +191,37 @@ describe('readiness (kstatus rules)', () => {
     expect(summarizeReadiness([ready, pending]).state).toBe('in-progress');
     expect(summarizeReadiness([pending, failedJob]).state).toBe('failed');
     expect(summarizeReadiness([ready, pending, pending, pending, pending]).message).toMatch(/; and 1 more$/);
+  });
+});
+
+describe('readinessFixedByContent', () => {
+  const svc = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web' },
+    spec,
+  });
+
+  it('holds for status-less kinds and for a Service the rendered spec keeps from being a LoadBalancer', () => {
+    expect(readinessFixedByContent({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).toBe(
+      true,
+    );
+    expect(readinessFixedByContent(svc({ clusterIP: 'None' }))).toBe(true);
+    expect(readinessFixedByContent(svc({ type: 'ClusterIP' }))).toBe(true);
+    expect(readinessFixedByContent(svc({ type: 'NodePort' }))).toBe(true);
+    expect(readinessFixedByContent(svc({ type: 'ExternalName', externalName: 'example.org' }))).toBe(true);
+  });
+
+  it('does not hold where a status (or a field someone else may set) decides', () => {
+    expect(readinessFixedByContent(svc({ type: 'LoadBalancer' }))).toBe(false);
+    // No rendered type: someone else's `type: LoadBalancer` beside our fields would be no drift of ours.
+    expect(readinessFixedByContent(svc({ ports: [{ port: 80 }] }))).toBe(false);
+    expect(
+      readinessFixedByContent({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } }),
+    ).toBe(false);
+    // A custom resource's Stalled/Reconciling conditions are status.
+    expect(
+      readinessFixedByContent({ apiVersion: 'example.io/v1', kind: 'Service', metadata: { name: 's' } }),
+    ).toBe(false);
   });
 });

@@ -179,6 +179,34 @@ export function readinessCanChange(apiVersion: string, kind: string): boolean {
 }
 
 /**
+ * Kinds of which a worker may take an object as its last reconcile left it, without a read, when nothing
+ * reported a possible drift (readinessFixedByContent decides per object): the status-less kinds and Services.
+ * The watcher marks the owner of such an object for a full read when a kind's first list finds that someone
+ * else wrote it — a change nobody watched.
+ */
+export function mayTrustWithoutRead(apiVersion: string, kind: string): boolean {
+  return !readinessCanChange(apiVersion, kind) || (groupOf(apiVersion) === '' && kind === 'Service');
+}
+
+/**
+ * Whether an object's readiness follows from the content we render for it alone, whatever its status or others'
+ * fields say — so that, applied as rendered and untouched since, it is ready without a read:
+ * - the status-less kinds (always ready once they exist);
+ * - a Service whose rendered spec makes it no LoadBalancer (the only type whose readiness reads its status): a
+ *   rendered `type` other than LoadBalancer, or a rendered `clusterIP: None` (headless, which the API server
+ *   refuses for a LoadBalancer). Those fields are then ours: anyone turning it into a LoadBalancer takes them
+ *   from our apply, which the watcher reports as drift. A Service that renders neither could be turned into one
+ *   by someone else's field beside ours, so its status is read.
+ */
+export function readinessFixedByContent(desired: KubeObject): boolean {
+  if (!readinessCanChange(desired.apiVersion, desired.kind)) return true;
+  if (!mayTrustWithoutRead(desired.apiVersion, desired.kind)) return false;
+  const spec = record(desired.spec);
+  if (spec.type === 'LoadBalancer') return false;
+  return typeof spec.type === 'string' || spec.clusterIP === 'None';
+}
+
+/**
  * One object's verdict as one short string — `ready`, or the state and the message the CR's Ready condition
  * would show — so that two observations of the object compare equal exactly when a reconcile would report the
  * same readiness for it.

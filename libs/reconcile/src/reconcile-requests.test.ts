@@ -133,13 +133,58 @@ describe('reconcile: requests per reconcile', () => {
       return { asked: () => asked };
     };
 
-    it('a re-check reads the CR and the objects whose readiness can change, not the ConfigMap or the Service', async () => {
+    it('a re-check reads the CR and the objects whose readiness can change, not the ConfigMap', async () => {
       const q = trusting(true);
       const result = await reconcile(key, s.deps);
       expect(result.outcome).toBe('unchanged');
-      // The Service is no LoadBalancer, but a Service's readiness reads its status: it is read like the Deployment.
+      // The Service renders no type: someone's field beside ours could make it a LoadBalancer, whose readiness
+      // reads its status, so it is read like the Deployment.
       expect(s.cluster.takeRequests()).toEqual({ getCr: 1, getObject: 2 });
       expect(q.asked()).toBe(1);
+    });
+
+    it.each([
+      {
+        name: 'a headless Service (clusterIP: None) reads only the Deployment',
+        serviceSpec: { clusterIP: 'None' },
+        reads: 1,
+      },
+      {
+        name: 'a Service whose rendered type is ClusterIP reads only the Deployment',
+        serviceSpec: { type: 'ClusterIP' },
+        reads: 1,
+      },
+      {
+        name: 'a rendered LoadBalancer Service reads it and the Deployment',
+        serviceSpec: { type: 'LoadBalancer' },
+        reads: 2,
+      },
+    ])('a re-check with $name', async ({ serviceSpec, reads }) => {
+      const rendered = (cr: KubeObject): KubeObject[] => {
+        const objects = threeObjects(cr);
+        objects[1]!.spec = { ...serviceSpec, ports: [{ port: 80 }] };
+        return objects;
+      };
+      const fresh = new Scenario();
+      fresh.renderer.render = (cr) => Promise.resolve(rendered(cr));
+      fresh.putCr({ by: 'a' });
+      await reconcile(key, fresh.deps);
+      fresh.cluster.takeRequests();
+      fresh.deps.appliedObjectsUnchanged = () => Promise.resolve(true);
+      const result = await reconcile(key, fresh.deps);
+      expect(result.outcome).toBe('unchanged');
+      expect(fresh.cluster.takeRequests()).toEqual({ getCr: 1, getObject: reads });
+      // Someone taking the headless Service's fields from our apply is drift: the watcher marks the CR, the
+      // next reconcile reads every object and repairs it.
+      if (reads === 1) {
+        fresh.cluster.mutate(svcRef, (svc) => {
+          svc.spec = { type: 'LoadBalancer', ports: [{ port: 80 }] };
+        });
+        fresh.deps.appliedObjectsUnchanged = () => Promise.resolve(false);
+        const repaired = await reconcile(key, fresh.deps);
+        expect(repaired.updated).toEqual([svcRef]);
+        expect(fresh.cluster.find(svcRef)?.spec).toMatchObject(serviceSpec);
+      }
     });
 
     it('an update changing one object applies it and reads only what has a status', async () => {
