@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPeer, type PeerName } from '../peers/build.ts';
-import { HelmOperatorTool, KroTool, MetacontrollerTool } from '../peers/tools.ts';
+import { HelmOperatorTool, IdealTool, KroTool, MetacontrollerTool } from '../peers/tools.ts';
 import { measureCeiling, type CeilingFigures } from './ceiling.ts';
 import { measureClientOverhead, type ClientOverheadRow } from './client-overhead.ts';
 import { startBenchCluster, type BenchCluster } from './cluster.ts';
@@ -37,7 +37,7 @@ export type Size = 'tiny' | 'quick' | 'full';
 
 export interface SuiteOptions {
   size: Size;
-  /** Scenarios to run (default all): ceiling, render, convergence, latency, resync, memory, peers, olddefault, profile. */
+  /** Scenarios to run (default all): ceiling, render, convergence, latency, resync, memory, peers, floor, olddefault, profile. */
   only?: Set<string>;
   peers: PeerName[];
   /** Override the convergence CR count. */
@@ -290,6 +290,9 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
         await session(tool, true);
       }
     } else for (const name of PEERS) if (!conv.has(name)) reasons[`throughput.${name}`] = 'not run (--only)';
+
+    // The floor: the least any controller sends for these CRs (3 creates + 1 status write each), same concurrency.
+    if (want('floor') && want('convergence')) await session(new IdealTool(peerConcurrency), false);
 
     // 4. + 6. No-op resync of many unchanged CRs, then failover.
     if (want('resync')) {
@@ -667,6 +670,12 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
         ceiling && lostromosWritesPerSecond > 0
           ? round(lostromosWritesPerSecond / ceiling.writesPerSecond, 2)
           : null,
+      // The floor's CRs/s bounds every tool's here: how close each came, and the most any could beat the best
+      // peer by on this machine.
+      lostromosBestOverFloor:
+        throughput.floor && bestLostromos > 0 ? round(bestLostromos / throughput.floor, 2) : null,
+      bestPeerOverFloor: throughput.floor && bestPeer > 0 ? round(bestPeer / throughput.floor, 2) : null,
+      floorOverBestPeer: throughput.floor && bestPeer > 0 ? round(throughput.floor / bestPeer, 2) : null,
       newDefaultOverOldDefault:
         throughput['lostromos-1'] && throughput['lostromos-1-qps100']
           ? round(throughput['lostromos-1'] / throughput['lostromos-1-qps100'], 1)

@@ -432,3 +432,70 @@ export class MetacontrollerTool implements Tool {
     );
   }
 }
+
+// ---------------------------------------------------------------------------------------------- the floor
+
+/**
+ * The floor: ideal-controller.ts, the least any controller can send for the bench's CR (3 creates and 1 status
+ * write per CR, nothing read). Not a peer — the row every tool's cost is measured against on this machine.
+ */
+export class IdealTool implements Tool {
+  readonly name = 'floor';
+  readonly identity = 'ideal';
+  readonly crType: CrType = { group: 'bench.ideal.io', version: 'v1', plural: 'idealapps', kind: 'IdealApp' };
+  readonly readyOf = (cr: KObj): boolean =>
+    (cr.status as { observedValue?: string } | undefined)?.observedValue === (cr.spec?.value as string);
+  readonly describe: string;
+  readonly concurrency: number;
+  private p: Proc | undefined;
+  private id: Identity | undefined;
+  private cluster: BenchCluster | undefined;
+
+  constructor(concurrency: number) {
+    this.concurrency = concurrency;
+    this.describe = `the floor: bench/peers/ideal-controller.ts, ${concurrency} CRs at once, per CR 3 creates at once and 1 status write, nothing read, no finalizer, Event or readiness`;
+  }
+
+  cr(name: string, value: string): Record<string, unknown> {
+    return { apiVersion: 'bench.ideal.io/v1', kind: 'IdealApp', metadata: { name }, spec: { value } };
+  }
+
+  valuePatch(value: string): Record<string, unknown> {
+    return { spec: { value } };
+  }
+
+  async install(cluster: BenchCluster): Promise<void> {
+    this.cluster = cluster;
+    await installCrd(cluster, crdFor(this.crType), this.crType);
+    this.id = await cluster.identity(this.identity);
+  }
+
+  async start(ns: string): Promise<void> {
+    const cp = this.cluster!.cp;
+    const { group, version, plural } = this.crType;
+    const config = { url: cp.url, token: this.id!.token, caPem: cp.caPem, ns, group, version, plural };
+    this.p = startBinary(process.execPath, [path.join(import.meta.dirname, 'ideal-controller.ts')], {
+      IDEAL_CONFIG: JSON.stringify({ ...config, concurrency: this.concurrency }),
+    });
+    await until(
+      () => {
+        if (this.p!.proc.exitCode !== null)
+          throw new Error(
+            `ideal-controller exited ${this.p!.proc.exitCode}: ${this.p!.output().slice(-3000)}`,
+          );
+        return this.p!.output().includes('ideal-controller: watching');
+      },
+      30_000,
+      'ideal-controller to watch its CRs',
+    );
+  }
+
+  pids(): number[] {
+    return [this.p?.proc.pid ?? 0].filter(Boolean);
+  }
+
+  async stop(): Promise<void> {
+    await stopProc(this.p);
+    this.p = undefined;
+  }
+}
