@@ -162,6 +162,33 @@ describe('CR queue', () => {
     await producer.close();
   });
 
+  it('runs events ahead of a backlog of new CRs (FIFO among those), and new CRs ahead of resyncs', async () => {
+    const prefix = 'burst';
+    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const news = Array.from({ length: 30 }, (_, i) => `g/things/ns/new-${i}`);
+    await producer.enqueue('things', 'g/things/ns/old-resync', 'resync');
+    for (const k of news) await producer.enqueue('things', k, 'new');
+    // A readiness change of an existing CR's Deployment arrives after the burst.
+    await producer.enqueue('things', 'g/things/ns/ready-now', 'event');
+    const order: string[] = [];
+    const worker = new CrWorker({
+      queueName: 'things',
+      prefix,
+      connection: conn('worker'),
+      concurrency: 1,
+      lockDurationMs: 5000,
+      process: (key) => {
+        order.push(key);
+        return Promise.resolve({ outcome: 'applied' });
+      },
+    });
+    worker.start();
+    await waitFor(() => order.length === news.length + 2, { timeoutMs: 15_000, what: 'every job' });
+    expect(order).toEqual(['g/things/ns/ready-now', ...news, 'g/things/ns/old-resync']);
+    await worker.close(5000);
+    await producer.close();
+  });
+
   it('retries a retryable failure with backoff, never sooner than Retry-After', async () => {
     const prefix = 'retry';
     const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });

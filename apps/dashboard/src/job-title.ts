@@ -19,7 +19,7 @@ export interface JobTitleInput {
 
 /**
  * The name Bull Board shows on a job card: the CR it reconciles, then the trigger (the BullMQ job name: event,
- * resync, requeue, relist, templates), then, for a job that completed with a permanent failure, the reason the
+ * new, resync, requeue, relist, templates), then, for a job that completed with a permanent failure, the reason the
  * CR's Ready condition carries: `default/ahab (resync)`, `default/broken (event) — failed: RenderFailed`.
  */
 export function jobTitle(job: JobTitleInput): string {

@@ -3,6 +3,7 @@ import type { KubeObject } from '@lostromos/kube';
 import {
   actionForPresent,
   actionForUpdate,
+  addedReason,
   changedBySomeoneElse,
   countByReady,
   crKeyOf,
@@ -22,6 +23,14 @@ const cr = (meta: Partial<KubeObject['metadata']> = {}, extra: Record<string, un
   metadata: { name: 'g', namespace: 'default', uid: 'u1', resourceVersion: '1', generation: 1, ...meta },
   spec: { size: 1 },
   ...extra,
+});
+
+describe('addedReason', () => {
+  it('a CR the watch reports added is new unless it holds our finalizer (reconciled before, brought back by a relist)', () => {
+    expect(addedReason(cr())).toBe('new');
+    expect(addedReason(cr({ finalizers: ['example.com/other'] }))).toBe('new');
+    expect(addedReason(cr({ finalizers: ['lostromos.io/cleanup'] }))).toBe('event');
+  });
 });
 
 describe('filter annotation transitions', () => {

@@ -24,6 +24,15 @@ export function actionForPresent(obj: KubeObject, s: FilterSettings): CrAction {
 }
 
 /**
+ * Why a CR the live watch reports added is enqueued: `new` — created, never reconciled, queued behind the events
+ * (@lostromos/queue JOB_PRIORITY) — unless it holds our finalizer: then it was reconciled before (a relist
+ * brought it back) and its change is an `event`.
+ */
+export function addedReason(obj: KubeObject): 'new' | 'event' {
+  return (obj.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER) ? 'event' : 'new';
+}
+
+/**
  * metadata without the fields every write changes, and without the finalizer `without` when given. The spec is
  * not compared: every change of a CR's spec bumps metadata.generation (the watcher does not even keep it,
  * keptCr).

@@ -7,6 +7,7 @@ import type { Gauge } from 'prom-client';
 import {
   actionForPresent,
   actionForUpdate,
+  addedReason,
   countByReady,
   crKeyOf,
   isReleaseEvent,
@@ -141,8 +142,10 @@ export class ResourceController {
         remember(cr);
         // The first list (this watcher just began leading, or the CRD appeared): whatever happened to the CR's
         // objects while no one watched them is unknown, so its first reconcile reads every object (a mark).
-        if (actionForPresent(cr, resource) === 'enqueue')
-          enqueue(crKeyOf(resource, cr), 'event', !watch.synced);
+        // After it, an added CR that holds no finalizer of ours was just created: `new`, behind the events.
+        if (actionForPresent(cr, resource) !== 'enqueue') return;
+        if (!watch.synced) enqueue(crKeyOf(resource, cr), 'event', true);
+        else enqueue(crKeyOf(resource, cr), addedReason(cr));
       },
       update: (cr, old) => {
         countEvent(cr, old);

@@ -129,7 +129,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
 
   /**
    * The CR's verify mark (@lostromos/queue verify-marks), read when the reconcile asks whether the objects it
-   * applied before are as it left them: yes for an `event` or `requeue` job of an unmarked CR; a `resync`,
+   * applied before are as it left them: yes for an `event`, `new` or `requeue` job of an unmarked CR; a `resync`,
    * `relist` or `templates` job, or a mark, reads every object. After a successful reconcile the mark it read
    * is removed (not a newer one); a failed reconcile leaves it for the retry.
    */
@@ -137,7 +137,7 @@ export function buildWorker(deps: WorkerDeps): WorkerApp {
     let token: string | undefined;
     return {
       unchanged: async (): Promise<boolean> => {
-        if (trigger !== 'event' && trigger !== 'requeue') return false;
+        if (trigger !== 'event' && trigger !== 'new' && trigger !== 'requeue') return false;
         token = await readVerifyMark(deps.redis, config.redis.prefix, queue, keyText);
         return token === undefined;
       },

@@ -23,7 +23,7 @@ export interface CrFailure {
   /** When this failure happened, ISO 8601. */
   at: string;
   jobId: string;
-  /** The job name: why the key was enqueued (event, resync, requeue, relist, templates). */
+  /** The job name: why the key was enqueued (event, new, resync, requeue, relist, templates). */
   trigger: string;
   /** This attempt (1-based) and the job's attempts. */
   attempt: number;

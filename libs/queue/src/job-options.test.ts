@@ -24,9 +24,15 @@ describe('CR job options', () => {
     expect(o.delay).toBe(1500);
     expect(o.priority).toBe(JOB_PRIORITY.requeue);
   });
-  it('rank events ahead of requeues ahead of resyncs', () => {
+  it('rank events ahead of requeues ahead of new CRs ahead of template rollouts and resyncs', () => {
     expect(JOB_PRIORITY.event).toBeLessThan(JOB_PRIORITY.requeue);
-    expect(JOB_PRIORITY.requeue).toBeLessThan(JOB_PRIORITY.resync);
+    expect(JOB_PRIORITY.requeue).toBeLessThan(JOB_PRIORITY.new);
+    expect(JOB_PRIORITY.new).toBeLessThan(JOB_PRIORITY.templates);
+    expect(JOB_PRIORITY.templates).toBeLessThan(JOB_PRIORITY.resync);
+    expect(crJobOptions('k', 'new')).toMatchObject({
+      priority: JOB_PRIORITY.new,
+      deduplication: { id: 'k', keepLastIfActive: true, replace: true },
+    });
   });
 });
 

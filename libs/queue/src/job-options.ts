@@ -1,18 +1,29 @@
 import type { JobsOptions } from 'bullmq';
 import { backoffDelay } from '@lostromos/model';
 
-/** Why a CR key was enqueued; also the BullMQ job name, so Bull Board shows it. */
-export type EnqueueReason = 'event' | 'resync' | 'requeue' | 'relist' | 'templates';
+/**
+ * Why a CR key was enqueued; also the BullMQ job name, so Bull Board shows it. `new`: a CR the watch reports
+ * created (never reconciled: it holds no finalizer of ours); `event`: any other change of a CR, its deletion,
+ * and a change to one of its objects (drift, readiness).
+ */
+export type EnqueueReason = 'event' | 'new' | 'resync' | 'requeue' | 'relist' | 'templates';
 
 /**
- * BullMQ priorities (lower runs first): CR changes and deletions (and drift on owned objects) go ahead of
- * requeues, which go ahead of periodic resyncs and mass re-enqueues. `event` is 0, no priority: such a job
- * goes to BullMQ's wait list, which a worker always takes from before the prioritized set, so events need no
- * priority bookkeeping (a counter increment and a sorted-set insert per job) to run first.
+ * BullMQ priorities (lower runs first): changes to CRs that exist, their deletions and their objects' drift and
+ * readiness go ahead of timed readiness re-checks (requeues), which go ahead of new CRs, which go ahead of
+ * template rollouts' and periodic resyncs' mass re-enqueues. `event` is 0, no priority: such a job goes to
+ * BullMQ's wait list, which a worker always takes from before the prioritized set, so events need no priority
+ * bookkeeping (a counter increment and a sorted-set insert per job) to run first.
+ *
+ * New CRs come after events so that a burst of them does not hold back everything else: the readiness re-check
+ * of a CR whose Deployment just became Available (an event) runs as soon as a worker is free, not after every
+ * CR created after it — Ready follows each CR's objects during the burst instead of arriving at its end — and
+ * a change to an existing CR is not stuck behind thousands of creations. Among new CRs the order stays FIFO.
  */
 export const JOB_PRIORITY: Readonly<Record<EnqueueReason, number>> = {
   event: 0,
   requeue: 5,
+  new: 6,
   templates: 8,
   relist: 10,
   resync: 10,
