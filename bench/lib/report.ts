@@ -4,7 +4,7 @@ export type Cell = string | number | null | undefined;
 
 export function table(title: string, head: string[], rows: Cell[][]): string {
   const fmt = (c: Cell): string =>
-    c === null || c === undefined
+    c === null || c === undefined || (typeof c === 'number' && !Number.isFinite(c))
       ? '—'
       : typeof c === 'number'
         ? c.toLocaleString('en-US', { maximumFractionDigits: 2 })

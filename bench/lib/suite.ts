@@ -292,7 +292,7 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
     } else for (const name of PEERS) if (!conv.has(name)) reasons[`throughput.${name}`] = 'not run (--only)';
 
     // The floor: the least any controller sends for these CRs (3 creates + 1 status write each), same concurrency.
-    if (want('floor') && want('convergence')) await session(new IdealTool(peerConcurrency), false);
+    if (want('floor') && want('convergence')) await session(new IdealTool(peerConcurrency), true);
 
     // 4. + 6. No-op resync of many unchanged CRs, then failover.
     if (want('resync')) {
@@ -608,6 +608,10 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
       ? { p50: l2lat.p50, p95: l2lat.p95, p99: l2lat.p99 }
       : figure('latencyMs', null, reasons['throughput.lostromos-2'] ?? 'not measured'),
     peerLatencyMs: peerLatency,
+    // The floor under the same load: what the machine allows any controller (null when not run).
+    floorLatencyMs: ((l) => (l?.applied ? { p50: l.p50, p95: l.p95, p99: l.p99, applied: l.applied } : null))(
+      lat.get('floor'),
+    ),
     lightLoadLatencyMs: sz.lightLatency
       ? {
           updatesPerSecond: sz.lightLatency.perSecond,

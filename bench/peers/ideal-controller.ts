@@ -1,7 +1,8 @@
 // The floor row of the convergence table: the least any controller can send the API server for the bench's CR
 // — one list and watch of the CRs, then per new CR the three children created at once (POST, owned by the CR)
-// and one status write; nothing read, no finalizer, no Event, no readiness. It is no product: it repairs
-// nothing, never updates, and takes the CR from its watch event. Whatever it costs the machine (its requests,
+// and one status write; per changed value a merge patch of each child at once and one status write; nothing
+// read, no finalizer, no Event, no readiness. It is no product: it repairs nothing, prunes nothing, knows only
+// the children it created itself, and takes the CR from its watch event. Whatever it costs the machine (its requests,
 // the API server's watch fan-out, kube-controller-manager's work on the Deployments, the bench's own watches)
 // every tool in the table costs too, so its CRs/s bounds what any of them could reach here.
 //
@@ -89,13 +90,22 @@ function children(cr: Cr): Array<{ path: string; body: Record<string, unknown> }
   ];
 }
 
+/** CRs whose children this process created: a later value is a merge patch of each (no read either). */
+const created = new Set<string>();
+
 async function sync(cr: Cr): Promise<void> {
+  const update = created.has(cr.metadata.name);
   await Promise.all(
     children(cr).map(async ({ path, body }) => {
-      const r = await api.request('POST', path, body);
-      if (r.status !== 201 && r.status !== 409) throw new Error(`POST ${path}: HTTP ${r.status}`);
+      const name = (body.metadata as { name: string }).name;
+      const r = update
+        ? await api.request('PATCH', `${path}/${name}`, patchOf(body), 'application/merge-patch+json')
+        : await api.request('POST', path, body);
+      if (r.status !== (update ? 200 : 201) && !(r.status === 409 && !update))
+        throw new Error(`${update ? 'PATCH' : 'POST'} ${path}/${name}: HTTP ${r.status}`);
     }),
   );
+  created.add(cr.metadata.name);
   const r = await api.request(
     'PATCH',
     `${crs}/${cr.metadata.name}/status`,
@@ -103,6 +113,14 @@ async function sync(cr: Cr): Promise<void> {
     'application/merge-patch+json',
   );
   if (r.status !== 200) throw new Error(`PATCH status ${cr.metadata.name}: HTTP ${r.status}`);
+}
+
+/** What carries the value in a child: the ConfigMap's data, the others' annotation. */
+function patchOf(body: Record<string, unknown>): Record<string, unknown> {
+  const metadata = body.metadata as { annotations?: Record<string, string> };
+  return body.kind === 'ConfigMap'
+    ? { data: body.data }
+    : { metadata: { annotations: metadata.annotations } };
 }
 
 // A work queue of CR names (the latest version of each), `concurrency` syncs at once, a failed one retried.

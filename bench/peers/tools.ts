@@ -437,7 +437,8 @@ export class MetacontrollerTool implements Tool {
 
 /**
  * The floor: ideal-controller.ts, the least any controller can send for the bench's CR (3 creates and 1 status
- * write per CR, nothing read). Not a peer — the row every tool's cost is measured against on this machine.
+ * write per new CR, 3 merge patches and 1 status write per changed value, nothing read). Not a peer — the row
+ * every tool's cost and latency are measured against on this machine.
  */
 export class IdealTool implements Tool {
   readonly name = 'floor';
@@ -453,7 +454,7 @@ export class IdealTool implements Tool {
 
   constructor(concurrency: number) {
     this.concurrency = concurrency;
-    this.describe = `the floor: bench/peers/ideal-controller.ts, ${concurrency} CRs at once, per CR 3 creates at once and 1 status write, nothing read, no finalizer, Event or readiness`;
+    this.describe = `the floor: bench/peers/ideal-controller.ts, ${concurrency} CRs at once, per CR 3 creates (per update 3 merge patches) at once and 1 status write, nothing read, no finalizer, Event or readiness`;
   }
 
   cr(name: string, value: string): Record<string, unknown> {
