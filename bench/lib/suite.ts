@@ -680,6 +680,16 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
         throughput.floor && bestLostromos > 0 ? round(bestLostromos / throughput.floor, 2) : null,
       bestPeerOverFloor: throughput.floor && bestPeer > 0 ? round(bestPeer / throughput.floor, 2) : null,
       floorOverBestPeer: throughput.floor && bestPeer > 0 ? round(throughput.floor / bestPeer, 2) : null,
+      // The most of the write ceiling a controller's convergence reached here (the floor's writes/s).
+      floorWritesOverCeiling:
+        ceiling && conv.get('floor')
+          ? round(
+              conv.get('floor')!.api.writes /
+                (conv.get('floor')!.childrenSeconds || 1) /
+                ceiling.writesPerSecond,
+              2,
+            )
+          : null,
       newDefaultOverOldDefault:
         throughput['lostromos-1'] && throughput['lostromos-1-qps100']
           ? round(throughput['lostromos-1'] / throughput['lostromos-1-qps100'], 1)

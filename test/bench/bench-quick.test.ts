@@ -57,8 +57,10 @@ describe('npm run bench -- --tiny', () => {
       expectFigure(s, k, s[k]);
     const throughput = s.throughput as Record<string, unknown>;
     for (const k of THROUGHPUT_KEYS) expectFigure(s, `throughput.${k}`, throughput[k]);
-    // A tiny run still converges Lostrómos (2 workers) and measures its latency.
+    // A tiny run still converges Lostrómos (2 workers) and the floor, and measures their latency.
     expect(throughput['lostromos-2']).toEqual(expect.any(Number));
+    expect(throughput.floor).toEqual(expect.any(Number));
+    expect(s.floorLatencyMs).toMatchObject({ p99: expect.any(Number) });
     const lat = s.latencyMs as Record<string, number> | null;
     if (lat === null) expect(s.reasons.latencyMs).toEqual(expect.any(String));
     else for (const p of ['p50', 'p95', 'p99']) expect(lat[p]).toEqual(expect.any(Number));

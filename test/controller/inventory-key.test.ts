@@ -1,26 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createRedisConnection, InventoryKey } from '@lostromos/queue';
+import { InventoryKey } from '@lostromos/queue';
 import { startRedis, waitFor, type TestRedis } from '../support/index.js';
+import { redisConnections } from '../support/redis-connections.js';
 
 // The workers' shared inventory key (libs/queue InventoryKey) on a real redis-server: one key per prefix, the
 // same for every worker however they race, kept across restarts of the workers, new once Redis lost it.
 
 let redis: TestRedis;
-const conns: Redis[] = [];
+const redisConns = redisConnections(() => redis);
 /** A connection without an offline queue (a command while Redis is down fails at once), once ready. */
-const conn = async (): Promise<Redis> => {
-  const c = createRedisConnection({ url: redis.url }, 'producer');
-  conns.push(c);
-  await waitFor(() => c.status === 'ready', { timeoutMs: 10_000, what: 'redis connection ready' });
-  return c;
-};
+const conn = (): Promise<Redis> => redisConns.open('producer');
 
 beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await Promise.all(conns.map((c) => c.quit().catch(() => c.disconnect())));
+  await redisConns.closeAll();
   await redis.stop();
 });
 

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import {
   BULK_MIN,
-  createRedisConnection,
   CrQueueProducer,
   CrWorker,
   EVENTS_STREAM_MAX_LEN,
@@ -12,24 +11,21 @@ import {
   type CrJobResult,
 } from '@lostromos/queue';
 import { startRedis, waitFor, type TestRedis } from '../support/index.js';
+import { redisConnections } from '../support/redis-connections.js';
 
 // What a job costs Redis, and that the cheaper ways keep the queue's guarantees: a RequeueAfter never adds a
 // run to the one the key has anyway, events coalescing into a resync still jump the backlog when added in
 // batches, the events stream stays bounded, and completed jobs are still kept (by the workers' setting).
 
 let redis: TestRedis;
-const conns: Redis[] = [];
-const conn = (role: 'producer' | 'worker'): Redis => {
-  const c = createRedisConnection({ url: redis.url }, role);
-  conns.push(c);
-  return c;
-};
+const redisConns = redisConnections(() => redis);
+const conn = (role: 'producer' | 'worker'): Promise<Redis> => redisConns.open(role);
 
 beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await Promise.all(conns.map((c) => c.quit().catch(() => c.disconnect())));
+  await redisConns.closeAll();
   await redis.stop();
 });
 
@@ -41,7 +37,7 @@ interface Run {
 }
 
 /** A worker whose runs are recorded; `result(n)` decides what run n (0-based) returns, `hold(n)` blocks it. */
-function recordingWorker(
+async function recordingWorker(
   prefix: string,
   producer: CrQueueProducer,
   o: {
@@ -49,12 +45,12 @@ function recordingWorker(
     hold?: (n: number) => Promise<void> | undefined;
     onRequeue?: (key: string, delayMs: number) => Promise<void>;
   } = {},
-): { worker: CrWorker; runs: Run[] } {
+): Promise<{ worker: CrWorker; runs: Run[] }> {
   const runs: Run[] = [];
   const worker = new CrWorker({
     queueName: 'things',
     prefix,
-    connection: conn('worker'),
+    connection: await conn('worker'),
     concurrency: 4,
     lockDurationMs: 5000,
     process: async (_key: string, job: CrJobInfo) => {
@@ -72,13 +68,13 @@ function recordingWorker(
 describe('queue costs', () => {
   it('a RequeueAfter added while the next job of the key runs is dropped: that job decides, no extra run', async () => {
     const prefix = 'rq-active';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
     let releaseFirst: (() => void) | undefined;
     let secondStarted: (() => void) | undefined;
     const second = new Promise<void>((r) => (secondStarted = r));
     let requeueAdded: (() => void) | undefined;
     const requeued = new Promise<void>((r) => (requeueAdded = r));
-    const { worker, runs } = recordingWorker(prefix, producer, {
+    const { worker, runs } = await recordingWorker(prefix, producer, {
       // Run 0 waits for an event to arrive; it then asks for a re-check in 300 ms. Run 1 (the event's) stays
       // active until that re-check has been added — while it runs, as the race goes in life — then is done.
       hold: (n) => (n === 0 ? new Promise<void>((r) => (releaseFirst = r)) : (secondStarted!(), requeued)),
@@ -105,8 +101,8 @@ describe('queue costs', () => {
 
   it('an event replaces the delayed re-check: the CR runs at once, and not again when the delay ends', async () => {
     const prefix = 'rq-event';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
-    const { worker, runs } = recordingWorker(prefix, producer, {
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
+    const { worker, runs } = await recordingWorker(prefix, producer, {
       result: (n) => (n === 0 ? { outcome: 'applied', requeueAfterMs: 1000 } : { outcome: 'unchanged' }),
     });
     await producer.enqueue('things', 'g/things/ns/a', 'event');
@@ -126,7 +122,7 @@ describe('queue costs', () => {
 
   it('a re-check of a key that already waits adds nothing; a due re-check runs once', async () => {
     const prefix = 'rq-waiting';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
     const q = producer.queue('things');
     await producer.enqueue('things', 'g/things/ns/a', 'resync');
     await producer.enqueue('things', 'g/things/ns/a', 'requeue', { delayMs: 200 });
@@ -134,7 +130,7 @@ describe('queue costs', () => {
     expect(await q.getJobCountByTypes('prioritized')).toBe(1);
     await producer.enqueue('things', 'g/things/ns/b', 'requeue', { delayMs: 200 });
     expect(await q.getJobCountByTypes('delayed')).toBe(1);
-    const { worker, runs } = recordingWorker(prefix, producer);
+    const { worker, runs } = await recordingWorker(prefix, producer);
     await waitFor(() => runs.length === 2, { what: 'both keys to run' });
     await sleep(500);
     expect(runs.map((r) => r.trigger).sort()).toEqual(['requeue', 'resync']);
@@ -144,7 +140,7 @@ describe('queue costs', () => {
 
   it('in batches: an event raises a waiting resync job ahead of the backlog, in a pipeline or alone', async () => {
     const prefix = 'batch';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
     const q = producer.queue('things');
     await producer.enqueueMany(
       'things',
@@ -172,7 +168,7 @@ describe('queue costs', () => {
     const worker = new CrWorker({
       queueName: 'things',
       prefix,
-      connection: conn('worker'),
+      connection: await conn('worker'),
       concurrency: 1,
       lockDurationMs: 5000,
       process: (key) => (order.push(key), Promise.resolve({ outcome: 'unchanged' })),
@@ -191,8 +187,8 @@ describe('queue costs', () => {
 
   it('the events stream stays bounded near EVENTS_STREAM_MAX_LEN instead of BullMQ’s 10,000', async () => {
     const prefix = 'stream';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
-    const r = conn('producer');
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
+    const r = await conn('producer');
     for (let b = 0; b < 6; b++)
       await producer.enqueueMany(
         'things',

@@ -1,30 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import {
-  createRedisConnection,
-  CrQueueProducer,
-  CrWorker,
-  JOB_PRIORITY,
-  type CrJobResult,
-} from '@lostromos/queue';
+import { CrQueueProducer, CrWorker, JOB_PRIORITY, type CrJobResult } from '@lostromos/queue';
 import { startRedis, waitFor, type TestRedis } from '../support/index.js';
+import { redisConnections } from '../support/redis-connections.js';
 
 // Per-CR exclusivity and "dirty while processing" with BullMQ OSS deduplication (keepLastIfActive), proven on a
 // real redis-server with several independent consumers (separate connections, like separate replicas).
 
 let redis: TestRedis;
-const conns: Redis[] = [];
-const conn = (role: 'producer' | 'worker'): Redis => {
-  const c = createRedisConnection({ url: redis.url }, role);
-  conns.push(c);
-  return c;
-};
+const redisConns = redisConnections(() => redis);
+const conn = (role: 'producer' | 'worker'): Promise<Redis> => redisConns.open(role);
 
 beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await Promise.all(conns.map((c) => c.quit().catch(() => c.disconnect())));
+  await redisConns.closeAll();
   await redis.stop();
 });
 
@@ -33,7 +24,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('CR queue', () => {
   it('never runs one key concurrently across 3 consumers, coalesces bursts, and the last run sees the final state', async () => {
     const prefix = 'excl';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
     const inflight = new Map<string, number>();
     const runs = new Map<string, number>();
     let overlaps = 0;
@@ -50,17 +41,19 @@ describe('CR queue', () => {
       inflight.set(key, (inflight.get(key) ?? 1) - 1);
       return { outcome: 'applied' };
     };
-    const workers = [0, 1, 2].map(
-      (i) =>
-        new CrWorker({
-          queueName: 'things',
-          prefix,
-          connection: conn('worker'),
-          concurrency: 8,
-          lockDurationMs: 5000,
-          name: `w${i}`,
-          process,
-        }),
+    const workers = await Promise.all(
+      [0, 1, 2].map(
+        async (i) =>
+          new CrWorker({
+            queueName: 'things',
+            prefix,
+            connection: await conn('worker'),
+            concurrency: 8,
+            lockDurationMs: 5000,
+            name: `w${i}`,
+            process,
+          }),
+      ),
     );
     workers.forEach((w) => w.start());
     const keys = Array.from({ length: 20 }, (_, i) => `g/things/ns/cr-${i}`);
@@ -92,14 +85,14 @@ describe('CR queue', () => {
 
   it('an event during a long reconcile triggers exactly one follow-up run, after the first ends', async () => {
     const prefix = 'dirty';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
     const starts: number[] = [];
     const ends: number[] = [];
     let release: (() => void) | undefined;
     const worker = new CrWorker({
       queueName: 'things',
       prefix,
-      connection: conn('worker'),
+      connection: await conn('worker'),
       concurrency: 4,
       lockDurationMs: 5000,
       process: async () => {
@@ -126,7 +119,7 @@ describe('CR queue', () => {
 
   it('raises a waiting resync job to event priority, and a requeue runs after its delay', async () => {
     const prefix = 'prio';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
     const q = producer.queue('things');
     await producer.enqueue('things', 'g/things/ns/r', 'resync');
     const [job] = await q.getJobs(['prioritized', 'waiting']);
@@ -142,7 +135,7 @@ describe('CR queue', () => {
     const worker = new CrWorker({
       queueName: 'things',
       prefix,
-      connection: conn('worker'),
+      connection: await conn('worker'),
       concurrency: 1,
       lockDurationMs: 5000,
       process: () => {
@@ -164,7 +157,7 @@ describe('CR queue', () => {
 
   it('runs events ahead of a backlog of new CRs (FIFO among those), and new CRs ahead of resyncs', async () => {
     const prefix = 'burst';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
     const news = Array.from({ length: 30 }, (_, i) => `g/things/ns/new-${i}`);
     await producer.enqueue('things', 'g/things/ns/old-resync', 'resync');
     for (const k of news) await producer.enqueue('things', k, 'new');
@@ -174,7 +167,7 @@ describe('CR queue', () => {
     const worker = new CrWorker({
       queueName: 'things',
       prefix,
-      connection: conn('worker'),
+      connection: await conn('worker'),
       concurrency: 1,
       lockDurationMs: 5000,
       process: (key) => {
@@ -191,12 +184,12 @@ describe('CR queue', () => {
 
   it('retries a retryable failure with backoff, never sooner than Retry-After', async () => {
     const prefix = 'retry';
-    const producer = new CrQueueProducer({ connection: conn('producer'), prefix, queues: ['things'] });
+    const producer = new CrQueueProducer({ connection: await conn('producer'), prefix, queues: ['things'] });
     const attempts: number[] = [];
     const worker = new CrWorker({
       queueName: 'things',
       prefix,
-      connection: conn('worker'),
+      connection: await conn('worker'),
       concurrency: 1,
       lockDurationMs: 5000,
       process: () => {
