@@ -139,6 +139,15 @@ async function addsOf(tool: LostromosTool, role: Role): Promise<number> {
   return metricSum(await tool.metrics(role), 'workqueue_adds_total');
 }
 
+/** Jobs of the bench's resource waiting in Redis (BullMQ's wait list and prioritized set). */
+async function jobsWaiting(tool: LostromosTool): Promise<number> {
+  const r = tool.redis!;
+  return (
+    Number(await r.command('LLEN', 'bench:benchapps:wait')) +
+    Number(await r.command('ZCARD', 'bench:benchapps:prioritized'))
+  );
+}
+
 export interface ResyncFigures {
   crs: number;
   convergence: ConvergenceFigures;
@@ -340,8 +349,9 @@ export async function watcherMemory(
       const t0 = performance.now();
       await tool.start(ns);
       const w = tool.roles.find((r) => r.role === 'watcher')!;
+      // Enqueued = a job per CR in Redis (the watcher counts an add when it takes the key, before it sends it).
       await until(
-        async () => (await addsOf(tool, w)) >= size,
+        async () => (await addsOf(tool, w)) >= size && (await jobsWaiting(tool)) >= size,
         600_000,
         `the watcher to enqueue ${size} CRs`,
         200,
