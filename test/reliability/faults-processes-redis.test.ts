@@ -64,12 +64,14 @@ describe('new CRs', () => {
     const runs: Record<string, string[]> = {};
     for (const w of c.workers)
       for (const l of w.logs()) {
-        // Event-triggered runs only: the workers' first template revision may also enqueue every CR once.
-        if (l.msg !== 'reconcile finished' || l.resource !== 'ships' || l.trigger !== 'event') continue;
+        // Watch-triggered runs only (`new`: the CR created; `event`: any later change): the workers' first
+        // template revision may also enqueue every CR once.
+        if (l.msg !== 'reconcile finished' || l.resource !== 'ships') continue;
+        if (l.trigger !== 'new' && l.trigger !== 'event') continue;
         const key = `${String(l.namespace)}/${String(l.name)}`;
-        (runs[key] ??= []).push(`event → ${String(l.outcome)}`);
+        (runs[key] ??= []).push(`${String(l.trigger)} → ${String(l.outcome)}`);
       }
-    const expected = Object.fromEntries([...crs.live.keys()].map((k) => [k, ['event → applied']]));
+    const expected = Object.fromEntries([...crs.live.keys()].map((k) => [k, ['new → applied']]));
     expect(runs).toEqual(expected);
   });
 });

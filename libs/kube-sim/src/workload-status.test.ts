@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-member-access -- assertions dig into untyped JSON */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- assertions dig into untyped JSON */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from './types.js';
 import { simulatedStatus } from './workload-status.js';
