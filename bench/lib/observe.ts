@@ -32,24 +32,43 @@ function valueOf(kind: Kind, o: KObj): string | undefined {
   return kind === 'cm' ? o.data?.value : o.metadata.annotations?.[VALUE_ANNOTATION];
 }
 
-/** A watch that relists nothing: list once for the resourceVersion, then watch and re-watch from the last. */
-class Watch {
+/** Who a Watch lists and watches as: the API server, its CA, a bearer token, and a client for the list. */
+export interface WatchConnection {
+  url: string;
+  caPem: string;
+  token: string;
+  request: ControlPlane['request'];
+}
+
+/** The admin connection of a control plane (the bench's own watches). */
+export const adminConnection = (cp: ControlPlane): WatchConnection => ({
+  url: cp.url,
+  caPem: cp.caPem,
+  token: cp.adminToken,
+  request: (method, apiPath, body, contentType) => cp.request(method, apiPath, body, contentType),
+});
+
+/**
+ * A watch that relists nothing: list once for the resourceVersion (every item reported ADDED), then watch and
+ * re-watch from the last resourceVersion seen.
+ */
+export class Watch<T extends { metadata: { resourceVersion?: string } } = KObj> {
   private req: ReturnType<typeof https.request> | undefined;
   private stopped = false;
   private rv = '';
 
-  private readonly cp: ControlPlane;
+  private readonly conn: WatchConnection;
   private readonly path: string;
-  private readonly onEvent: (type: string, o: KObj) => void;
+  private readonly onEvent: (type: string, o: T) => void;
 
-  constructor(cp: ControlPlane, path: string, onEvent: (type: string, o: KObj) => void) {
-    this.cp = cp;
+  constructor(conn: WatchConnection, path: string, onEvent: (type: string, o: T) => void) {
+    this.conn = conn;
     this.path = path;
     this.onEvent = onEvent;
   }
 
   async start(): Promise<void> {
-    const r = await this.cp.request<{ metadata: { resourceVersion: string }; items: KObj[] }>(
+    const r = await this.conn.request<{ metadata: { resourceVersion: string }; items: T[] }>(
       'GET',
       this.path,
     );
@@ -62,12 +81,12 @@ class Watch {
   private open(): void {
     if (this.stopped) return;
     const url = new URL(
-      `${this.cp.url}${this.path}?watch=true&allowWatchBookmarks=true&timeoutSeconds=3600&resourceVersion=${this.rv}`,
+      `${this.conn.url}${this.path}?watch=true&allowWatchBookmarks=true&timeoutSeconds=3600&resourceVersion=${this.rv}`,
     );
     let partial = '';
     this.req = https.get(
       url,
-      { ca: this.cp.caPem, headers: { authorization: `Bearer ${this.cp.adminToken}` }, agent: false },
+      { ca: this.conn.caPem, headers: { authorization: `Bearer ${this.conn.token}` }, agent: false },
       (res) => {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -77,7 +96,7 @@ class Watch {
             const line = partial.slice(0, nl);
             partial = partial.slice(nl + 1);
             if (!line) continue;
-            const ev = JSON.parse(line) as { type: string; object: KObj };
+            const ev = JSON.parse(line) as { type: string; object: T };
             if (ev.object?.metadata?.resourceVersion) this.rv = ev.object.metadata.resourceVersion;
             if (ev.type === 'ERROR') continue;
             if (ev.type !== 'BOOKMARK') this.onEvent(ev.type, ev.object);
@@ -136,13 +155,15 @@ export class Observer {
 
   async start(): Promise<void> {
     for (const k of KINDS) {
-      const w = new Watch(this.cp, k.path(this.ns), (type, o) => this.child(k.kind, type, o));
+      const w = new Watch(adminConnection(this.cp), k.path(this.ns), (type, o) =>
+        this.child(k.kind, type, o),
+      );
       this.watches.push(w);
       await w.start();
     }
     if (this.crs) {
       const crs = this.crs;
-      const w = new Watch(this.cp, crs.path, (type, o) => {
+      const w = new Watch(adminConnection(this.cp), crs.path, (type, o) => {
         const name = o.metadata.name;
         if (type !== 'DELETED' && crs.readyOf(o)) {
           if (!this.ready.has(name)) {

@@ -2,7 +2,7 @@
 // stop it, which processes it runs. The same 3 children per CR for every tool: ConfigMap, Service and
 // Deployment named after the CR, each carrying spec.value (see observe.ts).
 import type { BenchCluster } from './cluster.ts';
-import type { KObj } from './observe.ts';
+import { VALUE_ANNOTATION, type KObj } from './observe.ts';
 
 export interface CrType {
   group: string;
@@ -34,6 +34,40 @@ export interface Tool {
   /** Every process of the tool (for CPU and RSS), including helpers such as Redis or a webhook. */
   pids(): number[];
   stop(): Promise<void>;
+}
+
+/** A child object as a tool sends it. */
+export type ChildObject = Record<string, unknown> & { kind: string; metadata: Record<string, unknown> };
+
+/**
+ * The three children of the CR `name` carrying `value` (observe.ts reads it back): what the tools without
+ * templates of their own send — metacontroller's sync hook and the floor. (Lostrómos, kro and helm-operator
+ * render the same objects from their own templates.)
+ */
+export function benchChildren(name: string, value: string): ChildObject[] {
+  const annotations = { [VALUE_ANNOTATION]: value };
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { value } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, annotations },
+      spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, annotations },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'app', image: 'nginx:alpine' }] },
+        },
+      },
+    },
+  ];
 }
 
 export const crPath = (t: CrType, ns: string): string =>

@@ -8,8 +8,9 @@
 //
 // Run by IdealTool (tools.ts) as its own process, so its CPU is counted like any tool's:
 //   IDEAL_CONFIG='{"url","token","caPem","ns","group","version","plural","concurrency"}' node ideal-controller.ts
-import https from 'node:https';
 import { apiRequester } from '../../test/control-plane/control-plane.ts';
+import { Watch } from '../lib/observe.ts';
+import { benchChildren, type ChildObject } from '../lib/tool.ts';
 
 interface Config {
   url: string;
@@ -37,57 +38,26 @@ const api = apiRequester(cfg.url, cfg.token, cfg.caPem, {
   userAgent: 'lostromos-bench-ideal',
 });
 const crs = `/apis/${cfg.group}/${cfg.version}/namespaces/${cfg.ns}/${cfg.plural}`;
-const ANNOTATION = 'bench.lostromos.io/value';
+const COLLECTIONS: Record<string, string> = {
+  ConfigMap: `/api/v1/namespaces/${cfg.ns}/configmaps`,
+  Service: `/api/v1/namespaces/${cfg.ns}/services`,
+  Deployment: `/apis/apps/v1/namespaces/${cfg.ns}/deployments`,
+};
 
-function children(cr: Cr): Array<{ path: string; body: Record<string, unknown> }> {
-  const name = cr.metadata.name;
-  const value = cr.spec?.value ?? '';
-  const ownerReferences = [
-    {
-      apiVersion: cr.apiVersion,
-      kind: cr.kind,
-      name,
-      uid: cr.metadata.uid,
-      controller: true,
-      blockOwnerDeletion: true,
-    },
-  ];
-  const metadata = (annotated: boolean): Record<string, unknown> => ({
-    name,
-    ownerReferences,
-    ...(annotated ? { annotations: { [ANNOTATION]: value } } : {}),
-  });
-  return [
-    {
-      path: `/api/v1/namespaces/${cfg.ns}/configmaps`,
-      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(false), data: { value } },
-    },
-    {
-      path: `/api/v1/namespaces/${cfg.ns}/services`,
-      body: {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: metadata(true),
-        spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-      },
-    },
-    {
-      path: `/apis/apps/v1/namespaces/${cfg.ns}/deployments`,
-      body: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: metadata(true),
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'app', image: 'nginx:alpine' }] },
-          },
-        },
-      },
-    },
-  ];
+/** The bench's three children of the CR, owned by it, each with the collection it is created in. */
+function children(cr: Cr): Array<{ path: string; body: ChildObject }> {
+  const owner = {
+    apiVersion: cr.apiVersion,
+    kind: cr.kind,
+    name: cr.metadata.name,
+    uid: cr.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+  return benchChildren(cr.metadata.name, cr.spec?.value ?? '').map((o) => ({
+    path: COLLECTIONS[o.kind]!,
+    body: { ...o, metadata: { ...o.metadata, ownerReferences: [owner] } },
+  }));
 }
 
 /** CRs whose children this process created: a later value is a merge patch of each (no read either). */
@@ -160,34 +130,12 @@ function pump(): void {
   }
 }
 
-function watch(rv: string): void {
-  let partial = '';
-  const req = https.get(
-    `${cfg.url}${crs}?watch=true&allowWatchBookmarks=true&timeoutSeconds=3600&resourceVersion=${rv}`,
-    { ca: cfg.caPem, headers: { authorization: `Bearer ${cfg.token}` }, agent: false },
-    (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        partial += chunk;
-        let nl;
-        while ((nl = partial.indexOf('\n')) >= 0) {
-          const line = partial.slice(0, nl);
-          partial = partial.slice(nl + 1);
-          if (!line) continue;
-          const ev = JSON.parse(line) as { type: string; object: Cr };
-          if (ev.object?.metadata?.resourceVersion) rv = ev.object.metadata.resourceVersion;
-          if (ev.type === 'ADDED' || ev.type === 'MODIFIED') enqueue(ev.object);
-        }
-      });
-      res.on('end', () => setTimeout(() => watch(rv), 50));
-    },
-  );
-  req.on('error', () => setTimeout(() => watch(rv), 200));
-}
-
-const list = await api.request<{ metadata: { resourceVersion: string }; items: Cr[] }>('GET', crs);
-if (list.status !== 200) throw new Error(`list ${crs}: HTTP ${list.status}`);
-for (const cr of list.body.items) enqueue(cr);
-watch(list.body.metadata.resourceVersion);
+await new Watch<Cr>(
+  { url: cfg.url, caPem: cfg.caPem, token: cfg.token, request: api.request },
+  crs,
+  (type, cr) => {
+    if (type === 'ADDED' || type === 'MODIFIED') enqueue(cr);
+  },
+).start();
 process.stdout.write('ideal-controller: watching\n');
 process.once('SIGTERM', () => process.exit(0));

@@ -13,7 +13,7 @@ import { freePort } from '../../test/control-plane/control-plane.ts';
 import type { BenchCluster, Identity } from '../lib/cluster.ts';
 import type { KObj } from '../lib/observe.ts';
 import { HELM_CHART_TEMPLATE, writeChart } from '../lib/render.ts';
-import { crdFor, installCrd, sleep, until, type CrType, type Tool } from '../lib/tool.ts';
+import { benchChildren, crdFor, installCrd, sleep, until, type CrType, type Tool } from '../lib/tool.ts';
 import type { BuiltPeer } from './build.ts';
 
 const run = promisify(execFile);
@@ -302,35 +302,9 @@ export class HelmOperatorTool implements Tool {
 
 /** The sync hook: the parent's spec.value into the 3 children (metacontroller applies them). */
 function syncResponse(parent: KObj): unknown {
-  const name = parent.metadata.name;
   const raw = parent.spec?.value;
   const value = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
-  const ann = { 'bench.lostromos.io/value': value };
-  return {
-    status: { observedValue: value },
-    children: [
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { value } },
-      {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name, annotations: ann },
-        spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-      },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, annotations: ann },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'app', image: 'nginx:alpine' }] },
-          },
-        },
-      },
-    ],
-  };
+  return { status: { observedValue: value }, children: benchChildren(parent.metadata.name, value) };
 }
 
 export class MetacontrollerTool implements Tool {
