@@ -240,7 +240,6 @@ export async function runSession(
     const names = Array.from({ length: opts.crs }, (_, i) => `app-${i}`);
     observer.expect(new Map(names.map((n, i) => [n, `v1-${i}`])));
     await opts.hooks?.before?.();
-    const cpu0 = sampler.cpu();
     const mark0 = cpuMark(cluster, sampler);
     const apf0 = await cluster.apf();
     const audit0 = cluster.auditMark();
@@ -263,7 +262,6 @@ export async function runSession(
     await sleep(2000);
     const mark1 = cpuMark(cluster, sampler);
     const apf1 = await cluster.apf();
-    const cpu1 = sampler.cpu();
     await opts.hooks?.after?.();
     const api = apfDelta(apf0, apf1, tool.identity);
     const tally = await cluster.auditTally(audit0, tool.identity);
@@ -279,8 +277,8 @@ export async function runSession(
       api,
       requestsPerCr: round((api.reads + api.writes + api.events) / opts.crs),
       writesPerCr: round((api.writes + api.events) / opts.crs),
-      cpuSeconds: round(cpu1 - cpu0),
-      cpuSecondsPerCr: round((cpu1 - cpu0) / opts.crs, 4),
+      cpuSeconds: round(mark1.tool - mark0.tool),
+      cpuSecondsPerCr: round((mark1.tool - mark0.tool) / opts.crs, 4),
       peakRssMb: 0,
       byVerbResource: Object.fromEntries(
         [...tally].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / opts.crs, 2)]),
