@@ -3,7 +3,8 @@
 // sending through the agent client-node's applyToHTTPSOptions installs (no keep-alive: a TLS handshake and a
 // new SecureContext per request on both ends): requests/s, and CPU per request of this process and of
 // kube-apiserver.
-import { createKubeClient, loadKubeConfig, RestClient } from '@lostromos/kube';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createKubeClient, RestClient } from '@lostromos/kube';
 import type { BenchCluster } from './cluster.ts';
 import { cpuSeconds } from './proc.ts';
 import { pool } from './observe.ts';
@@ -35,7 +36,8 @@ export async function measureClientOverhead(
   });
   const apiserverPid = cluster.cp.componentPids()['kube-apiserver']!;
   const asLostromos = createKubeClient({ kubeconfig: id.kubeconfig });
-  const kc = loadKubeConfig({ kubeconfig: id.kubeconfig });
+  const kc = new KubeConfig();
+  kc.loadFromFile(id.kubeconfig);
   // applyAuth leaves client-node's agent on the options, and the RestClient sends through it.
   const before = new RestClient({ server: cluster.cp.url, applyAuth: (o) => kc.applyToHTTPSOptions(o) });
   const rows: ClientOverheadRow[] = [];

@@ -1,45 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeConfigError } from './errors.js';
-
-/** Where a kubeconfig came from: what messages name, and what the user changes to fix it. */
-export interface KubeconfigOrigin {
-  /** The file read; undefined for client-node's default lookup (~/.kube/config, then in-cluster). */
-  file?: string;
-  /** What chose it: --kubeconfig / kubernetes.kubeconfig, the KUBECONFIG variable, or the default lookup. */
-  via: 'option' | 'KUBECONFIG' | 'default';
-}
-
-/** Credentials the checks found that client-node does not apply itself. */
-export interface KubeconfigExtras {
-  /** users[].user.tokenFile of the current user (absolute): kubectl reads the token from it on each request. */
-  tokenFile?: string;
-}
-
-/** "kubeconfig /path" or what the default lookup is, to start a message with. */
-export function describeOrigin(origin: KubeconfigOrigin): string {
-  return origin.file
-    ? `kubeconfig ${origin.file}`
-    : 'the default kubeconfig (~/.kube/config, or the in-cluster service account)';
-}
-
-/** How to point Lostrómos at another kubeconfig, for the origin it has now. */
-export function chooseAnother(origin: KubeconfigOrigin): string {
-  if (origin.via === 'KUBECONFIG') return 'fix or unset KUBECONFIG, or pass --kubeconfig FILE';
-  if (origin.via === 'option') return 'fix --kubeconfig / kubernetes.kubeconfig';
-  return 'pass --kubeconfig FILE or set KUBECONFIG';
-}
+import {
+  chooseAnother,
+  describeOrigin,
+  type Kubeconfig,
+  type KubeconfigCluster,
+  type KubeconfigContext,
+  type KubeconfigOrigin,
+  type KubeconfigUser,
+} from './kubeconfig.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The `user` mapping of users[name] in the file as written (client-node drops fields it does not know). */
-function rawUser(raw: unknown, name: string): Record<string, unknown> | undefined {
-  if (!isRecord(raw) || !Array.isArray(raw.users)) return undefined;
-  const entry: unknown = raw.users.find((u) => isRecord(u) && u.name === name);
-  return isRecord(entry) && isRecord(entry.user) ? entry.user : undefined;
 }
 
 /** Why `file` cannot be read as a credential or certificate, or undefined when it can. */
@@ -80,17 +53,24 @@ function notRunnable(command: string, envPath: string | undefined): string | und
   return found ? undefined : 'is not on PATH';
 }
 
+/** The current context of a checked kubeconfig, with its cluster and user. */
+export interface CheckedKubeconfig {
+  context: KubeconfigContext;
+  cluster: KubeconfigCluster;
+  user: KubeconfigUser | undefined;
+}
+
 /**
- * Checks the context a KubeConfig will use, as far as it can be checked without the API server, and throws a
- * KubeConfigError that says what is wrong, where (file and field) and how to fix it: a file that is no
- * kubeconfig, no or an unknown current context, a context naming a cluster or user the file does not have, a
- * server that is not an http(s) URL, certificate and token files that cannot be read, an exec credential plugin
- * that cannot be started. `raw` is the file as parsed YAML (for the fields client-node ignores: tokenFile).
+ * Checks the context a kubeconfig will use (`contextName`, default its current-context), as far as it can be
+ * checked without the API server, and throws a KubeConfigError that says what is wrong, where (file and field)
+ * and how to fix it: a file that is no kubeconfig, no or an unknown current context, a context naming a cluster
+ * or user the file does not have, a server that is not an http(s) URL, certificate and token files that cannot
+ * be read, an exec credential plugin that cannot be started.
  */
 export function checkKubeConfig(
-  kc: KubeConfig,
-  opts: { origin: KubeconfigOrigin; raw?: unknown; envPath?: string },
-): KubeconfigExtras {
+  config: Kubeconfig,
+  opts: { origin: KubeconfigOrigin; contextName?: string; envPath?: string },
+): CheckedKubeconfig {
   const where = describeOrigin(opts.origin);
   // Typed so that a call narrows like a throw.
   const fail: (message: string) => never = (message) => {
@@ -98,30 +78,34 @@ export function checkKubeConfig(
   };
   const names = (list: ReadonlyArray<{ name: string }>): string =>
     list.length > 0 ? list.map((x) => x.name).join(', ') : 'none';
-  const contexts = kc.getContexts();
-  const clusters = kc.getClusters();
+  const { contexts, clusters } = config;
   if (contexts.length === 0 && clusters.length === 0) {
-    const raw = isRecord(opts.raw) ? opts.raw : {};
+    const raw = isRecord(config.raw) ? config.raw : {};
     const kind = typeof raw.kind === 'string' && raw.kind !== 'Config' ? raw.kind : undefined;
     const apiVersion = typeof raw.apiVersion === 'string' ? ` (${raw.apiVersion})` : '';
     fail(
       ` is not a kubeconfig: it has no clusters and no contexts${kind ? `; it is a ${kind}${apiVersion}` : ''}: ${chooseAnother(opts.origin)} to name a kubeconfig (kind: Config, as \`kubectl config view --raw\` prints)`,
     );
   }
-  const contextName = kc.getCurrentContext();
+  if (opts.contextName && !contexts.some((c) => c.name === opts.contextName)) {
+    throw new KubeConfigError(
+      `kubeconfig context "${opts.contextName}" not found${contexts.length ? ` (known: ${names(contexts)})` : ''}: fix kubernetes.context / --context`,
+    );
+  }
+  const contextName = opts.contextName || config.currentContext;
   if (!contextName) {
     fail(
       ` has no current-context: pass --context NAME or set kubernetes.context (contexts: ${names(contexts)}), or run \`kubectl config use-context NAME\``,
     );
   }
-  const context = kc.getContextObject(contextName);
+  const context = contexts.find((c) => c.name === contextName);
   if (!context) {
     fail(
       `: current-context "${contextName}" is not one of its contexts (known: ${names(contexts)}): pass --context NAME or set kubernetes.context, or run \`kubectl config use-context NAME\``,
     );
   }
   const ctx = context;
-  const cluster = kc.getCluster(ctx.cluster);
+  const cluster = clusters.find((c) => c.name === ctx.cluster);
   if (!cluster) {
     fail(
       `: context "${ctx.name}" names cluster "${ctx.cluster}", which is not in the file (clusters: ${names(clusters)}): fix contexts[name=${ctx.name}].context.cluster`,
@@ -154,31 +138,25 @@ export function checkKubeConfig(
       );
   };
   fileProblem(`${clusterField}.certificate-authority`, c.caFile, 'certificate-authority-data');
-  if (!ctx.user) return {};
-  const user = kc.getUser(ctx.user);
+  if (!ctx.user) return { context: ctx, cluster: c, user: undefined };
+  const user = config.users.find((u) => u.name === ctx.user);
   if (!user) {
     fail(
-      `: context "${ctx.name}" names user "${ctx.user}", which is not in the file (users: ${names(kc.getUsers())}): fix contexts[name=${ctx.name}].context.user`,
+      `: context "${ctx.name}" names user "${ctx.user}", which is not in the file (users: ${names(config.users)}): fix contexts[name=${ctx.name}].context.user`,
     );
   }
   const u = user;
   const userField = `users[name=${u.name}].user`;
   fileProblem(`${userField}.client-certificate`, u.certFile, 'client-certificate-data');
   fileProblem(`${userField}.client-key`, u.keyFile, 'client-key-data');
-  const extras: KubeconfigExtras = {};
-  const tokenFile = rawUser(opts.raw, u.name)?.tokenFile;
-  if (typeof tokenFile === 'string' && tokenFile !== '' && !u.token) {
-    const file = opts.origin.file ? path.resolve(path.dirname(opts.origin.file), tokenFile) : tokenFile;
-    fileProblem(`${userField}.tokenFile`, file, 'token');
-    extras.tokenFile = file;
-  }
-  const exec: unknown = u.exec;
-  if (isRecord(exec) && typeof exec.command === 'string') {
+  if (!u.token) fileProblem(`${userField}.tokenFile`, u.tokenFile, 'token');
+  const exec = u.exec;
+  if (exec && typeof exec.command === 'string') {
     const why = notRunnable(exec.command, opts.envPath);
     if (why)
       fail(
         `: user "${u.name}" gets its credentials from the exec plugin ${exec.command} (${userField}.exec.command), which ${why}: install it, or fix the command or its path`,
       );
   }
-  return extras;
+  return { context: ctx, cluster: c, user: u };
 }
