@@ -5,7 +5,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { LOG_LEVELS, isConfigError, loadConfig, parseFlags, type FlagSpec } from '@lostromos/config';
-import { startKubeSim } from '@lostromos/kube-sim';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
 import { applyWithRetry } from '../dev/apply-manifests.js';
 import { buildDevConfig, resourceForExample, type DevResource } from '../dev/dev-config.js';
@@ -86,8 +85,11 @@ export interface DevCommandOptions {
 }
 
 // Workload simulation on: Deployments become available, so the sample CRs reach Ready like on a cluster.
-const defaultStartSim = (opts: { port?: number }): Promise<DevSim> =>
-  startKubeSim({ ...opts, host: '127.0.0.1', workloads: { enabled: true } });
+// Imported here, not at the top: every `lostromos` process loads this module (the command list), few run a sim.
+const defaultStartSim = async (opts: { port?: number }): Promise<DevSim> => {
+  const { startKubeSim } = await import('@lostromos/kube-sim');
+  return startKubeSim({ ...opts, host: '127.0.0.1', workloads: { enabled: true } });
+};
 
 /** dist/main.js of this package, also when running from src/ under vitest. */
 function defaultCliEntry(): string {

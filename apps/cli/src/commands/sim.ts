@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { isConfigError, parseFlags, type FlagSpec } from '@lostromos/config';
-import { startKubeSim } from '@lostromos/kube-sim';
 import { ExitCode, UsageError, type Command, type CommandContext } from '../command.js';
 
 const FLAGS: readonly FlagSpec[] = [
@@ -67,6 +66,8 @@ export const simCommand: Command = {
     const historyWindow = intFlag(flags['history-window'], 'history-window', 0, 10_000_000);
     const delayMs = intFlag(flags['workload-delay-ms'], 'workload-delay-ms', 0, 3_600_000);
     const host = typeof flags.host === 'string' ? flags.host : '127.0.0.1';
+    // Imported here: every `lostromos` process loads this module (the command list), few run a sim.
+    const { startKubeSim } = await import('@lostromos/kube-sim');
     const sim = await startKubeSim({
       host,
       port,

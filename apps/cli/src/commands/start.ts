@@ -6,7 +6,7 @@ import {
   type FlagSpec,
   type LostromosConfig,
 } from '@lostromos/config';
-import { createDashboard, DASHBOARD_ERROR_CODES, type Dashboard } from '@lostromos/dashboard';
+import type { Dashboard, DashboardErrorCode } from '@lostromos/dashboard';
 import { createKubeClient, restMetricsObserver, type KubeClient } from '@lostromos/kube';
 import {
   createLogger,
@@ -28,8 +28,8 @@ import {
   RedisProblemLog,
   usesSentinel,
 } from '@lostromos/queue';
-import { buildWatcher, type WatcherApp } from '@lostromos/watcher';
-import { buildWorker, selectResources, type WorkerApp } from '@lostromos/worker';
+import type { WatcherApp } from '@lostromos/watcher';
+import type { WorkerApp } from '@lostromos/worker';
 import type { Redis } from 'ioredis';
 import { ExitCode, NO_RESOURCES, UsageError, type Command, type CommandContext } from '../command.js';
 import { cliVersion } from './version.js';
@@ -70,11 +70,16 @@ ${formatFlagHelp([...CONFIG_FLAGS.filter((f) => SHOWN.includes(f.name)), ...EXTR
 
 Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage or config error.`;
 
-/** Dashboard start-up errors that are configuration problems (exit 2); a failed listen is a runtime failure. */
-const DASHBOARD_CONFIG_ERRORS: ReadonlySet<unknown> = new Set([
-  DASHBOARD_ERROR_CODES.NO_PASSWORD,
-  DASHBOARD_ERROR_CODES.PASSWORD_FILE,
-  DASHBOARD_ERROR_CODES.INVALID_CONFIG,
+/**
+ * Dashboard start-up errors that are configuration problems (exit 2); a failed listen is a runtime failure.
+ * Named by their codes (checked against the dashboard's by the compiler) so that a process without the
+ * dashboard role does not load it: each role's app (and its dependencies, e.g. Fastify and Bull Board for the
+ * dashboard) is imported only by a process that runs the role.
+ */
+const DASHBOARD_CONFIG_ERRORS: ReadonlySet<unknown> = new Set<DashboardErrorCode>([
+  'LZ_DASHBOARD_NO_PASSWORD',
+  'LZ_DASHBOARD_PASSWORD_FILE',
+  'LZ_DASHBOARD_INVALID_CONFIG',
 ]);
 
 /** True for a dashboard error the operator fixes in the config (the message names the field and the fix). */
@@ -205,6 +210,7 @@ export async function startRoles(
       wr.on('ready', () => redisProblems.recovered());
       redisUp.add(wr);
       stops.push(() => closeRedis(wr, closeWithinMs));
+      const { buildWorker } = await import('@lostromos/worker');
       const w = buildWorker({
         config,
         logger: log,
@@ -222,6 +228,7 @@ export async function startRoles(
       stops.push(() => w.stop());
     }
     if (runsWatcher && kube && producer && producerRedis) {
+      const { buildWatcher } = await import('@lostromos/watcher');
       const w = buildWatcher({
         config,
         logger: log,
@@ -252,6 +259,7 @@ export async function startRoles(
       stops.push(() => presence.stop());
     }
     if (runsDashboard) {
+      const { createDashboard } = await import('@lostromos/dashboard');
       const d = createDashboard({
         config,
         logger: log,
@@ -344,6 +352,7 @@ export const startCommand: Command = {
       destination: ctx.stdout,
     });
     if (config.role === 'all' || config.role === 'worker') {
+      const { selectResources } = await import('@lostromos/worker');
       try {
         selectResources(config);
       } catch (err) {
