@@ -2,7 +2,7 @@
 // shared code — not the code of the roles it may not run (the dashboard's Fastify and Bull Board, the watcher,
 // the worker), nor the simulator (`sim`, `dev`), nor client-node (only an exec plugin, auth provider or proxy
 // in the kubeconfig needs it). Each is imported by the process that uses it, which keeps ~60–70 MB of RSS
-// out of every process (docs/performance.md, *Memory per process*).
+// out of every process (docs/performance.md, *Bottlenecks, 9*).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
