@@ -288,6 +288,13 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
               ? new HelmOperatorTool(built.peer, peerConcurrency, dir)
               : new MetacontrollerTool(built.peer, peerConcurrency);
         await session(tool, true);
+        // The same promise as Lostrómos' Ready (the Deployment available), kept by metacontroller: what the
+        // contract costs a peer, beside what its default ("the hook ran") costs. Convergence only.
+        if (name === 'metacontroller')
+          await session(
+            new MetacontrollerTool(built.peer, peerConcurrency, { readyWhenAvailable: true }),
+            false,
+          );
       }
     } else for (const name of PEERS) if (!conv.has(name)) reasons[`throughput.${name}`] = 'not run (--only)';
 

@@ -9,6 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { KubeObject } from '@lostromos/model';
+import { readinessVerdict } from '@lostromos/reconcile';
 import { freePort } from '../../test/control-plane/control-plane.ts';
 import type { BenchCluster, Identity } from '../lib/cluster.ts';
 import type { KObj } from '../lib/observe.ts';
@@ -300,19 +302,32 @@ export class HelmOperatorTool implements Tool {
 
 // ---------------------------------------------------------------------------------------------- metacontroller
 
-/** The sync hook: the parent's spec.value into the 3 children (metacontroller applies them). */
-function syncResponse(parent: KObj): unknown {
+/**
+ * The sync hook: the parent's spec.value into the 3 children (metacontroller applies them). With
+ * `readyWhenAvailable`, the status also says whether the observed Deployment is ready by the rules Lostrómos'
+ * Ready uses (kstatus: the generation observed, the replicas updated and available) — metacontroller calls the
+ * hook again when a child changes, so Ready follows the Deployment as Lostrómos' does.
+ */
+function syncResponse(
+  request: { parent: KObj; children?: Record<string, Record<string, KObj>> },
+  readyWhenAvailable: boolean,
+): unknown {
+  const { parent } = request;
   const raw = parent.spec?.value;
   const value = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
-  return { status: { observedValue: value }, children: benchChildren(parent.metadata.name, value) };
+  const status: Record<string, unknown> = { observedValue: value };
+  if (readyWhenAvailable) {
+    const deployment = request.children?.['Deployment.apps/v1']?.[parent.metadata.name];
+    status.ready = !!deployment && readinessVerdict(deployment as KubeObject) === 'ready';
+  }
+  return { status, children: benchChildren(parent.metadata.name, value) };
 }
 
 export class MetacontrollerTool implements Tool {
-  readonly name = 'metacontroller';
+  readonly name: string;
   readonly identity = 'metacontroller';
   readonly crType: CrType = { group: 'bench.meta.io', version: 'v1', plural: 'metaapps', kind: 'MetaApp' };
-  readonly readyOf = (cr: KObj): boolean =>
-    (cr.status as { observedValue?: string } | undefined)?.observedValue === (cr.spec?.value as string);
+  readonly readyOf: (cr: KObj) => boolean;
   readonly describe: string;
   private p: Proc | undefined;
   private id: Identity | undefined;
@@ -321,11 +336,25 @@ export class MetacontrollerTool implements Tool {
 
   private readonly peer: BuiltPeer;
   readonly concurrency: number;
+  private readonly readyWhenAvailable: boolean;
 
-  constructor(peer: BuiltPeer, concurrency: number) {
+  /**
+   * `readyWhenAvailable`: the row `metacontroller-ready`, whose Ready is Lostrómos' contract (the Deployment
+   * available) rather than "the hook ran" — what the same promise costs metacontroller.
+   */
+  constructor(peer: BuiltPeer, concurrency: number, opts: { readyWhenAvailable?: boolean } = {}) {
     this.peer = peer;
     this.concurrency = concurrency;
-    this.describe = `metacontroller ${peer.version}, --workers ${concurrency}, client-go qps/burst raised, sync hook: local Node HTTP server in the bench process`;
+    this.readyWhenAvailable = opts.readyWhenAvailable ?? false;
+    this.name = this.readyWhenAvailable ? 'metacontroller-ready' : 'metacontroller';
+    this.readyOf = (cr) => {
+      const status = cr.status as { observedValue?: string; ready?: boolean } | undefined;
+      return (
+        status?.observedValue === (cr.spec?.value as string) &&
+        (!this.readyWhenAvailable || status.ready === true)
+      );
+    };
+    this.describe = `metacontroller ${peer.version}, --workers ${concurrency}, client-go qps/burst raised, sync hook: local Node HTTP server in the bench process${this.readyWhenAvailable ? '; Ready when the observed Deployment is ready (kstatus, as Lostrómos)' : ''}`;
   }
 
   cr(name: string, value: string): Record<string, unknown> {
@@ -349,8 +378,8 @@ export class MetacontrollerTool implements Tool {
       const chunks: Buffer[] = [];
       req.on('data', (d: Buffer) => chunks.push(d));
       req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { parent: KObj };
-        const out = JSON.stringify(syncResponse(body.parent));
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Parameters<typeof syncResponse>[0];
+        const out = JSON.stringify(syncResponse(body, this.readyWhenAvailable));
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
         res.end(out);
       });
