@@ -678,6 +678,11 @@ export async function runSuite(opts: SuiteOptions): Promise<{ summary: Summary; 
         bestPeer > 0 && bestLostromos > 0 ? round(bestLostromos / bestPeer, 2) : null,
       lostromos2OverBestPeer:
         bestPeer > 0 && throughput['lostromos-2'] ? round(throughput['lostromos-2'] / bestPeer, 2) : null,
+      // Against the peer keeping Lostrómos' Ready contract (metacontroller-ready: Ready = the Deployment ready).
+      lostromosBestOverSameContractPeer:
+        throughput['metacontroller-ready'] && bestLostromos > 0
+          ? round(bestLostromos / throughput['metacontroller-ready'], 2)
+          : null,
       lostromosWritesOverCeiling:
         ceiling && lostromosWritesPerSecond > 0
           ? round(lostromosWritesPerSecond / ceiling.writesPerSecond, 2)
