@@ -3,41 +3,18 @@
 // the worker), nor the simulator (`sim`, `dev`), nor client-node (only an exec plugin, auth provider or proxy
 // in the kubeconfig needs it). Each is imported by the process that uses it, which keeps ~60–70 MB of RSS
 // out of every process (docs/performance.md, *Bottlenecks, 9*).
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { runRecordingModules } from '../support/module-loads.ts';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lz-lazy-imports-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 it('a lostromos process loads no role, simulator or client-node before it runs a command that needs it', async () => {
-  const hook = path.join(dir, 'report.mjs');
-  fs.writeFileSync(
-    hook,
-    `export async function resolve(spec, ctx, next) {
-       const r = await next(spec, ctx);
-       process.stderr.write('loaded: ' + r.url + '\\n');
-       return r;
-     }
-     `,
-  );
-  const register = path.join(dir, 'register.mjs');
-  fs.writeFileSync(
-    register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});\n`,
-  );
-  const { stdout, stderr } = await run(
-    process.execPath,
-    ['--import', register, path.join(ROOT, 'apps/cli/dist/main.js'), 'version'],
-    { cwd: ROOT, timeout: 60_000 },
+  const { stdout, loaded } = await runRecordingModules(
+    [path.join(ROOT, 'apps/cli/dist/main.js'), 'version'],
+    { cwd: ROOT },
   );
   expect(stdout).toMatch(/lostromos/);
-  const loaded = stderr.split('\n').filter((l) => l.startsWith('loaded: '));
   // The hook sees the command list and what it imports (control: the CLI's shared libraries).
   expect(loaded.some((l) => l.includes('/libs/render/'))).toBe(true);
   expect(loaded.some((l) => l.includes('/apps/cli/dist/commands/start.js'))).toBe(true);

@@ -11,19 +11,26 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeClient } from '@lostromos/kube';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
+import { runRecordingModules } from '../support/module-loads.ts';
 import { createIdentity } from '../support/substrate.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** Who the API server says the client is (SelfSubjectReview). */
+async function review(client: KubeClient): Promise<{ username: string; groups: string[] }> {
+  const r = await client.rest.request<{ status: { userInfo: { username: string; groups?: string[] } } }>({
+    method: 'POST',
+    path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+  });
+  return { username: r.body.status.userInfo.username, groups: r.body.status.userInfo.groups ?? [] };
+}
+
+/** review() of a client made for one look, closed after it. */
 async function whoAmI(client: KubeClient): Promise<{ username: string; groups: string[] }> {
   try {
-    const r = await client.rest.request<{ status: { userInfo: { username: string; groups?: string[] } } }>({
-      method: 'POST',
-      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-    });
-    return { username: r.body.status.userInfo.username, groups: r.body.status.userInfo.groups ?? [] };
+    return await review(client);
   } finally {
     client.close();
   }
@@ -151,19 +158,11 @@ describe('kubeconfig credentials on the real API server', () => {
       home,
       serviceAccountDir: sa,
     });
-    const review = async (): Promise<string> =>
-      (
-        await client.rest.request<{ status: { userInfo: { username: string } } }>({
-          method: 'POST',
-          path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-          body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-        })
-      ).body.status.userInfo.username;
     try {
-      expect(await review()).toMatch(/^system:serviceaccount:.*:lz-pod-one$/);
+      expect((await review(client)).username).toMatch(/^system:serviceaccount:.*:lz-pod-one$/);
       // The kubelet rotates the projected token in place.
       fs.writeFileSync(path.join(sa, 'token'), await createIdentity(cp, 'lz-pod-two', []));
-      expect(await review()).toMatch(/^system:serviceaccount:.*:lz-pod-two$/);
+      expect((await review(client)).username).toMatch(/^system:serviceaccount:.*:lz-pod-two$/);
     } finally {
       client.close();
     }
@@ -190,31 +189,19 @@ describe('kubeconfig credentials on the real API server', () => {
   });
 
   it('loads client-node only for a kubeconfig that needs it (an exec plugin), not for a token', async () => {
-    // A child process with a resolve hook that reports every module of client-node it loads.
-    const hook = path.join(dir, 'report-client-node.mjs');
-    fs.writeFileSync(
-      hook,
-      `export async function resolve(spec, ctx, next) {
-         const r = await next(spec, ctx);
-         if (r.url.includes('/@kubernetes/client-node/')) process.stderr.write('client-node: ' + r.url + '\\n');
-         return r;
-       }`,
-    );
+    // A child process whose module loads are recorded.
     const probe = async (kc: string): Promise<{ username: string; loaded: boolean }> => {
       const script = `
-        import { register } from 'node:module';
-        register(${JSON.stringify(new URL(`file://${hook}`).href)});
         const { createKubeClient } = await import('@lostromos/kube');
         const client = createKubeClient({ kubeconfig: ${JSON.stringify(kc)} });
         const r = await client.rest.request({ method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
           body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
         client.close();
         console.log(r.body.status.userInfo.username);`;
-      const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      const { stdout, loaded } = await runRecordingModules(['--input-type=module', '-e', script], {
         cwd: ROOT,
-        timeout: 60_000,
       });
-      return { username: stdout.trim(), loaded: stderr.includes('client-node: ') };
+      return { username: stdout.trim(), loaded: loaded.some((u) => u.includes('/@kubernetes/client-node/')) };
     };
     const token = kubeconfig('probe-token', 'certificate-authority: ca.crt', `{ token: ${cp.adminToken} }`);
     expect(await probe(token)).toEqual({ username: 'admin', loaded: false });

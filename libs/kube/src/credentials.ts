@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { CheckedKubeconfig } from './kubeconfig-check.js';
-import { describeOrigin, type KubeconfigOrigin } from './kubeconfig.js';
+import { describeOrigin, type KubeconfigOrigin, type KubeconfigUser } from './kubeconfig.js';
 
 /** Puts a request's credentials and TLS settings on its options (what RestClient's `applyAuth` is). */
 export type ApplyCredentials = (options: https.RequestOptions) => Promise<void>;
@@ -38,8 +38,7 @@ export function credentialsFor(k: CheckedKubeconfig, origin: KubeconfigOrigin): 
       const key = fileOrData(user.keyFile, user.keyData);
       if (key) o.key = key;
       const headers: Record<string, string | string[]> = {};
-      const token =
-        user.token ?? (user.tokenFile ? fs.readFileSync(user.tokenFile, 'utf8').trim() : undefined);
+      const token = bearerToken(user);
       if (token) headers.Authorization = `Bearer ${token}`;
       else if (user.username !== undefined) o.auth = `${user.username}:${user.password ?? ''}`;
       const imp = user.impersonate;
@@ -53,6 +52,11 @@ export function credentialsFor(k: CheckedKubeconfig, origin: KubeconfigOrigin): 
       return Promise.reject(fail(err));
     }
   };
+}
+
+/** The user's bearer token: `token`, else the content of `tokenFile` (read now: it may have been rotated). */
+function bearerToken(user: KubeconfigUser): string | undefined {
+  return user.token ?? (user.tokenFile ? fs.readFileSync(user.tokenFile, 'utf8').trim() : undefined);
 }
 
 function fileOrData(file: string | undefined, data: string | undefined): Buffer | undefined {
@@ -118,14 +122,14 @@ function clientNodeCredentials(k: CheckedKubeconfig, fail: (err: unknown) => Err
     }
     // client-node does not read users[].user.tokenFile: it is read on each request, as kubectl does.
     const headers = o.headers as Record<string, string | undefined> | undefined;
-    if (k.user?.tokenFile && !k.user.token && !headers?.Authorization) {
-      let token: string;
+    if (k.user && !headers?.Authorization) {
+      let token: string | undefined;
       try {
-        token = fs.readFileSync(k.user.tokenFile, 'utf8').trim();
+        token = bearerToken(k.user);
       } catch (err) {
         throw fail(err);
       }
-      o.headers = { ...headers, Authorization: `Bearer ${token}` };
+      if (token) o.headers = { ...headers, Authorization: `Bearer ${token}` };
     }
     // client-node also installs its own agent, which opens a new TLS connection per request (no keep-alive)
     // and, cached per cluster and user, would keep a rotated client certificate's predecessor. The

@@ -36,7 +36,7 @@ export interface KubeClient {
  * certificate, token file or exec plugin is one KubeConfigError naming the file, the field and the fix before
  * any request is sent.
  */
-export function loadKubeconfig(
+function loadKubeconfig(
   opts: Pick<KubeClientOptions, 'kubeconfig' | 'context' | 'env' | 'home' | 'serviceAccountDir'>,
 ): { checked: CheckedKubeconfig; origin: KubeconfigOrigin } {
   const { config, origin } = readKubeconfig({

@@ -4,16 +4,13 @@ import { KubeConfigError } from './errors.js';
 import {
   chooseAnother,
   describeOrigin,
+  isRecord,
   type Kubeconfig,
   type KubeconfigCluster,
   type KubeconfigContext,
   type KubeconfigOrigin,
   type KubeconfigUser,
 } from './kubeconfig.js';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Why `file` cannot be read as a credential or certificate, or undefined when it can. */
 function unreadable(file: string): string | undefined {
